@@ -1,0 +1,1 @@
+"""Who owns the data. One local user for now; accounts come with server mode."""

@@ -1,0 +1,1 @@
+"""The REST API under ``/api``: ``core`` builds it, ``envelope`` shapes its errors."""

@@ -1,0 +1,61 @@
+"""The REST API: one flask-restx ``Api`` on a blueprint, one JSON error envelope."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from flask_restx import Api
+from werkzeug.exceptions import HTTPException
+
+from webapp.api.envelope import envelope_for
+from webapp.api.meta import ns as meta_ns
+from webapp.errors import KaapError
+from webapp.labels.api import ns as labels_ns
+from webapp.notes.api import ns as notes_ns
+
+API_PREFIX = "/api"
+
+
+class KaapApi(Api):
+    """flask-restx ``Api`` whose every error, validation included, uses the envelope."""
+
+    def handle_error(self, e):
+        if not isinstance(e, (HTTPException, KaapError)) and current_app.config.get(
+            "PROPAGATE_EXCEPTIONS"
+        ):
+            raise e
+        body, status, headers = envelope_for(e)
+        response = jsonify(body)
+        response.status_code = status
+        response.headers.update(headers)
+        return response
+
+
+blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
+api = KaapApi(
+    blueprint,
+    title="Kaap API",
+    version="1.0",
+    description=(
+        "Notes and labels of Kaap, an offline, Keep-style note app. Writes made with a "
+        "browser session send the `X-CSRFToken` header; `GET /api/csrf` returns a token."
+    ),
+    doc="/docs",
+    authorizations={"csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}},
+    security="csrf",
+)
+for _ns in (notes_ns, labels_ns, meta_ns):
+    api.add_namespace(_ns)
+
+
+def _api_http_error(exc: HTTPException):
+    # Errors raised before a resource runs (unknown URL, 405, CSRF, 413) reach Flask's
+    # handlers, not the Api's: give those under /api the same envelope.
+    if not request.path.startswith(API_PREFIX + "/") and request.path != API_PREFIX:
+        return exc
+    body, status, headers = envelope_for(exc)
+    return jsonify(body), status, headers
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)
+    app.register_error_handler(HTTPException, _api_http_error)

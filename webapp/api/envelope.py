@@ -1,0 +1,84 @@
+"""The one JSON error envelope of the API.
+
+Every error under ``/api`` has the shape
+``{"error": {"code": "...", "message": "...", "fields": {...}}}``.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+
+from flask import current_app, request
+from flask_restx import Model, fields
+from werkzeug.exceptions import HTTPException
+
+from webapp.errors import KaapError
+
+error_detail_model = Model(
+    "ErrorDetail",
+    {
+        "code": fields.String(required=True, example="not_found"),
+        "message": fields.String(required=True, example="Note 7 does not exist."),
+        "fields": fields.Raw(description="Per-field messages, keyed by field name"),
+    },
+)
+error_model = Model("Error", {"error": fields.Nested(error_detail_model, required=True)})
+
+
+def register_models(ns) -> None:
+    """Make the envelope's models known to a namespace that documents error responses."""
+    for model in (error_detail_model, error_model):
+        ns.add_model(model.name, model)
+
+
+def error_body(code: str, message: str, fields_: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields_ or {}}}
+
+
+def _code_for(exc: HTTPException) -> str:
+    if exc.__class__.__name__ == "CSRFError":
+        return "csrf"
+    try:
+        return HTTPStatus(exc.code).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        return "error"
+
+
+_UNEXPECTED = re.compile(r"'([^']*)'")
+
+
+def _validation_fields(exc: HTTPException) -> dict[str, str]:
+    """flask-restx puts jsonschema failures in ``exc.data['errors']``: keep them per field."""
+    errors = (getattr(exc, "data", None) or {}).get("errors") or {}
+    out: dict[str, str] = {}
+    for key, value in errors.items():
+        message = str(value)
+        if not key and message.startswith("Additional properties are not allowed"):
+            # jsonschema reports unknown fields at the root: name each one instead.
+            for name in _UNEXPECTED.findall(message.partition("(")[2]):
+                out[name] = "unknown field"
+            continue
+        out[str(key) if key else "request"] = message
+    return out
+
+
+def envelope_for(exc: Exception) -> tuple[dict, int, dict]:
+    """Body, status and headers for any exception raised while handling an API request."""
+    if isinstance(exc, KaapError):
+        return error_body(exc.code, exc.message, exc.fields), exc.status, {}
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        fields_ = _validation_fields(exc)
+        if fields_:
+            message = "The request body is not valid: " + "; ".join(
+                f"{key}: {value}" for key, value in fields_.items()
+            )
+            return error_body("invalid", message, fields_), status, {}
+        headers = {}
+        if status == 405 and getattr(exc, "valid_methods", None):
+            headers["Allow"] = ", ".join(exc.valid_methods)
+        message = exc.description or HTTPStatus(status).phrase
+        return error_body(_code_for(exc), message), status, headers
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_body("internal_error", "Something went wrong on our side."), 500, {}

@@ -1,0 +1,65 @@
+"""Configuration: a small base class and one subclass per mode.
+
+Class bodies hold constants only; anything read from the environment is read in
+``create_app`` (see ``webapp/__init__.py``), never here at import time.
+"""
+
+from __future__ import annotations
+
+
+class Config:
+    """Settings shared by every mode."""
+
+    NAME = "base"
+    TESTING = False
+    DEBUG = False
+    # Where the SQLite file, the secret key and backups live; resolved in the factory.
+    DATA_DIR: str | None = None
+    # Any SQLAlchemy URL; defaults to ``sqlite:///<DATA_DIR>/kaap.sqlite3``.
+    DATABASE_URL: str | None = None
+    # Bring the database to the newest migration at start-up (after a backup).
+    AUTO_MIGRATE = True
+    # How many pre-migration backups to keep.
+    BACKUP_KEEP = 7
+    TRASH_DAYS = 7
+    # How often (seconds) a request may trigger the trash purge.
+    PURGE_INTERVAL = 3600
+    # How long a pagination cursor stays valid (seconds).
+    CURSOR_MAX_AGE = 24 * 3600
+    # JSON bodies larger than this get 413 (a 1 MB body plus 1,000 items fits).
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    # App-specific cookie name: cookies ignore ports, so two apps on 127.0.0.1 would clash.
+    SESSION_COOKIE_NAME = "kaap_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+    RESTX_MASK_SWAGGER = False
+    RESTX_ERROR_404_HELP = False
+    JSON_SORT_KEYS = False
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+
+class DevelopmentConfig(Config):
+    NAME = "development"
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    NAME = "testing"
+    TESTING = True
+
+
+class ProductionConfig(Config):
+    NAME = "production"
+    SESSION_COOKIE_SECURE = True
+
+
+class DesktopConfig(Config):
+    NAME = "desktop"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    cls.NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig, DesktopConfig)
+}

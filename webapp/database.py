@@ -1,0 +1,119 @@
+"""SQLite settings, SQLite backups, and bringing the schema to the newest migration."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, has_request_context, request
+from flask_migrate import upgrade
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+from webapp.extensions import db, migrate
+from webapp.paths import resource
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = resource("migrations")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """WAL, foreign keys, a busy timeout and synchronous=NORMAL on every connection.
+
+    pysqlite's own transaction handling is turned off so we emit BEGIN ourselves: a request
+    that writes takes the write lock up front (BEGIN IMMEDIATE), which waits for the busy
+    timeout instead of failing with "database is locked" when it upgrades a read lock.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        writing = has_request_context() and request.method in WRITE_METHODS
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def backup_sqlite(source: Path, dest: Path) -> Path:
+    """Copy a live SQLite database with SQLite's online backup API (never a file copy)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(source)
+    try:
+        out = sqlite3.connect(dest)
+        try:
+            src.backup(out)
+        finally:
+            out.close()
+    finally:
+        src.close()
+    return dest
+
+
+def _prune(directory: Path, pattern: str, keep: int) -> None:
+    for old in sorted(directory.glob(pattern))[:-keep] if keep > 0 else []:
+        old.unlink(missing_ok=True)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def _has_tables(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").first())
+
+
+def upgrade_to_head(app: Flask) -> str | None:
+    """Migrate the database to the newest revision, backing up a SQLite file first.
+
+    Returns the path of the backup made, if any.
+    """
+    engine = db.engine
+    current = current_revision(engine)
+    if current == head_revision():
+        return None
+    backup = None
+    path = sqlite_path(str(engine.url))
+    if path is not None and path.exists() and _has_tables(engine):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        backups = Path(app.config["DATA_DIR"]) / "backups"
+        backup = backup_sqlite(path, backups / f"pre-migrate-{stamp}-{current or 'base'}.sqlite3")
+        _prune(backups, "pre-migrate-*.sqlite3", app.config["BACKUP_KEEP"])
+        log.info("backed up the database to %s before migrating", backup)
+    upgrade(directory=str(MIGRATIONS_DIR))
+    log.info("database migrated from %s to %s", current or "empty", head_revision())
+    return str(backup) if backup else None
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

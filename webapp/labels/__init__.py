@@ -1,0 +1,1 @@
+"""Labels: named tags, unique per owner regardless of case, many-to-many with notes."""

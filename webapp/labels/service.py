@@ -1,0 +1,91 @@
+"""What can be done with labels, as plain functions over a session."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webapp.errors import ConflictError, NotFoundError, ValidationError
+from webapp.labels.models import NAME_MAX, Label, name_key
+from webapp.notes.models import Note, note_labels
+
+
+def clean_name(name: str) -> str:
+    """Trim the name and check its length (1 to 50 characters)."""
+    cleaned = " ".join(name.split())
+    if not 1 <= len(cleaned) <= NAME_MAX:
+        raise ValidationError(
+            f"A label name has 1 to {NAME_MAX} characters.",
+            fields={"name": f"1 to {NAME_MAX} characters, not only spaces"},
+        )
+    return cleaned
+
+
+def _check_unique(session: Session, owner_id: int, name: str, except_id: int | None = None) -> None:
+    clash = session.scalar(
+        select(Label).where(Label.owner_id == owner_id, Label.name_key == name_key(name))
+    )
+    if clash is not None and clash.id != except_id:
+        raise ConflictError(f'A label named "{clash.name}" already exists.', code="label_exists")
+
+
+def list_labels(session: Session, owner_id: int) -> list[tuple[Label, int]]:
+    """Every label of the owner with how many notes outside the trash carry it."""
+    counts = (
+        select(Label, func.count(Note.id))
+        .outerjoin(note_labels, note_labels.c.label_id == Label.id)
+        .outerjoin(Note, and_(Note.id == note_labels.c.note_id, Note.trashed_at.is_(None)))
+        .where(Label.owner_id == owner_id)
+        .group_by(Label.id)
+        .order_by(Label.name_key)
+    )
+    return [(label, count) for label, count in session.execute(counts)]
+
+
+def note_count(session: Session, label: Label) -> int:
+    return session.scalar(
+        select(func.count(Note.id))
+        .join(note_labels, note_labels.c.note_id == Note.id)
+        .where(note_labels.c.label_id == label.id, Note.trashed_at.is_(None))
+    )
+
+
+def get_label(session: Session, owner_id: int, label_id: int) -> Label:
+    label = session.scalar(select(Label).where(Label.id == label_id, Label.owner_id == owner_id))
+    if label is None:
+        raise NotFoundError(f"Label {label_id} does not exist.")
+    return label
+
+
+def create_label(session: Session, owner_id: int, name: str) -> Label:
+    name = clean_name(name)
+    _check_unique(session, owner_id, name)
+    label = Label(owner_id=owner_id, name=name, name_key=name_key(name))
+    session.add(label)
+    _commit_unique(session, name)
+    return label
+
+
+def rename_label(session: Session, owner_id: int, label_id: int, name: str) -> Label:
+    label = get_label(session, owner_id, label_id)
+    name = clean_name(name)
+    _check_unique(session, owner_id, name, except_id=label.id)
+    label.name, label.name_key = name, name_key(name)
+    _commit_unique(session, name)
+    return label
+
+
+def delete_label(session: Session, owner_id: int, label_id: int) -> None:
+    """Delete the label; its notes stay, without it."""
+    session.delete(get_label(session, owner_id, label_id))
+    session.commit()
+
+
+def _commit_unique(session: Session, name: str) -> None:
+    # Two requests racing past the check above meet the unique index here.
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError(f'A label named "{name}" already exists.', code="label_exists") from exc

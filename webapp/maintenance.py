@@ -1,0 +1,52 @@
+"""Housekeeping: purge the trash at start-up and then at most once per interval."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import Flask, current_app
+
+from webapp.accounts.service import ensure_local_user
+from webapp.extensions import db
+from webapp.notes import service as notes
+from webapp.timeutil import now
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+def run(app: Flask) -> int:
+    """Purge notes past their time in the trash and forget stale list positions."""
+    when = now()
+    purged = notes.purge_trash(db.session, when, app.config["TRASH_DAYS"])
+    notes.prune_moves(db.session, when, timedelta(seconds=app.config["CURSOR_MAX_AGE"]))
+    app.extensions["kaap.last_maintenance"] = when
+    if purged:
+        log.info("purged %d note(s) from the trash", purged)
+    return purged
+
+
+def on_start(app: Flask) -> None:
+    """Run inside an app context once the schema is current."""
+    ensure_local_user(db.session)
+    run(app)
+
+
+def _maybe_run() -> None:
+    # A request, not a timer thread: nothing runs in the background of a sleeping laptop,
+    # and a server started without requests has nothing to purge for.
+    app = current_app._get_current_object()
+    last = app.extensions.get("kaap.last_maintenance")
+    if last is not None and now() - last < timedelta(seconds=app.config["PURGE_INTERVAL"]):
+        return
+    if _lock.acquire(blocking=False):
+        try:
+            run(app)
+        finally:
+            _lock.release()
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_maybe_run)

@@ -1,0 +1,1 @@
+"""Notes: Keep's text and checklist notes, their trash, search and pagination."""

@@ -1,0 +1,219 @@
+"""``/api/notes`` and ``/api/trash``: thin resources over ``webapp.notes.service``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, request, url_for
+from flask_restx import Namespace, Resource, fields
+
+from webapp.accounts.service import current_owner_id
+from webapp.api.envelope import error_model, register_models
+from webapp.errors import ValidationError
+from webapp.extensions import db
+from webapp.notes import service
+from webapp.notes.models import COLORS, KINDS
+from webapp.timeutil import isoformat, now
+
+ns = Namespace("notes", path="/", description="Notes: create, edit, list, search, trash")
+register_models(ns)
+
+
+class UTCTime(fields.Raw):
+    __schema_type__ = "string"
+    __schema_format__ = "date-time"
+
+    def format(self, value):
+        return isoformat(value)
+
+
+item_input = ns.model(
+    "ChecklistItemInput",
+    {
+        "text": fields.String(required=True, max_length=service.ITEM_TEXT_MAX),
+        "checked": fields.Boolean(default=False),
+    },
+    strict=True,
+)
+note_input = ns.model(
+    "NoteInput",
+    {
+        "title": fields.String(max_length=service.TITLE_MAX),
+        "body": fields.String(description="Plain text, at most 1 MB (UTF-8)"),
+        "kind": fields.String(enum=list(KINDS)),
+        "items": fields.List(fields.Nested(item_input), max_items=service.ITEMS_MAX),
+        "color": fields.String(enum=list(COLORS)),
+        "pinned": fields.Boolean,
+        "archived": fields.Boolean,
+        "label_ids": fields.List(fields.Integer, max_items=1000, unique=True),
+    },
+    strict=True,
+)
+item_model = ns.model("ChecklistItem", {"text": fields.String, "checked": fields.Boolean})
+label_ref = ns.model("LabelRef", {"id": fields.Integer, "name": fields.String})
+note_model = ns.model(
+    "Note",
+    {
+        "id": fields.Integer(required=True),
+        "title": fields.String(required=True),
+        "body": fields.String(required=True),
+        "kind": fields.String(required=True, enum=list(KINDS)),
+        "items": fields.List(fields.Nested(item_model), required=True),
+        "color": fields.String(required=True, enum=list(COLORS)),
+        "pinned": fields.Boolean(required=True),
+        "archived": fields.Boolean(required=True),
+        "labels": fields.List(fields.Nested(label_ref), required=True),
+        "trashed_at": UTCTime(description="Null unless the note is in the trash"),
+        "created_at": UTCTime(required=True),
+        "updated_at": UTCTime(required=True),
+        "version": fields.Integer(required=True, description="Rises with every change"),
+    },
+)
+page_model = ns.model(
+    "NotePage",
+    {
+        "items": fields.List(fields.Nested(note_model), required=True),
+        "next_cursor": fields.String(
+            description="Pass as `cursor` for the next page; null at the end"
+        ),
+    },
+)
+deleted_model = ns.model("Deleted", {"deleted": fields.Integer(required=True)})
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError(
+            f"{name} must be a whole number.", fields={name: "a whole number"}
+        ) from None
+
+
+def _if_match() -> int | None:
+    """The version the client last saw, from ``If-Match: 3`` or ``If-Match: "3"``."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationError(
+            "If-Match must be the note's version number.", fields={"If-Match": "a version number"}
+        )
+    return int(value)
+
+
+def _with_etag(note):
+    return note, 200, {"ETag": f'"{note.version}"'}
+
+
+@ns.route("/notes")
+@ns.response(400, "Invalid request", error_model)
+class NoteList(Resource):
+    @ns.doc(
+        params={
+            "state": {
+                "description": "active (default), archived or trashed",
+                "enum": ["active", "archived", "trashed"],
+            },
+            "label": {"description": "Only notes with this label id", "type": "integer"},
+            "color": {"description": "Only notes of this color", "enum": list(COLORS)},
+            "q": {"description": "Case-insensitive substring of title, text or checklist items"},
+            "limit": {"description": "Page size, 1 to 100 (default 30)", "type": "integer"},
+            "cursor": {"description": "`next_cursor` of the previous page"},
+        }
+    )
+    @ns.marshal_with(page_model)
+    def get(self):
+        """List notes: pinned first, then most recently edited; keyset pages."""
+        notes, next_cursor = service.list_notes(
+            db.session,
+            current_owner_id(),
+            now(),
+            state=request.args.get("state", "active"),
+            label_id=_int_arg("label", None),
+            color=request.args.get("color") or None,
+            q=request.args.get("q"),
+            limit=_int_arg("limit", service.LIMIT_DEFAULT),
+            cursor=request.args.get("cursor") or None,
+            cursor_max_age=timedelta(seconds=current_app.config["CURSOR_MAX_AGE"]),
+        )
+        return {"items": notes, "next_cursor": next_cursor}
+
+    @ns.expect(note_input, validate=True)
+    @ns.response(413, "Request body too large", error_model)
+    @ns.marshal_with(note_model, code=201)
+    def post(self):
+        """Create a note (an empty one is refused)."""
+        note = service.create_note(db.session, current_owner_id(), ns.payload, now())
+        location = url_for("api.notes_note_item", note_id=note.id)
+        return note, 201, {"Location": location, "ETag": f'"{note.version}"'}
+
+
+@ns.route("/notes/<int:note_id>")
+@ns.response(404, "No such note", error_model)
+class NoteItem(Resource):
+    @ns.marshal_with(note_model)
+    def get(self, note_id: int):
+        """One note; its ETag is its version."""
+        return _with_etag(service.get_note(db.session, current_owner_id(), note_id))
+
+    @ns.expect(note_input, validate=True)
+    @ns.doc(params={"If-Match": {"in": "header", "description": "The version you edited"}})
+    @ns.response(400, "Invalid request", error_model)
+    @ns.response(412, "The note changed since that version", error_model)
+    @ns.response(413, "Request body too large", error_model)
+    @ns.marshal_with(note_model)
+    def patch(self, note_id: int):
+        """Change any subset of the fields; send If-Match to avoid overwriting other edits."""
+        note = service.update_note(
+            db.session, current_owner_id(), note_id, ns.payload, now(), if_match=_if_match()
+        )
+        return _with_etag(note)
+
+    @ns.response(204, "Deleted forever")
+    @ns.response(409, "The note is not in the trash", error_model)
+    def delete(self, note_id: int):
+        """Delete forever a note that is in the trash."""
+        service.delete_note(db.session, current_owner_id(), note_id)
+        return "", 204
+
+
+@ns.route("/notes/<int:note_id>/trash")
+@ns.response(404, "No such note", error_model)
+class NoteTrash(Resource):
+    @ns.marshal_with(note_model)
+    def post(self, note_id: int):
+        """Move a note to the trash (purged after 7 days)."""
+        return _with_etag(service.trash_note(db.session, current_owner_id(), note_id, now()))
+
+
+@ns.route("/notes/<int:note_id>/restore")
+@ns.response(404, "No such note", error_model)
+class NoteRestore(Resource):
+    @ns.marshal_with(note_model)
+    def post(self, note_id: int):
+        """Bring a note back from the trash."""
+        return _with_etag(service.restore_note(db.session, current_owner_id(), note_id, now()))
+
+
+@ns.route("/notes/<int:note_id>/copy")
+@ns.response(404, "No such note", error_model)
+class NoteCopy(Resource):
+    @ns.response(409, "The note is in the trash", error_model)
+    @ns.marshal_with(note_model, code=201)
+    def post(self, note_id: int):
+        """Make a copy of a note."""
+        note = service.copy_note(db.session, current_owner_id(), note_id, now())
+        return note, 201, {"Location": url_for("api.notes_note_item", note_id=note.id)}
+
+
+@ns.route("/trash")
+class Trash(Resource):
+    @ns.marshal_with(deleted_model)
+    def delete(self):
+        """Empty the trash: delete forever every note in it."""
+        return {"deleted": service.empty_trash(db.session, current_owner_id())}

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.labels.models import Label
+from webapp.timeutil import UTCDateTime
+
+COLORS = (
+    "default", "red", "orange", "yellow", "green", "teal", "blue",
+    "darkblue", "purple", "pink", "brown", "gray",
+)  # fmt: skip
+KINDS = ("text", "checklist")
+
+note_labels = Table(
+    "note_labels",
+    db.metadata,
+    Column("note_id", Integer, ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True),
+    Column("label_id", Integer, ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_note_labels_label_id", "label_id"),
+)
+
+
+class Note(db.Model):
+    __tablename__ = "notes"
+    __table_args__ = (
+        # The list order (pinned, updated_at, id), per owner: keyset pages walk this index.
+        Index("ix_notes_owner_order", "owner_id", "pinned", "updated_at", "id"),
+        Index("ix_notes_owner_trashed_at", "owner_id", "trashed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(16), default="text")
+    color: Mapped[str] = mapped_column(String(16), default="default")
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    trashed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Case-folded title, body and items, kept in step by the service: substring search
+    # in any language without SQL's ASCII-only lower().
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    items: Mapped[list[ChecklistItem]] = relationship(
+        back_populates="note",
+        order_by="ChecklistItem.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    labels: Mapped[list[Label]] = relationship(
+        secondary=note_labels, order_by=Label.name_key, passive_deletes=True
+    )
+
+
+class ChecklistItem(db.Model):
+    __tablename__ = "checklist_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    checked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    note: Mapped[Note] = relationship(back_populates="items")
+
+
+class NoteMove(db.Model):
+    """A note's place in the list before a change moved it (kept for a day).
+
+    Every change bumps ``updated_at`` and so moves the note to the top. A pagination cursor
+    remembers when its walk began; with these rows a later page can still place a note that
+    moved since then where it stood, so a walk neither repeats nor skips it.
+    """
+
+    __tablename__ = "note_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    old_pinned: Mapped[bool] = mapped_column(Boolean)
+    old_updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,354 @@
+"""What can be done with notes, as plain functions over a session.
+
+Every function takes the owner's id and scopes every query to it: another owner's note is
+simply not found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy.orm import Session, selectinload
+
+from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
+from webapp.labels.models import Label
+from webapp.notes import cursor as cursors
+from webapp.notes.models import COLORS, ChecklistItem, Note, NoteMove, note_labels
+
+TITLE_MAX = 1000
+BODY_MAX_BYTES = 1_000_000
+ITEMS_MAX = 1000
+ITEM_TEXT_MAX = 10_000
+QUERY_MAX = 1000
+LIMIT_DEFAULT = 30
+LIMIT_MAX = 100
+STATES = ("active", "archived", "trashed")
+EDITABLE = ("title", "body", "kind", "items", "color", "pinned", "archived", "label_ids")
+
+
+def search_text(note: Note) -> str:
+    """What ``q`` is matched against: title, body and items, case-folded (any language)."""
+    parts = [note.title or "", note.body or "", *(item.text for item in note.items)]
+    return "\n".join(parts).casefold()
+
+
+def _check_values(data: Mapping[str, Any]) -> None:
+    """Limits the JSON schema cannot express (bytes, not characters)."""
+    body = data.get("body")
+    if body is not None and len(body.encode("utf-8")) > BODY_MAX_BYTES:
+        raise ValidationError(
+            "The note's text is over 1 MB.", fields={"body": "at most 1,000,000 bytes"}
+        )
+
+
+def _labels_for(session: Session, owner_id: int, label_ids: Sequence[int]) -> list[Label]:
+    wanted = list(dict.fromkeys(label_ids))
+    if not wanted:
+        return []
+    found = session.scalars(
+        select(Label).where(Label.owner_id == owner_id, Label.id.in_(wanted))
+    ).all()
+    missing = sorted(set(wanted) - {label.id for label in found})
+    if missing:
+        raise ValidationError(
+            f"Unknown label id(s): {', '.join(map(str, missing))}.",
+            fields={"label_ids": f"unknown label id(s): {', '.join(map(str, missing))}"},
+        )
+    return list(found)
+
+
+def _apply(session: Session, owner_id: int, note: Note, data: Mapping[str, Any]) -> None:
+    for name in ("title", "body", "kind", "color", "pinned", "archived"):
+        if name in data:
+            setattr(note, name, data[name])
+    if "items" in data:
+        note.items = [
+            ChecklistItem(position=i, text=item["text"], checked=bool(item.get("checked", False)))
+            for i, item in enumerate(data["items"])
+        ]
+    if "label_ids" in data:
+        note.labels = _labels_for(session, owner_id, data["label_ids"])
+    note.search_text = search_text(note)
+
+
+def _touch(session: Session, note: Note, now: datetime) -> None:
+    """Record that the note changed: new version, new edit time, and its old place."""
+    if note.updated_at is not None:
+        session.add(
+            NoteMove(
+                note_id=note.id,
+                moved_at=now,
+                old_pinned=note.pinned,
+                old_updated_at=note.updated_at,
+            )
+        )
+        # The list order relies on edit times moving forward even if the clock does not.
+        if now <= note.updated_at:
+            now = note.updated_at + timedelta(microseconds=1)
+        note.version += 1
+    note.updated_at = now
+
+
+def is_empty(data: Mapping[str, Any]) -> bool:
+    return not (
+        (data.get("title") or "").strip()
+        or (data.get("body") or "").strip()
+        or any(item["text"].strip() for item in data.get("items") or [])
+    )
+
+
+def create_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> Note:
+    """A new note from validated JSON fields; an empty note is refused."""
+    _check_values(data)
+    if is_empty(data):
+        raise ValidationError(
+            "An empty note is not saved: give it a title, text or a checklist item.",
+            code="empty_note",
+        )
+    note = Note(owner_id=owner_id, created_at=now, updated_at=now, version=1)
+    note.title, note.body, note.kind, note.color = "", "", "text", "default"
+    note.pinned = note.archived = False
+    _apply(session, owner_id, note, data)
+    session.add(note)
+    session.commit()
+    return note
+
+
+def get_note(session: Session, owner_id: int, note_id: int) -> Note:
+    note = session.scalar(select(Note).where(Note.id == note_id, Note.owner_id == owner_id))
+    if note is None:
+        raise NotFoundError(f"Note {note_id} does not exist.")
+    return note
+
+
+def update_note(
+    session: Session,
+    owner_id: int,
+    note_id: int,
+    data: Mapping[str, Any],
+    now: datetime,
+    if_match: int | None = None,
+) -> Note:
+    """Change any subset of a note's fields; with ``if_match``, only if nobody else did."""
+    _check_values(data)
+    note = get_note(session, owner_id, note_id)
+    if if_match is not None and note.version != if_match:
+        raise PreconditionFailedError(
+            f"The note changed elsewhere (now version {note.version}, you had {if_match}).",
+            fields={"version": str(note.version)},
+            code="version_conflict",
+        )
+    _touch(session, note, now)
+    _apply(session, owner_id, note, data)
+    session.commit()
+    return note
+
+
+def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
+    note = get_note(session, owner_id, note_id)
+    if note.trashed_at is None:
+        _touch(session, note, now)
+        note.trashed_at = now
+        session.commit()
+    return note
+
+
+def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
+    note = get_note(session, owner_id, note_id)
+    if note.trashed_at is not None:
+        _touch(session, note, now)
+        note.trashed_at = None
+        session.commit()
+    return note
+
+
+def delete_note(session: Session, owner_id: int, note_id: int) -> None:
+    """Delete forever; only a note already in the trash."""
+    note = get_note(session, owner_id, note_id)
+    if note.trashed_at is None:
+        raise ConflictError(
+            "Only a note in the trash can be deleted forever; trash it first.", code="not_trashed"
+        )
+    session.delete(note)
+    session.commit()
+
+
+def empty_trash(session: Session, owner_id: int) -> int:
+    """Delete every trashed note of the owner; returns how many."""
+    result = session.execute(
+        delete(Note).where(Note.owner_id == owner_id, Note.trashed_at.is_not(None))
+    )
+    session.commit()
+    return result.rowcount
+
+
+def purge_trash(session: Session, now: datetime, days: int) -> int:
+    """Delete notes (of every owner) that have been in the trash longer than ``days``."""
+    result = session.execute(delete(Note).where(Note.trashed_at < now - timedelta(days=days)))
+    session.commit()
+    return result.rowcount
+
+
+def prune_moves(session: Session, now: datetime, max_age: timedelta) -> int:
+    """Forget list positions older than any cursor still accepted."""
+    result = session.execute(delete(NoteMove).where(NoteMove.moved_at < now - max_age))
+    session.commit()
+    return result.rowcount
+
+
+def copy_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
+    """Keep's "Make a copy": same content, color and labels, in the notes list."""
+    source = get_note(session, owner_id, note_id)
+    if source.trashed_at is not None:
+        raise ConflictError("A note in the trash cannot be copied; restore it first.")
+    copy = Note(
+        owner_id=owner_id,
+        title=source.title,
+        body=source.body,
+        kind=source.kind,
+        color=source.color,
+        pinned=source.pinned,
+        archived=False,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        search_text=source.search_text,
+        items=[
+            ChecklistItem(position=i.position, text=i.text, checked=i.checked) for i in source.items
+        ],
+        labels=list(source.labels),
+    )
+    session.add(copy)
+    session.commit()
+    return copy
+
+
+# Listing ---------------------------------------------------------------------------------
+
+
+def _filters(
+    owner_id: int, state: str, label_id: int | None, color: str | None, q: str | None
+) -> list:
+    conditions = [Note.owner_id == owner_id]
+    if state == "active":
+        conditions += [Note.trashed_at.is_(None), Note.archived.is_(False)]
+    elif state == "archived":
+        conditions += [Note.trashed_at.is_(None), Note.archived.is_(True)]
+    else:
+        conditions.append(Note.trashed_at.is_not(None))
+    if label_id is not None:
+        conditions.append(
+            select(note_labels.c.note_id)
+            .where(note_labels.c.note_id == Note.id, note_labels.c.label_id == label_id)
+            .exists()
+        )
+    if color is not None:
+        conditions.append(Note.color == color)
+    if q:
+        conditions.append(Note.search_text.contains(q.casefold(), autoescape=True))
+    return conditions
+
+
+def check_list_args(state: str, color: str | None, q: str | None, limit: int) -> None:
+    fields = {}
+    if state not in STATES:
+        fields["state"] = f"one of {', '.join(STATES)}"
+    if color is not None and color not in COLORS:
+        fields["color"] = f"one of {', '.join(COLORS)}"
+    if q is not None and len(q) > QUERY_MAX:
+        fields["q"] = f"at most {QUERY_MAX} characters"
+    if not 1 <= limit <= LIMIT_MAX:
+        fields["limit"] = f"from 1 to {LIMIT_MAX}"
+    if fields:
+        raise ValidationError("Invalid query parameters: " + ", ".join(fields) + ".", fields=fields)
+
+
+def list_notes(
+    session: Session,
+    owner_id: int,
+    now: datetime,
+    *,
+    state: str = "active",
+    label_id: int | None = None,
+    color: str | None = None,
+    q: str | None = None,
+    limit: int = LIMIT_DEFAULT,
+    cursor: str | None = None,
+    cursor_max_age: timedelta = timedelta(days=1),
+) -> tuple[list[Note], str | None]:
+    """One page of notes in list order and the cursor of the next page (None at the end).
+
+    A walk sees the list as it stood when its first page was read: notes created since are
+    left for the next walk, and a note changed since (which moved it to the top) is still
+    returned where it stood, so no note is returned twice or skipped.
+    """
+    check_list_args(state, color, q, limit)
+    q = q if q and q.strip() else None
+    after = cursors.decode(cursor) if cursor else None
+    if after is not None and after.as_of < now - cursor_max_age:
+        raise ValidationError(
+            "This list is too old to continue; start again from the first page.",
+            fields={"cursor": "expired"},
+            code="cursor_expired",
+        )
+    as_of = after.as_of if after else now
+    conditions = _filters(owner_id, state, label_id, color, q)
+    order = (Note.pinned.desc(), Note.updated_at.desc(), Note.id.desc())
+
+    # Notes unchanged since the walk began stand where their columns say.
+    unchanged = select(Note.pinned, Note.updated_at, Note.id).where(
+        *conditions, Note.updated_at <= as_of
+    )
+    if after:
+        unchanged = unchanged.where(
+            tuple_(Note.pinned, Note.updated_at, Note.id) < after.after.as_tuple()
+        )
+    keys = [
+        cursors.SortKey(*row)
+        for row in session.execute(unchanged.order_by(*order).limit(limit + 1))
+    ]
+
+    # Notes changed since stand where their first recorded move says they stood.
+    if after:
+        first_moves = (
+            select(func.min(NoteMove.id))
+            .where(NoteMove.moved_at > as_of)
+            .group_by(NoteMove.note_id)
+        )
+        moved = (
+            select(NoteMove.old_pinned, NoteMove.old_updated_at, Note.id)
+            .join(NoteMove, NoteMove.note_id == Note.id)
+            .where(
+                *conditions,
+                Note.updated_at > as_of,
+                NoteMove.id.in_(first_moves),
+                NoteMove.old_updated_at <= as_of,
+                tuple_(NoteMove.old_pinned, NoteMove.old_updated_at, Note.id)
+                < after.after.as_tuple(),
+            )
+            .order_by(NoteMove.old_pinned.desc(), NoteMove.old_updated_at.desc(), Note.id.desc())
+            .limit(limit + 1)
+        )
+        keys += [cursors.SortKey(*row) for row in session.execute(moved)]
+        keys.sort(key=cursors.SortKey.as_tuple, reverse=True)
+
+    page, more = keys[:limit], len(keys) > limit
+    notes = load_notes(session, [key.id for key in page])
+    next_cursor = cursors.encode(cursors.Cursor(page[-1], as_of)) if more else None
+    return notes, next_cursor
+
+
+def load_notes(session: Session, ids: Sequence[int]) -> list[Note]:
+    """Notes by id, in the given order, with items and labels in two more queries."""
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(Note)
+        .where(Note.id.in_(ids))
+        .options(selectinload(Note.items), selectinload(Note.labels))
+    ).all()
+    by_id = {note.id: note for note in rows}
+    return [by_id[i] for i in ids if i in by_id]

@@ -1,0 +1,37 @@
+"""Serve the web app on waitress: ``python -m webapp.serve [--host H] [--port P]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m webapp.serve", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+
+    from waitress import serve
+
+    from webapp import ConfigError, create_app
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"kaap: {exc}", file=sys.stderr)
+        return 2
+    print(f"Kaap is running at http://{args.host}:{args.port}/ (data in {app.config['DATA_DIR']})")
+    print("Press Ctrl+C to stop.", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="Kaap")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
