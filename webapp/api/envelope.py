@@ -54,10 +54,10 @@ def _validation_fields(exc: HTTPException) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in errors.items():
         message = str(value)
-        if not key and message.startswith("Additional properties are not allowed"):
-            # jsonschema reports unknown fields at the root: name each one instead.
+        if message.startswith("Additional properties are not allowed"):
+            # jsonschema reports unknown fields on their parent: name each one instead.
             for name in _UNEXPECTED.findall(message.partition("(")[2]):
-                out[name] = "unknown field"
+                out[f"{key}.{name}" if key else name] = "unknown field"
             continue
         out[str(key) if key else "request"] = message
     return out

@@ -20,11 +20,26 @@ register_models(ns)
 
 
 class UTCTime(fields.Raw):
+    """A UTC timestamp such as ``2026-11-25T13:49:19.123456Z``."""
+
     __schema_type__ = "string"
     __schema_format__ = "date-time"
 
+    def __init__(self, *args, nullable: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nullable = nullable
+
+    def schema(self):
+        # Swagger 2.0 has no null type; x-nullable is the extension its tools read.
+        return super().schema() | ({"x-nullable": True} if self.nullable else {})
+
     def format(self, value):
         return isoformat(value)
+
+
+class NullableString(fields.String):
+    def schema(self):
+        return super().schema() | {"x-nullable": True}
 
 
 item_input = ns.model(
@@ -63,7 +78,7 @@ note_model = ns.model(
         "pinned": fields.Boolean(required=True),
         "archived": fields.Boolean(required=True),
         "labels": fields.List(fields.Nested(label_ref), required=True),
-        "trashed_at": UTCTime(description="Null unless the note is in the trash"),
+        "trashed_at": UTCTime(nullable=True, description="Null unless the note is in the trash"),
         "created_at": UTCTime(required=True),
         "updated_at": UTCTime(required=True),
         "version": fields.Integer(required=True, description="Rises with every change"),
@@ -73,7 +88,7 @@ page_model = ns.model(
     "NotePage",
     {
         "items": fields.List(fields.Nested(note_model), required=True),
-        "next_cursor": fields.String(
+        "next_cursor": NullableString(
             description="Pass as `cursor` for the next page; null at the end"
         ),
     },

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from webapp import create_app
+from webapp.database import backup_sqlite
+
+
+class Clock:
+    """A clock tests can move; every reading is a millisecond after the previous one."""
+
+    def __init__(self, start: datetime):
+        self.current = start
+        self.tick = timedelta(milliseconds=1)
+
+    def __call__(self) -> datetime:
+        self.current += self.tick
+        return self.current
+
+    def advance(self, **kwargs) -> None:
+        self.current += timedelta(**kwargs)
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory) -> Path:
+    """A database at the newest revision, made once and copied for each test."""
+    data_dir = tmp_path_factory.mktemp("template")
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.engine.dispose()
+    out = data_dir.parent / "template.sqlite3"
+    backup_sqlite(data_dir / "kaap.sqlite3", out)
+    return out
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def data_dir(tmp_path, migrated_db) -> Path:
+    backup_sqlite(migrated_db, tmp_path / "kaap.sqlite3")
+    return tmp_path
+
+
+@pytest.fixture
+def app(data_dir, clock):
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock})
+    yield app
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client that sends the session's CSRF token on every request, as the page does."""
+    client = app.test_client()
+    token = client.get("/api/csrf").get_json()["csrf_token"]
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    return client
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_note(client):
+    """Create a note through the API and return its JSON."""
+
+    def make(**fields):
+        fields.setdefault("title", "A note")
+        response = client.post("/api/notes", json=fields)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return make
+
+
+@pytest.fixture
+def make_label(client):
+    def make(name: str):
+        response = client.post("/api/labels", json={"name": name})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return make
+
+
+def error_code(response) -> str:
+    """The envelope's error code, checking the envelope's shape on the way."""
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message", "fields"}, body
+    assert body["error"]["message"]
+    return body["error"]["code"]

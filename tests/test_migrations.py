@@ -1,0 +1,150 @@
+"""Migrations: every revision upgrades to head with data intact; models match migrations."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+
+from webapp import create_app
+from webapp.database import MIGRATIONS_DIR, current_revision, head_revision
+from webapp.extensions import db
+from webapp.models import Label, Note, NoteMove, User
+
+# Rows each revision's schema can hold; a new revision adds its own (the test below insists).
+SEEDS = {
+    "0001": [
+        "INSERT INTO users (id, username, created_at) VALUES (1, 'local', '2025-01-01 00:00:00.000000')",
+        "INSERT INTO labels (id, owner_id, name, name_key, created_at) "
+        "VALUES (1, 1, 'Trip', 'trip', '2025-01-01 00:00:00.000000')",
+        "INSERT INTO notes (id, owner_id, title, body, kind, color, pinned, archived, trashed_at, "
+        "created_at, updated_at, version, search_text) VALUES (1, 1, '회의', 'body ✓', 'checklist', "
+        "'teal', 1, 0, NULL, '2025-01-01 00:00:00.000001', '2025-01-02 00:00:00.123456', 3, "
+        "'회의\nbody ✓\npack')",
+        "INSERT INTO checklist_items (id, note_id, position, text, checked) VALUES (1, 1, 0, 'pack', 1)",
+        "INSERT INTO note_labels (note_id, label_id) VALUES (1, 1)",
+    ],
+    "0002": [
+        "INSERT INTO note_moves (id, note_id, moved_at, old_pinned, old_updated_at) "
+        "VALUES (1, 1, '2025-01-02 00:00:00.123456', 0, '2025-01-01 00:00:00.000001')"
+    ],
+}
+
+
+def revisions() -> list[str]:
+    """Every revision id, oldest first."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def bare_app(data_dir: Path):
+    return create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "AUTO_MIGRATE": False})
+
+
+def build_at(data_dir: Path, revision: str) -> Path:
+    """A database at ``revision`` holding the seed rows of every revision up to it."""
+    app = bare_app(data_dir)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision=revision)
+        db.engine.dispose()
+    path = data_dir / "kaap.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for rev in revisions()[: revisions().index(revision) + 1]:
+            for statement in SEEDS[rev]:
+                conn.execute(statement)
+    return path
+
+
+def assert_seed_data_intact(app, up_to: str) -> None:
+    with app.app_context():
+        note = db.session.get(Note, 1)
+        assert (note.title, note.body, note.kind, note.color) == (
+            "회의",
+            "body ✓",
+            "checklist",
+            "teal",
+        )
+        assert (note.pinned, note.archived, note.version) == (True, False, 3)
+        assert note.updated_at.isoformat() == "2025-01-02T00:00:00.123456+00:00"
+        assert [(i.text, i.checked) for i in note.items] == [("pack", True)]
+        assert [label.name for label in note.labels] == ["Trip"]
+        assert db.session.get(User, 1).username == "local"
+        assert db.session.scalars(select(Label)).one().name_key == "trip"
+        moves = db.session.scalars(select(NoteMove)).all()
+        assert len(moves) == (1 if revisions().index(up_to) >= revisions().index("0002") else 0)
+        db.engine.dispose()
+
+
+def test_every_revision_has_seed_rows():
+    assert list(SEEDS) == revisions()
+
+
+@pytest.mark.parametrize("revision", revisions()[:-1])
+def test_upgrade_from_every_earlier_revision_keeps_data(tmp_path, revision):
+    build_at(tmp_path, revision)
+    app = bare_app(tmp_path)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        assert current_revision(db.engine) == head_revision()
+    assert_seed_data_intact(app, revision)
+
+
+def test_models_and_migrations_agree(tmp_path):
+    app = bare_app(tmp_path)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+        db.engine.dispose()
+
+
+def test_start_up_on_an_older_database_backs_up_then_migrates(tmp_path):
+    old = revisions()[0]
+    build_at(tmp_path, old)
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path)})
+    with app.app_context():
+        assert current_revision(db.engine) == head_revision()
+    assert_seed_data_intact(app, old)
+    (backup,) = (tmp_path / "backups").glob("pre-migrate-*.sqlite3")
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (old,)
+        assert conn.execute("SELECT title FROM notes").fetchall() == [("회의",)]
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_fresh_database_needs_no_backup(tmp_path):
+    create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path)})
+    assert not (tmp_path / "backups").exists()
+
+
+def test_only_the_newest_backups_are_kept(tmp_path):
+    for _ in range(4):
+        data_dir = tmp_path / "db"
+        if (data_dir / "kaap.sqlite3").exists():
+            with sqlite3.connect(data_dir / "kaap.sqlite3") as conn:
+                conn.execute("UPDATE alembic_version SET version_num = ?", (revisions()[0],))
+                conn.execute("DROP TABLE note_moves")
+        else:
+            build_at(data_dir, revisions()[0])
+        app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "BACKUP_KEEP": 2})
+        with app.app_context():
+            db.engine.dispose()
+    assert len(list((tmp_path / "db" / "backups").glob("pre-migrate-*"))) == 2
+
+
+def test_flask_db_upgrade_command(tmp_path):
+    env = {**os.environ, "KAAP_DATA_DIR": str(tmp_path), "KAAP_AUTO_MIGRATE": "false"}
+    flask = Path(sys.executable).with_name("flask")
+    subprocess.run([flask, "--app", "webapp", "db", "upgrade"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    with sqlite3.connect(tmp_path / "kaap.sqlite3") as conn:
+        version = conn.execute(text("SELECT version_num FROM alembic_version").text).fetchone()
+    assert version == (head_revision(),)
