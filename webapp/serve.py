@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from webapp import ConfigError, create_app
 
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
