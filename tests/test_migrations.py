@@ -4,19 +4,20 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
+from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import select, text
 
 from webapp import create_app
 from webapp.database import MIGRATIONS_DIR, current_revision, head_revision
 from webapp.extensions import db
 from webapp.models import Label, Note, NoteMove, User
+from webapp.notes.service import list_notes
+from webapp.search.index import register_functions
 
 # Rows each revision's schema can hold; a new revision adds its own (the test below insists).
 SEEDS = {
@@ -34,6 +35,12 @@ SEEDS = {
     "0002": [
         "INSERT INTO note_moves (id, note_id, moved_at, old_pinned, old_updated_at) "
         "VALUES (1, 1, '2025-01-02 00:00:00.123456', 0, '2025-01-01 00:00:00.000001')"
+    ],
+    "0003": [
+        "INSERT INTO notes (id, owner_id, title, body, kind, color, pinned, archived, trashed_at, "
+        "created_at, updated_at, version, search_text) VALUES (2, 1, '', '주간회의록', 'text', "
+        "'default', 0, 0, NULL, '2025-01-03 00:00:00.000000', '2025-01-03 00:00:00.000000', 1, "
+        "'\n주간회의록')",
     ],
 }
 
@@ -56,6 +63,7 @@ def build_at(data_dir: Path, revision: str) -> Path:
         db.engine.dispose()
     path = data_dir / "kaap.sqlite3"
     with sqlite3.connect(path) as conn:
+        register_functions(conn)
         for rev in revisions()[: revisions().index(revision) + 1]:
             for statement in SEEDS[rev]:
                 conn.execute(statement)
@@ -79,6 +87,10 @@ def assert_seed_data_intact(app, up_to: str) -> None:
         assert db.session.scalars(select(Label)).one().name_key == "trip"
         moves = db.session.scalars(select(NoteMove)).all()
         assert len(moves) == (1 if revisions().index(up_to) >= revisions().index("0002") else 0)
+        # The search index covers notes written before it existed, label names included.
+        for q in ("trip", "회", "pack", "body ✓"):
+            found, _ = list_notes(db.session, 1, datetime.now(UTC), q=q)
+            assert [n.id for n in found] == [1], q
         db.engine.dispose()
 
 
@@ -97,12 +109,20 @@ def test_upgrade_from_every_earlier_revision_keeps_data(tmp_path, revision):
 
 
 def test_models_and_migrations_agree(tmp_path):
+    """What ``flask db check`` does: autogenerate finds nothing to write (it exits otherwise)."""
     app = bare_app(tmp_path)
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
-        with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            assert compare_metadata(context, db.metadata) == []
+        check(directory=str(MIGRATIONS_DIR))
+        db.engine.dispose()
+
+
+def test_models_check_notices_a_missing_migration(tmp_path):
+    app = bare_app(tmp_path)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="0001")
+        with pytest.raises(SystemExit):
+            check(directory=str(MIGRATIONS_DIR))
         db.engine.dispose()
 
 
@@ -126,18 +146,13 @@ def test_a_fresh_database_needs_no_backup(tmp_path):
 
 
 def test_only_the_newest_backups_are_kept(tmp_path):
+    build_at(tmp_path, revisions()[0])
     for _ in range(4):
-        data_dir = tmp_path / "db"
-        if (data_dir / "kaap.sqlite3").exists():
-            with sqlite3.connect(data_dir / "kaap.sqlite3") as conn:
-                conn.execute("UPDATE alembic_version SET version_num = ?", (revisions()[0],))
-                conn.execute("DROP TABLE note_moves")
-        else:
-            build_at(data_dir, revisions()[0])
-        app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "BACKUP_KEEP": 2})
+        app = create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path), "BACKUP_KEEP": 2})
         with app.app_context():
+            downgrade(directory=str(MIGRATIONS_DIR), revision=revisions()[0])
             db.engine.dispose()
-    assert len(list((tmp_path / "db" / "backups").glob("pre-migrate-*"))) == 2
+    assert len(list((tmp_path / "backups").glob("pre-migrate-*"))) == 2
 
 
 def test_flask_db_upgrade_command(tmp_path):

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from webapp.extensions import db, migrate
 from webapp.paths import resource
+from webapp.search.index import register_functions
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        register_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

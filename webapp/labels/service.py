@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.labels.models import NAME_MAX, Label, name_key
+from webapp.notes import service as notes
 from webapp.notes.models import Note, note_labels
 
 
@@ -72,14 +73,27 @@ def rename_label(session: Session, owner_id: int, label_id: int, name: str) -> L
     name = clean_name(name)
     _check_unique(session, owner_id, name, except_id=label.id)
     label.name, label.name_key = name, name_key(name)
+    session.flush()
+    notes.refresh_search_text(session, _note_ids(session, label.id))
     _commit_unique(session, name)
     return label
 
 
 def delete_label(session: Session, owner_id: int, label_id: int) -> None:
     """Delete the label; its notes stay, without it."""
-    session.delete(get_label(session, owner_id, label_id))
+    label = get_label(session, owner_id, label_id)
+    note_ids = _note_ids(session, label.id)
+    session.delete(label)
+    session.flush()
+    session.expire_all()
+    notes.refresh_search_text(session, note_ids)
     session.commit()
+
+
+def _note_ids(session: Session, label_id: int) -> list[int]:
+    return list(
+        session.scalars(select(note_labels.c.note_id).where(note_labels.c.label_id == label_id))
+    )
 
 
 def _commit_unique(session: Session, name: str) -> None:

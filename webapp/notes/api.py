@@ -13,6 +13,8 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.notes import service
 from webapp.notes.models import COLORS, KINDS
+from webapp.search.matches import matches
+from webapp.search.query import parse as parse_query
 from webapp.timeutil import isoformat, now
 
 ns = Namespace("notes", path="/", description="Notes: create, edit, list, search, trash")
@@ -84,16 +86,48 @@ note_model = ns.model(
         "version": fields.Integer(required=True, description="Rises with every change"),
     },
 )
+match_model = ns.model(
+    "Match",
+    {
+        "field": fields.String(
+            required=True,
+            description="title, body, items.<n> or labels.<n> (index into the note's lists)",
+        ),
+        "start": fields.Integer(required=True, description="Offset in Unicode code points"),
+        "end": fields.Integer(required=True, description="Offset just past the match"),
+    },
+)
+result_model = ns.clone(
+    "NoteResult",
+    note_model,
+    {
+        "matches": fields.List(
+            fields.Nested(match_model),
+            required=True,
+            description="Where the words of `q` occur (empty without `q`)",
+        )
+    },
+)
 page_model = ns.model(
     "NotePage",
     {
-        "items": fields.List(fields.Nested(note_model), required=True),
+        "items": fields.List(fields.Nested(result_model), required=True),
         "next_cursor": NullableString(
             description="Pass as `cursor` for the next page; null at the end"
         ),
     },
 )
 deleted_model = ns.model("Deleted", {"deleted": fields.Integer(required=True)})
+
+
+class SearchResult:
+    """A note as listed: its fields plus where the query matched."""
+
+    def __init__(self, note, found: list[dict]):
+        self.note, self.matches = note, found
+
+    def __getattr__(self, name):
+        return getattr(self.note, name)
 
 
 def _int_arg(name: str, default: int | None) -> int | None:
@@ -136,7 +170,11 @@ class NoteList(Resource):
             },
             "label": {"description": "Only notes with this label id", "type": "integer"},
             "color": {"description": "Only notes of this color", "enum": list(COLORS)},
-            "q": {"description": "Case-insensitive substring of title, text or checklist items"},
+            "kind": {"description": "Only text notes or only checklists", "enum": list(KINDS)},
+            "q": {
+                "description": "Words that must all occur (case-insensitive substrings of title, "
+                'text, checklist items or labels); "a phrase" as typed; -word excludes'
+            },
             "limit": {"description": "Page size, 1 to 100 (default 30)", "type": "integer"},
             "cursor": {"description": "`next_cursor` of the previous page"},
         }
@@ -144,6 +182,7 @@ class NoteList(Resource):
     @ns.marshal_with(page_model)
     def get(self):
         """List notes: pinned first, then most recently edited; keyset pages."""
+        q = request.args.get("q")
         notes, next_cursor = service.list_notes(
             db.session,
             current_owner_id(),
@@ -151,12 +190,15 @@ class NoteList(Resource):
             state=request.args.get("state", "active"),
             label_id=_int_arg("label", None),
             color=request.args.get("color") or None,
-            q=request.args.get("q"),
+            kind=request.args.get("kind") or None,
+            q=q,
             limit=_int_arg("limit", service.LIMIT_DEFAULT),
             cursor=request.args.get("cursor") or None,
             cursor_max_age=timedelta(seconds=current_app.config["CURSOR_MAX_AGE"]),
         )
-        return {"items": notes, "next_cursor": next_cursor}
+        terms = parse_query(q).include
+        items = [SearchResult(note, matches(note, terms)) for note in notes]
+        return {"items": items, "next_cursor": next_cursor}
 
     @ns.expect(note_input, validate=True)
     @ns.response(413, "Request body too large", error_model)

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
 from webapp.labels.models import Label
 from webapp.notes import cursor as cursors
-from webapp.notes.models import COLORS, ChecklistItem, Note, NoteMove, note_labels
+from webapp.notes.models import COLORS, KINDS, ChecklistItem, Note, NoteMove, note_labels
+from webapp.search import index as search_index
+from webapp.search import query as search_query
 
 TITLE_MAX = 1000
 BODY_MAX_BYTES = 1_000_000
@@ -30,9 +32,16 @@ EDITABLE = ("title", "body", "kind", "items", "color", "pinned", "archived", "la
 
 
 def search_text(note: Note) -> str:
-    """What ``q`` is matched against: title, body and items, case-folded (any language)."""
-    parts = [note.title or "", note.body or "", *(item.text for item in note.items)]
+    """What ``q`` is matched against: title, body, items and labels, case-folded."""
+    parts = [note.title or "", note.body or ""]
+    parts += [item.text for item in note.items] + [label.name for label in note.labels]
     return "\n".join(parts).casefold()
+
+
+def refresh_search_text(session: Session, note_ids: Sequence[int]) -> None:
+    """Recompute the searched text of these notes (after a label was renamed or deleted)."""
+    for note in load_notes(session, list(note_ids)):
+        note.search_text = search_text(note)
 
 
 def _check_values(data: Mapping[str, Any]) -> None:
@@ -230,7 +239,13 @@ def copy_note(session: Session, owner_id: int, note_id: int, now: datetime) -> N
 
 
 def _filters(
-    owner_id: int, state: str, label_id: int | None, color: str | None, q: str | None
+    session: Session,
+    owner_id: int,
+    state: str,
+    label_id: int | None,
+    color: str | None,
+    kind: str | None,
+    query: search_query.Query,
 ) -> list:
     conditions = [Note.owner_id == owner_id]
     if state == "active":
@@ -247,13 +262,19 @@ def _filters(
         )
     if color is not None:
         conditions.append(Note.color == color)
-    if q:
-        conditions.append(Note.search_text.contains(q.casefold(), autoescape=True))
+    if kind is not None:
+        conditions.append(Note.kind == kind)
+    if query:
+        conditions += search_index.conditions(query, session.get_bind().dialect.name)
     return conditions
 
 
-def check_list_args(state: str, color: str | None, q: str | None, limit: int) -> None:
+def check_list_args(
+    state: str, color: str | None, kind: str | None, q: str | None, limit: int
+) -> None:
     fields = {}
+    if kind is not None and kind not in KINDS:
+        fields["kind"] = f"one of {', '.join(KINDS)}"
     if state not in STATES:
         fields["state"] = f"one of {', '.join(STATES)}"
     if color is not None and color not in COLORS:
@@ -274,6 +295,7 @@ def list_notes(
     state: str = "active",
     label_id: int | None = None,
     color: str | None = None,
+    kind: str | None = None,
     q: str | None = None,
     limit: int = LIMIT_DEFAULT,
     cursor: str | None = None,
@@ -281,12 +303,12 @@ def list_notes(
 ) -> tuple[list[Note], str | None]:
     """One page of notes in list order and the cursor of the next page (None at the end).
 
-    A walk sees the list as it stood when its first page was read: notes created since are
+    ``q`` is parsed by ``webapp.search.query``: every word must match, "a phrase" matches as
+    typed and -word excludes. A walk sees the list as it stood when its first page was read: notes created since are
     left for the next walk, and a note changed since (which moved it to the top) is still
     returned where it stood, so no note is returned twice or skipped.
     """
-    check_list_args(state, color, q, limit)
-    q = q if q and q.strip() else None
+    check_list_args(state, color, kind, q, limit)
     after = cursors.decode(cursor) if cursor else None
     if after is not None and after.as_of < now - cursor_max_age:
         raise ValidationError(
@@ -295,7 +317,7 @@ def list_notes(
             code="cursor_expired",
         )
     as_of = after.as_of if after else now
-    conditions = _filters(owner_id, state, label_id, color, q)
+    conditions = _filters(session, owner_id, state, label_id, color, kind, search_query.parse(q))
     order = (Note.pinned.desc(), Note.updated_at.desc(), Note.id.desc())
 
     # Notes unchanged since the walk began stand where their columns say.

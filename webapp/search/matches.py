@@ -1,0 +1,55 @@
+"""Where a note's text matches the query, as field names and character offsets (not HTML)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+
+def note_fields(note) -> Iterator[tuple[str, str]]:
+    """The searched fields of a note, named as the API names them."""
+    yield "title", note.title or ""
+    yield "body", note.body or ""
+    for i, item in enumerate(note.items):
+        yield f"items.{i}", item.text
+    for i, label in enumerate(note.labels):
+        yield f"labels.{i}", label.name
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """``text`` case-folded, and for each folded character the index it came from."""
+    chars, origin = [], []
+    for i, ch in enumerate(text):
+        folded = ch.casefold()
+        chars.append(folded)
+        origin.extend([i] * len(folded))
+    return "".join(chars), origin
+
+
+def find(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Non-overlapping ``(start, end)`` spans of ``text`` (code point offsets) matching any term."""
+    folded, origin = _folded(text)
+    spans = []
+    for term in terms:
+        start = folded.find(term)
+        while start != -1:
+            end = start + len(term)
+            spans.append((origin[start], origin[end - 1] + 1))
+            start = folded.find(term, end)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def matches(note, terms: list[str]) -> list[dict]:
+    """Every match of the terms in the note: ``{"field", "start", "end"}``."""
+    if not terms:
+        return []
+    return [
+        {"field": name, "start": start, "end": end}
+        for name, text in note_fields(note)
+        for start, end in find(text, terms)
+    ]
