@@ -1,22 +1,16 @@
-"""The page at ``/``: a plain list of notes until the Keep-style interface lands."""
+"""The page at ``/``: the Keep-class interface, drawn in the browser from the REST API."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template
-
-from webapp.accounts.service import current_owner_id
-from webapp.extensions import db
-from webapp.notes import service as notes
-from webapp.timeutil import now
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
 
 @bp.get("/")
 def index():
-    """The notes, pinned first, as plain cards."""
-    items, next_cursor = notes.list_notes(db.session, current_owner_id(), now(), limit=100)
-    return render_template("pages/index.html", notes=items, more=next_cursor is not None)
+    """The app shell; the ES modules in ``static/js`` fetch and draw the notes."""
+    return render_template("pages/index.html")
 
 
 def init_app(app: Flask) -> None:

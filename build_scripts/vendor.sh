@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Refresh webapp/static/vendor from the npm registry at the versions pinned in package.json.
+# Only a developer runs this (it needs npm and the network); running Kaap needs neither.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=webapp/static/vendor
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+version() { python3 -c 'import json,sys; print(json.load(open(sys.argv[2]))["dependencies"][sys.argv[1]])' "$1" "$PWD/package.json"; }
+
+fetch() {  # fetch NAME -> unpacks the pinned tarball into $tmp/NAME
+  local name=$1 dir="$tmp/$1"
+  mkdir -p "$dir"
+  local v; v=$(version "$name"); (cd "$tmp" && npm pack --silent "$name@$v" >/dev/null)
+  tar xzf "$tmp"/"$(echo "${name#@}" | tr / -)"-*.tgz -C "$dir" --strip-components=1
+}
+
+rm -rf "$out" && mkdir -p "$out"
+
+fetch material-icons
+icons="$out/material-icons"
+mkdir -p "$icons"
+cp "$tmp/material-icons/LICENSE" "$tmp/material-icons/package.json" "$icons/"
+for style in outlined material-icons; do
+  cp "$tmp/material-icons/iconfont/$style.css" "$icons/"
+done
+cp "$tmp"/material-icons/iconfont/material-icons{,-outlined}.woff{,2} "$icons/"
+
+fetch @fontsource/roboto
+roboto="$out/roboto"
+mkdir -p "$roboto/files"
+cp "$tmp/@fontsource/roboto/LICENSE" "$tmp/@fontsource/roboto/package.json" "$roboto/"
+for weight in 400 500; do
+  cp "$tmp/@fontsource/roboto/$weight.css" "$roboto/"
+  cp "$tmp"/@fontsource/roboto/files/roboto-*-"$weight"-normal.woff{,2} "$roboto/files/"
+done
+
+echo "vendored into $out:" && du -sh "$out"/*

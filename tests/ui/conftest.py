@@ -1,0 +1,153 @@
+"""Browser tests: the real app on a local port, driven by Playwright in Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from webapp import create_app
+
+CHROMIUM = os.environ.get("KAAP_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+sync_api = pytest.importorskip("playwright.sync_api")
+if not shutil.which(CHROMIUM):
+    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app served by werkzeug on 127.0.0.1 at a free port, in a thread."""
+    data_dir = tmp_path_factory.mktemp("ui-data")
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    thread.join()
+    http.server_close()
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Api:
+    """The REST API through Flask's test client, to set up and check what the page shows."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        token = self.client.get("/api/csrf").get_json()["csrf_token"]
+        self.client.environ_base["HTTP_X_CSRFTOKEN"] = token
+
+    def note(self, **fields):
+        fields.setdefault("title", "A note")
+        response = self.client.post("/api/notes", json=fields)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def get(self, note_id):
+        return self.client.get(f"/api/notes/{note_id}").get_json()
+
+    def patch(self, note_id, **fields):
+        response = self.client.patch(f"/api/notes/{note_id}", json=fields)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def label(self, name):
+        response = self.client.post("/api/labels", json={"name": name})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def notes(self, state="active", **params):
+        items, cursor = [], None
+        while True:
+            query = {"state": state, "limit": 100, **params} | (
+                {"cursor": cursor} if cursor else {}
+            )
+            page = self.client.get("/api/notes", query_string=query).get_json()
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return items
+
+    def labels(self):
+        return self.client.get("/api/labels").get_json()
+
+    def clear(self):
+        for state in ("active", "archived"):
+            for note in self.notes(state):
+                self.client.post(f"/api/notes/{note['id']}/trash")
+        self.client.delete("/api/trash")
+        for label in self.labels():
+            self.client.delete(f"/api/labels/{label['id']}")
+
+
+@pytest.fixture
+def api(server):
+    api = Api(server[0])
+    api.clear()
+    return api
+
+
+@pytest.fixture
+def base_url(server):
+    return server[1]
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    context.set_default_timeout(5000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context, base_url, api):
+    """The app at /, with every JS error and alert() failing the test."""
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
+    )
+    page.problems = problems
+    page.goto(base_url + "/")
+    page.wait_for_selector("body.ready")
+    yield page
+    assert problems == []
+
+
+def screenshot(page, name: str) -> None:
+    """Save the page under test-artifacts/screenshots/ (ignored by git) to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.wait_for_timeout(150)  # let the masonry settle
+    page.screenshot(path=SCREENSHOTS / f"{name}-{size['width']}x{size['height']}.png")

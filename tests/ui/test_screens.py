@@ -1,0 +1,80 @@
+"""Screenshots of every view at desktop and phone sizes, to look at (test-artifacts/)."""
+
+import pytest
+
+from tests.ui.conftest import SIZES, screenshot
+
+
+def seed(api):
+    work = api.label("Work")
+    api.label("Ideas")
+    api.note(
+        title="Groceries",
+        kind="checklist",
+        items=[{"text": "Milk"}, {"text": "Bread"}, {"text": "Eggs", "checked": True}],
+        color="green",
+    )
+    api.note(
+        title="Meeting notes",
+        body="Discuss the roadmap\nShip the Keep-style UI\nLunch at noon",
+        label_ids=[work["id"]],
+        color="yellow",
+    )
+    api.note(title="주간회의록", body="다음 주 회의는 화요일입니다.", color="blue")
+    api.note(
+        title="",
+        body="A note without a title, just a thought that goes on for a little while "
+        "so the card wraps over a few lines.",
+    )
+    api.note(title="Pinned idea", body="Pinned notes sit on top.", pinned=True, color="purple")
+    api.note(
+        title="Books to read",
+        kind="checklist",
+        items=[{"text": "Dune"}, {"text": "Snow Crash"}],
+        pinned=True,
+    )
+    for color in ["red", "orange", "teal", "darkblue", "pink", "brown", "gray"]:
+        api.note(title=f"A {color} note", body=f"This one is {color}.", color=color)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_screenshots_of_each_view(page, api, size):
+    seed(api)
+    page.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
+    page.reload()
+    page.wait_for_selector(".card")
+    screenshot(page, "notes")
+    page.get_by_role("button", name="Take a note…").click()
+    page.get_by_label("Title", exact=True).first.fill("Draft")
+    screenshot(page, "composer")
+    page.keyboard.press("Escape")
+    page.locator(".card", has_text="Groceries").click()
+    page.wait_for_selector("dialog#editor[open]")
+    screenshot(page, "editor")
+    page.keyboard.press("Escape")
+    page.evaluate("localStorage.setItem('kaap.theme', 'dark')")
+    page.reload()
+    page.wait_for_selector(".card")
+    screenshot(page, "dark")
+    page.locator(".card", has_text="Groceries").click()
+    screenshot(page, "dark-editor")
+    page.keyboard.press("Escape")
+    page.evaluate("localStorage.removeItem('kaap.theme')")
+    page.reload()
+    page.wait_for_selector(".card")
+    page.keyboard.press("Control+g")
+    screenshot(page, "list")
+    page.keyboard.press("Control+g")
+    page.locator("#search").fill("note")
+    page.wait_for_selector("mark")
+    screenshot(page, "search")
+    page.keyboard.press("Escape")
+    page.goto(page.url.split("#")[0] + "#trash")
+    screenshot(page, "trash-empty")
+    page.keyboard.press("?")
+    screenshot(page, "help")
+    page.keyboard.press("Escape")
+    page.goto(page.url.split("#")[0] + "#")
+    page.get_by_role("button", name="Edit labels").click() if size == "desktop" else None
+    if size == "desktop":
+        screenshot(page, "labels")

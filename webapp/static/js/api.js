@@ -1,0 +1,81 @@
+// The REST client: CSRF header on every write, the error envelope turned into ApiError.
+
+const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
+
+export class ApiError extends Error {
+  constructor(status, code, message, fields = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+/** The server could not be reached at all. */
+export class OfflineError extends Error {
+  constructor() {
+    super("Kaap can't be reached. Your changes are kept on this device and saved when it's back.");
+    this.code = "offline";
+  }
+}
+
+async function request(method, path, { body, version, keepalive } = {}) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (version != null) headers["If-Match"] = `"${version}"`;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      keepalive: Boolean(keepalive),
+    });
+  } catch {
+    throw new OfflineError();
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = data?.error ?? {};
+    throw new ApiError(
+      response.status,
+      error.code ?? `http_${response.status}`,
+      error.message ?? `The server answered ${response.status}.`,
+      error.fields ?? {},
+    );
+  }
+  return data;
+}
+
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value != null && value !== "") search.set(key, value);
+  }
+  return search.toString();
+}
+
+export const api = {
+  listNotes: (params) => request("GET", `/api/notes?${query(params)}`),
+  getNote: (id) => request("GET", `/api/notes/${id}`),
+  createNote: (fields) => request("POST", "/api/notes", { body: fields }),
+  updateNote: (id, fields, version, options = {}) =>
+    request("PATCH", `/api/notes/${id}`, { body: fields, version, ...options }),
+  trashNote: (id) => request("POST", `/api/notes/${id}/trash`),
+  restoreNote: (id) => request("POST", `/api/notes/${id}/restore`),
+  copyNote: (id) => request("POST", `/api/notes/${id}/copy`),
+  deleteNote: (id) => request("DELETE", `/api/notes/${id}`),
+  emptyTrash: () => request("DELETE", "/api/trash"),
+  listLabels: () => request("GET", "/api/labels"),
+  createLabel: (name) => request("POST", "/api/labels", { body: { name } }),
+  renameLabel: (id, name) => request("PATCH", `/api/labels/${id}`, { body: { name } }),
+  deleteLabel: (id) => request("DELETE", `/api/labels/${id}`),
+};

@@ -1,0 +1,245 @@
+// The editor dialog: every change saves itself (debounced, If-Match on the version it was
+// edited from). Unsaved text sits in localStorage until the server has it, so closing the
+// dialog, the tab or the window never loses it; a 412 keeps the text and asks what to do.
+import * as actions from "./actions.js";
+import { api } from "./api.js";
+import { $, debounce, editedLabel, h, iconButton } from "./dom.js";
+import { showError, snackbar } from "./messages.js";
+import { NoteForm } from "./noteform.js";
+import { closePopover, popoverOpen } from "./pickers.js";
+import { noteChanged, store } from "./store.js";
+
+const DRAFTS = "kaap.drafts";
+const SAVE_DELAY = 500;
+const RETRY_DELAY = 3000;
+
+let form;
+let dialog;
+let current = null; // {id, version, updated_at}
+let saving = false;
+let dirty = false;
+let conflict = false;
+let retryTimer = null;
+
+const readDrafts = () => JSON.parse(localStorage.getItem(DRAFTS) || "{}");
+const writeDrafts = (drafts) => localStorage.setItem(DRAFTS, JSON.stringify(drafts));
+
+function keepDraft(id, fields, version) {
+  const drafts = readDrafts();
+  drafts[id] = { fields, version };
+  writeDrafts(drafts);
+}
+
+function dropDraft(id) {
+  const drafts = readDrafts();
+  delete drafts[id];
+  writeDrafts(drafts);
+}
+
+const saveSoon = debounce(() => save(), SAVE_DELAY);
+
+export function init() {
+  dialog = $("#editor");
+  form = new NoteForm({
+    onChange: changed,
+    onClose: () => close(),
+    placeholder: "Note",
+    tools: [
+      iconButton("archive", "Archive", () => archive(), "editor-archive"),
+      iconButton("delete", "Delete note", () => trash()),
+    ],
+  });
+  $("#editor-form").append(form.element);
+  form.status.append(
+    h(
+      "div",
+      { id: "editor-conflict", class: "conflict", role: "alert", hidden: true },
+      h("span", { text: "This note was changed somewhere else. Your text is kept here." }),
+      h("button", { type: "button", class: "text-btn", onclick: keepMine }, "Keep my version"),
+      h("button", { type: "button", class: "text-btn", onclick: takeTheirs }, "Use the other version"),
+    ),
+    h("div", { id: "editor-offline", class: "offline", role: "status", hidden: true }),
+    h("div", { id: "editor-edited", class: "edited" }),
+  );
+  dialog.addEventListener("color", (event) => {
+    $("#editor-card").className = `editor-card color-${event.detail}`;
+  });
+  dialog.addEventListener("cancel", (event) => {
+    event.preventDefault(); // Esc: close a popover first, then the dialog
+    if (!closePopover()) close();
+  });
+  dialog.addEventListener("mousedown", (event) => {
+    if (event.target === dialog && !popoverOpen()) close();
+  });
+  window.addEventListener("pagehide", flushOnExit);
+  window.addEventListener("beforeunload", flushOnExit);
+  retryDrafts();
+}
+
+export const isOpen = () => dialog.open;
+
+/** Open a note by id. */
+export async function open(id) {
+  let note = store.notes.get(id);
+  try {
+    note = await api.getNote(id);
+    store.notes.set(id, note);
+  } catch (error) {
+    if (!note) return showError(error);
+  }
+  show(note);
+  const draft = readDrafts()[id];
+  if (draft) {
+    form.load(draft.fields);
+    current.version = draft.version;
+    dirty = true;
+    save();
+  }
+}
+
+function show(note) {
+  current = { id: note.id, version: note.version, updated_at: note.updated_at };
+  dirty = false;
+  conflict = false;
+  $("#editor-conflict").hidden = true;
+  $("#editor-offline").hidden = true;
+  form.load(note);
+  $("#editor-edited").textContent = editedLabel(note.updated_at);
+  if (!dialog.open) dialog.showModal();
+  form.focusTitle();
+}
+
+function changed() {
+  if (!current) return;
+  dirty = true;
+  keepDraft(current.id, form.value(), current.version);
+  if (!conflict) saveSoon();
+}
+
+async function save({ keepalive = false } = {}) {
+  saveSoon.cancel();
+  if (!current || !dirty || conflict) return;
+  if (saving) {
+    saveSoon();
+    return;
+  }
+  saving = true;
+  dirty = false;
+  const { id, version } = current;
+  const fields = form.value();
+  try {
+    const note = await api.updateNote(id, fields, version, { keepalive });
+    if (current?.id === id) {
+      current.version = note.version;
+      $("#editor-edited").textContent = editedLabel(note.updated_at);
+      $("#editor-offline").hidden = true;
+    }
+    if (current?.id === id && dirty) keepDraft(id, form.value(), note.version);
+    else dropDraft(id);
+    noteChanged(note);
+  } catch (error) {
+    dirty = true;
+    if (error.code === "version_conflict") {
+      conflict = true;
+      $("#editor-conflict").hidden = false;
+    } else if (error.code === "offline" || error.status >= 500) {
+      $("#editor-offline").textContent = error.message;
+      $("#editor-offline").hidden = false;
+      showError(error);
+      scheduleRetry();
+    } else {
+      showError(error);
+    }
+  } finally {
+    saving = false;
+  }
+}
+
+/** Overwrite the other change with what is on screen. */
+async function keepMine() {
+  try {
+    const theirs = await api.getNote(current.id);
+    current.version = theirs.version;
+  } catch (error) {
+    return showError(error);
+  }
+  conflict = false;
+  $("#editor-conflict").hidden = true;
+  dirty = true;
+  await save();
+}
+
+/** Drop the text on screen for the version saved elsewhere. */
+async function takeTheirs() {
+  try {
+    const theirs = await api.getNote(current.id);
+    dropDraft(current.id);
+    noteChanged(theirs);
+    show(theirs);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/** Save now and close; unsaved text stays in localStorage if the save cannot happen. */
+export async function close() {
+  if (!dialog.open) return;
+  closePopover();
+  const closing = current;
+  const pending = dirty && !conflict;
+  dialog.close();
+  if (pending) await save();
+  if (conflict && closing) {
+    snackbar("Your text was kept; the note changed elsewhere. Open it to choose a version.");
+  }
+  if (current === closing) current = null;
+  conflict = false;
+}
+
+async function archive() {
+  const note = store.notes.get(current.id);
+  await close();
+  if (note) await actions.setArchived(store.notes.get(note.id) ?? note, true);
+}
+
+async function trash() {
+  const note = store.notes.get(current.id);
+  await close();
+  if (note) await actions.trash(store.notes.get(note.id) ?? note);
+}
+
+function flushOnExit() {
+  if (current && dirty && !conflict) save({ keepalive: true });
+}
+
+function scheduleRetry() {
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(retryDrafts, RETRY_DELAY);
+}
+
+/** Send every kept draft whose note is not open; a conflict opens the note with the draft. */
+async function retryDrafts() {
+  if (current && dialog.open && dirty) await save();
+  const drafts = readDrafts();
+  let offline = false;
+  for (const [key, draft] of Object.entries(drafts)) {
+    const id = Number(key);
+    if (current?.id === id && dialog.open) continue;
+    try {
+      noteChanged(await api.updateNote(id, draft.fields, draft.version));
+      dropDraft(id);
+    } catch (error) {
+      if (error.code === "offline" || error.status >= 500) offline = true;
+      else if (error.code === "version_conflict" && !dialog.open) {
+        const note = await api.getNote(id);
+        show(note);
+        form.load(draft.fields);
+        current.version = draft.version;
+        conflict = true;
+        dirty = true;
+        $("#editor-conflict").hidden = false;
+      } else if (error.status === 404 || error.status === 400) dropDraft(id);
+    }
+  }
+  if (offline || (current && dirty && !conflict)) scheduleRetry();
+}

@@ -1,0 +1,350 @@
+// The notes: Pinned and Others as a masonry grid (Keep's order: left to right, then down) or a
+// list, filled page by page from the API's keyset cursor as you scroll.
+import * as actions from "./actions.js";
+import { api } from "./api.js";
+import { $, h, highlight, icon, iconButton } from "./dom.js";
+import { showError } from "./messages.js";
+import { colorPicker, labelPicker, menu } from "./pickers.js";
+import { bus, noteChanged, store } from "./store.js";
+
+const PAGE = 30;
+const BODY_MAX = 700;
+const ITEMS_MAX = 10;
+
+export const view = { kind: "notes", labelId: null, q: "", color: "" };
+let cursor = null;
+let loading = false;
+let generation = 0;
+let openNote = () => {};
+const cards = new Map();
+
+const EMPTY = {
+  notes: ["lightbulb", "Notes you add appear here"],
+  archive: ["archive", "Your archived notes appear here"],
+  trash: ["delete", "No notes in Trash"],
+  label: ["label", "No notes with this label yet"],
+  search: ["search", "No matching results"],
+};
+
+export function init({ onOpen }) {
+  openNote = onOpen;
+  bus.addEventListener("note", (event) => place(event.detail));
+  bus.addEventListener("removed", (event) => removeCard(event.detail));
+  bus.addEventListener("labels", () => {
+    for (const note of store.notes.values()) refreshLabels(note);
+  });
+  new IntersectionObserver(
+    (entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) loadMore();
+    },
+    { rootMargin: "800px" },
+  ).observe($("#sentinel"));
+  const resize = new ResizeObserver(() => scheduleLayout());
+  resize.observe($("#main"));
+  window.addEventListener("resize", scheduleLayout);
+  document.fonts?.ready.then(scheduleLayout);
+}
+
+const stateParam = () => ({ archive: "archived", trash: "trashed" })[view.kind] ?? "active";
+
+/** Start over with the current view and filters. */
+export async function reload() {
+  generation += 1;
+  cursor = undefined;
+  loading = false;
+  cards.clear();
+  $("#grid-pinned").replaceChildren();
+  $("#grid-others").replaceChildren();
+  document.body.dataset.view = view.kind;
+  await loadMore();
+}
+
+async function loadMore() {
+  if (loading || cursor === null) return;
+  loading = true;
+  const mine = generation;
+  $("#loading").hidden = false;
+  try {
+    const page = await api.listNotes({
+      state: stateParam(),
+      label: view.kind === "label" ? view.labelId : null,
+      color: view.color,
+      q: view.q,
+      limit: PAGE,
+      cursor,
+    });
+    if (mine !== generation) return;
+    cursor = page.next_cursor;
+    for (const note of page.items) {
+      if (cards.has(note.id)) continue; // keyset pages never repeat; guard all the same
+      store.notes.set(note.id, note);
+      append(note);
+    }
+  } catch (error) {
+    if (mine === generation) showError(error);
+    if (mine === generation) cursor = cursor ?? undefined;
+  } finally {
+    if (mine === generation) {
+      loading = false;
+      $("#loading").hidden = true;
+      updateSections();
+      scheduleLayout();
+      requestAnimationFrame(() => {
+        const box = $("#sentinel").getBoundingClientRect();
+        if (cursor && box.top < window.innerHeight + 800) loadMore();
+      });
+    }
+  }
+}
+
+function matches(note) {
+  const state = stateParam();
+  if (state === "trashed" ? !note.trashed_at : note.trashed_at) return false;
+  if (state !== "trashed" && note.archived !== (state === "archived")) return false;
+  if (view.kind === "label" && !note.labels.some((label) => label.id === view.labelId)) return false;
+  if (view.color && note.color !== view.color) return false;
+  if (view.q) {
+    const needle = view.q.toLowerCase();
+    const texts = [note.title, note.body, ...note.items.map((item) => item.text)];
+    if (!texts.some((text) => text.toLowerCase().includes(needle))) return false;
+  }
+  return true;
+}
+
+const sectionOf = (note) => (note.pinned && view.kind !== "trash" ? "#grid-pinned" : "#grid-others");
+
+function append(note) {
+  const card = buildCard(note);
+  cards.set(note.id, card);
+  $(sectionOf(note)).append(card);
+}
+
+/** A note changed: update its card, move it between sections, or add or drop it. */
+function place(note) {
+  const old = cards.get(note.id);
+  if (!matches(note)) {
+    if (old) removeCard(note.id);
+    return;
+  }
+  const card = buildCard(note);
+  cards.set(note.id, card);
+  const section = $(sectionOf(note));
+  if (old && old.parentElement === section) {
+    const hadFocus = old === document.activeElement;
+    old.replaceWith(card);
+    if (hadFocus) card.focus();
+  } else {
+    old?.remove();
+    section.prepend(card);
+  }
+  updateSections();
+  scheduleLayout();
+}
+
+function removeCard(id) {
+  const card = cards.get(id);
+  if (!card) return;
+  const wasFocused = card === document.activeElement;
+  const next = wasFocused ? neighbour(card, 1) || neighbour(card, -1) : null;
+  card.remove();
+  cards.delete(id);
+  next?.focus();
+  updateSections();
+  scheduleLayout();
+}
+
+function refreshLabels(note) {
+  const card = cards.get(note.id);
+  if (!card) return;
+  const names = new Map(store.labels.map((label) => [label.id, label.name]));
+  note.labels = note.labels
+    .filter((label) => names.has(label.id))
+    .map((label) => ({ id: label.id, name: names.get(label.id) }));
+  place(note);
+}
+
+function updateSections() {
+  const pinned = $("#grid-pinned").children.length;
+  const others = $("#grid-others").children.length;
+  $("#pinned-section").hidden = pinned === 0;
+  $("#others-title").hidden = pinned === 0;
+  const [iconName, text] = EMPTY[view.q || view.color ? "search" : view.kind];
+  const empty = $("#empty");
+  empty.hidden = pinned + others > 0 || loading;
+  empty.replaceChildren(icon(iconName, "empty-icon"), h("p", { text }));
+  $("#empty-trash").disabled = pinned + others === 0;
+}
+
+function buildCard(note) {
+  const q = view.q;
+  const inTrash = Boolean(note.trashed_at);
+  const content = [];
+  if (note.title) content.push(h("div", { class: "card-title" }, highlight(note.title, q)));
+  if (note.kind === "checklist") {
+    const open = note.items.map((item, index) => [item, index]).filter(([item]) => !item.checked);
+    const done = note.items.length - open.length;
+    const rows = open.slice(0, ITEMS_MAX).map(([item, index]) =>
+      h(
+        "li",
+        { class: "card-item" },
+        h("input", {
+          type: "checkbox",
+          "aria-label": `Tick ${item.text}`,
+          disabled: inTrash,
+          onchange: (event) => actions.tickItem(note, index, event.target.checked),
+        }),
+        h("span", {}, highlight(item.text, q)),
+      ),
+    );
+    content.push(h("ul", { class: "card-items" }, rows));
+    const hidden = open.length - Math.min(open.length, ITEMS_MAX);
+    const more = [];
+    if (hidden) more.push(`${hidden} more`);
+    if (done) more.push(done === 1 ? "1 checked item" : `${done} checked items`);
+    if (more.length) content.push(h("div", { class: "card-more", text: `+ ${more.join(", ")}` }));
+  } else if (note.body) {
+    const body = note.body.length > BODY_MAX ? `${note.body.slice(0, BODY_MAX)}…` : note.body;
+    content.push(h("div", { class: "card-text" }, highlight(body, q)));
+  }
+  if (!content.length) content.push(h("div", { class: "card-empty", text: "Empty note" }));
+  if (note.labels.length) {
+    content.push(
+      h("div", { class: "chips" }, note.labels.map((label) => h("span", { class: "chip", text: label.name }))),
+    );
+  }
+  const card = h(
+    "article",
+    {
+      class: `card color-${note.color}`,
+      tabindex: "0",
+      "aria-label": note.title || "Note",
+      dataset: { id: note.id },
+    },
+    inTrash ? null : pinButton(note),
+    h("div", { class: "card-content" }, content),
+    toolbar(note, inTrash),
+  );
+  card.addEventListener("click", (event) => {
+    if (event.target.closest("button, input, .card-toolbar")) return;
+    if (!inTrash) openNote(note.id);
+  });
+  return card;
+}
+
+function pinButton(note) {
+  const label = note.pinned ? "Unpin note" : "Pin note";
+  const button = iconButton("push_pin", label, () => actions.togglePin(store.notes.get(note.id)), "card-pin");
+  button.classList.toggle("pinned", note.pinned);
+  return button;
+}
+
+function toolbar(note, inTrash) {
+  const current = () => store.notes.get(note.id) ?? note;
+  if (inTrash) {
+    return h(
+      "div",
+      { class: "card-toolbar" },
+      iconButton("delete_forever", "Delete forever", () => actions.deleteForever(current())),
+      iconButton("restore_from_trash", "Restore", () => actions.restore(current())),
+    );
+  }
+  const palette = iconButton("palette", "Background options", () =>
+    colorPicker(palette, current().color, (color) => actions.setColor(current(), color)),
+  );
+  const labels = iconButton("label", "Change labels", () => {
+    const selected = new Set(current().labels.map((label) => label.id));
+    labelPicker(labels, selected, () => actions.setLabels(current(), [...selected]));
+  });
+  const more = iconButton("more_vert", "More", () =>
+    menu(more, [
+      ["Delete note", () => actions.trash(current())],
+      ["Make a copy", () => actions.copy(current())],
+    ]),
+  );
+  return h(
+    "div",
+    { class: "card-toolbar" },
+    palette,
+    labels,
+    note.archived
+      ? iconButton("unarchive", "Unarchive", () => actions.setArchived(current(), false))
+      : iconButton("archive", "Archive", () => actions.setArchived(current(), true)),
+    iconButton("delete", "Delete note", () => actions.trash(current())),
+    more,
+  );
+}
+
+// Masonry: each card goes into the shortest column, ties to the left, so the first row
+// fills left to right as in Keep.
+let layoutPending = false;
+
+export function scheduleLayout() {
+  if (layoutPending) return;
+  layoutPending = true;
+  requestAnimationFrame(() => {
+    layoutPending = false;
+    layout($("#grid-pinned"));
+    layout($("#grid-others"));
+  });
+}
+
+function layout(container) {
+  const list = document.body.classList.contains("list-view");
+  const width = container.clientWidth;
+  const narrow = width < 520;
+  const gap = narrow ? 8 : 16;
+  let columns;
+  let cardWidth;
+  if (list) {
+    columns = 1;
+    cardWidth = Math.min(600, width);
+  } else if (narrow) {
+    columns = 2;
+    cardWidth = (width - gap) / 2;
+  } else {
+    cardWidth = 240;
+    columns = Math.max(1, Math.floor((width + gap) / (cardWidth + gap)));
+  }
+  const cardsHere = [...container.children];
+  for (const card of cardsHere) card.style.width = `${cardWidth}px`;
+  const heights = new Array(columns).fill(0);
+  const left = (width - (columns * cardWidth + (columns - 1) * gap)) / 2;
+  for (const card of cardsHere) {
+    const column = heights.indexOf(Math.min(...heights));
+    card.style.transform = `translate(${left + column * (cardWidth + gap)}px, ${heights[column]}px)`;
+    heights[column] += card.offsetHeight + gap;
+  }
+  container.style.height = `${Math.max(0, Math.max(...heights) - gap)}px`;
+  // The section's title lines up with the first column.
+  const title = container.previousElementSibling;
+  if (title) title.style.paddingLeft = `${Math.max(8, left + container.offsetLeft - title.offsetLeft)}px`;
+}
+
+// Selection for j/k: cards in their visual reading order.
+export function allCards() {
+  return [...$("#grid-pinned").children, ...$("#grid-others").children];
+}
+
+function neighbour(card, step) {
+  const list = allCards();
+  return list[list.indexOf(card) + step] ?? null;
+}
+
+export function selectedNote() {
+  const card = document.activeElement?.closest?.(".card");
+  return card ? store.notes.get(Number(card.dataset.id)) : null;
+}
+
+export function moveSelection(step) {
+  const list = allCards();
+  if (!list.length) return;
+  const current = document.activeElement?.closest?.(".card");
+  const index = current ? list.indexOf(current) + step : step > 0 ? 0 : list.length - 1;
+  const target = list[Math.max(0, Math.min(list.length - 1, index))];
+  target.focus();
+  target.scrollIntoView({ block: "nearest" });
+}
+
+export function showNote(note) {
+  noteChanged(note);
+}

@@ -1,0 +1,39 @@
+// The snackbar (with Undo) and readable error messages.
+import { $ } from "./dom.js";
+
+let timer = null;
+
+/** Show `text` at the bottom; `action` is an optional [label, callback] such as Undo. */
+export function snackbar(text, action = null, timeout = 6000) {
+  const bar = $("#snackbar");
+  const button = $("#snackbar-action");
+  $("#snackbar-text").textContent = text;
+  button.hidden = !action;
+  button.onclick = null;
+  if (action) {
+    button.textContent = action[0];
+    button.onclick = () => {
+      hideSnackbar();
+      action[1]();
+    };
+  }
+  bar.hidden = false;
+  clearTimeout(timer);
+  timer = setTimeout(hideSnackbar, timeout);
+}
+
+export function hideSnackbar() {
+  $("#snackbar").hidden = true;
+}
+
+/** Tell the person what went wrong, in words. */
+export function showError(error) {
+  const message =
+    error?.code === "offline" || error?.status
+      ? error.message
+      : "Something went wrong. Please try again.";
+  if (!error?.status && error?.code !== "offline") console.error(error);
+  snackbar(message, null, 8000);
+  $("#snackbar").classList.add("error");
+  setTimeout(() => $("#snackbar").classList.remove("error"), 8000);
+}

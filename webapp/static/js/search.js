@@ -1,0 +1,73 @@
+// Search as you type (debounced); Esc clears; a color filter combines with it and the label view.
+import { $, COLORS, debounce, h, icon } from "./dom.js";
+import * as grid from "./grid.js";
+
+const run = debounce(() => {
+  grid.view.q = $("#search").value.trim();
+  grid.reload();
+}, 250);
+
+export function init() {
+  const input = $("#search");
+  input.addEventListener("input", () => {
+    $("#search-clear").hidden = !input.value;
+    document.body.classList.add("searching");
+    run();
+  });
+  input.addEventListener("focus", () => document.body.classList.add("searching"));
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      clear();
+      input.blur();
+    }
+  });
+  $("#search-clear").addEventListener("click", () => clear());
+  $("#color-filter").replaceChildren(
+    ...COLORS.map(([key, name]) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: `swatch color-${key}`,
+          title: key === "default" ? "Any color" : name,
+          "aria-label": key === "default" ? "Any color" : `Only ${name}`,
+          dataset: { color: key },
+          onclick: () => setColor(key === "default" ? "" : key),
+        },
+        key === "default" ? icon("format_color_reset") : null,
+      ),
+    ),
+  );
+}
+
+function setColor(color) {
+  grid.view.color = color;
+  for (const swatch of $("#color-filter").children) {
+    const selected = swatch.dataset.color === (color || "default");
+    swatch.classList.toggle("selected", selected);
+    swatch.setAttribute("aria-pressed", String(selected));
+  }
+  document.body.classList.add("searching");
+  grid.reload();
+}
+
+export function focus() {
+  $("#search").focus();
+  $("#search").select();
+}
+
+/** Leave search: empty the box, drop the color filter, show the view again. */
+export function clear() {
+  run.cancel();
+  const changed = grid.view.q || grid.view.color;
+  $("#search").value = "";
+  $("#search-clear").hidden = true;
+  document.body.classList.remove("searching");
+  grid.view.q = "";
+  grid.view.color = "";
+  for (const swatch of $("#color-filter").children) swatch.classList.remove("selected");
+  if (changed) grid.reload();
+}
+
+export const active = () => document.body.classList.contains("searching");

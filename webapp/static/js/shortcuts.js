@@ -1,0 +1,53 @@
+// Keep's keyboard shortcuts; `?` lists them.
+import * as actions from "./actions.js";
+import * as composer from "./composer.js";
+import { $ } from "./dom.js";
+import * as editor from "./editor.js";
+import * as grid from "./grid.js";
+import { closePopover } from "./pickers.js";
+import * as search from "./search.js";
+import { toggleLayout } from "./theme.js";
+
+const typing = (target) =>
+  Boolean(target.closest?.("input, textarea, select, [contenteditable=true]"));
+
+export function init() {
+  document.addEventListener("keydown", onKey);
+}
+
+function onKey(event) {
+  if (event.ctrlKey && !event.altKey && (event.key === "g" || event.key === "G")) {
+    event.preventDefault();
+    toggleLayout();
+    return;
+  }
+  if (event.key === "Escape") {
+    if (closePopover()) return event.preventDefault();
+    if (editor.isOpen() || document.querySelector("dialog[open]")) return;
+    if (search.active()) {
+      search.clear();
+      document.activeElement?.blur?.();
+    }
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+  if (document.querySelector("dialog[open]")) return;
+  const note = grid.selectedNote();
+  const handlers = {
+    c: () => composer.expand("text"),
+    l: () => composer.expand("checklist"),
+    "/": () => search.focus(),
+    j: () => grid.moveSelection(1),
+    k: () => grid.moveSelection(-1),
+    Enter: () => note && !note.trashed_at && editor.open(note.id),
+    e: () => note && !note.trashed_at && actions.setArchived(note, !note.archived),
+    "#": () => note && !note.trashed_at && actions.trash(note),
+    f: () => note && !note.trashed_at && actions.togglePin(note),
+    "?": () => $("#help-dialog").showModal(),
+  };
+  const handler = handlers[event.key];
+  if (!handler) return;
+  if (event.key === "Enter" && !note) return;
+  event.preventDefault();
+  handler();
+}
