@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from webapp import create_app
 
@@ -21,12 +22,17 @@ if not shutil.which(CHROMIUM):
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 
 
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """The app served by werkzeug on 127.0.0.1 at a free port, in a thread."""
     data_dir = tmp_path_factory.mktemp("ui-data")
     app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
+    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     yield app, f"http://127.0.0.1:{http.server_port}"
@@ -151,3 +157,15 @@ def screenshot(page, name: str) -> None:
     size = page.viewport_size
     page.wait_for_timeout(150)  # let the masonry settle
     page.screenshot(path=SCREENSHOTS / f"{name}-{size['width']}x{size['height']}.png")
+
+
+def eventually(check, timeout: float = 5.0):
+    """Poll ``check()`` until it returns something truthy (the page's CSP forbids eval, which
+    Playwright's wait_for_function would need)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            assert result, "condition not met in time"
+            return result
+        time.sleep(0.05)
