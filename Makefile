@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint format clean
+.PHONY: run serve test lint format clean build check-build
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,13 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev: requirements.txt requirements-build.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-## run: start Kaap (the web app on waitress until the desktop shell lands).
+## run: start Kaap, the desktop app, from source (ARGS="--data-dir DIR --debug --gui qt").
 run: $(VENV)/.runtime
-	$(BIN)/python -m webapp.serve --host $(HOST) --port $(PORT)
+	$(BIN)/python -m desktop $(ARGS)
 
 ## serve: the web app alone on waitress (HOST, PORT, KAAP_DATA_DIR override).
 serve: $(VENV)/.runtime
@@ -42,3 +42,15 @@ format: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+$(VENV)/.build: requirements.txt requirements-build.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-build.txt
+	touch $(VENV)/.runtime $@
+
+## build: the one-file executable with PyInstaller (dist/Kaap; Kaap.exe, Kaap.app elsewhere).
+build: $(VENV)/.build
+	$(BIN)/python build_scripts/build.py
+
+## check-build: build, then run the executable's self-test (under xvfb-run without a display).
+check-build: build
+	$(BIN)/python build_scripts/check_build.py

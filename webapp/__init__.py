@@ -43,7 +43,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     _resolve_secret_key(app)
     app.extensions["kaap.clock"] = app.config.get("CLOCK") or _utcnow
 
-    from webapp import database, maintenance, pages, security
+    from webapp import database, dialogs, maintenance, pages, security
     from webapp.api import core as api
     from webapp.extensions import csrf
 
@@ -53,6 +53,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     api.init_app(app)
     pages.init_app(app)
     maintenance.init_app(app)
+    dialogs.init_app(app)
     _register_cli(app)
 
     if app.config["AUTO_MIGRATE"]:

@@ -39,6 +39,12 @@ class Config:
     RESTX_ERROR_404_HELP = False
     JSON_SORT_KEYS = False
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # The local boundary (webapp/security.py): every request must carry the per-launch token,
+    # first in the start URL, then in this cookie. Off except in desktop mode.
+    REQUIRE_LAUNCH_TOKEN = False
+    # Given by the desktop shell; generated (and so unknown to anyone) if it is missing.
+    LAUNCH_TOKEN: str | None = None
+    LAUNCH_COOKIE_NAME = "kaap_launch"
 
 
 class DevelopmentConfig(Config):
@@ -58,6 +64,10 @@ class ProductionConfig(Config):
 
 class DesktopConfig(Config):
     NAME = "desktop"
+    REQUIRE_LAUNCH_TOKEN = True
+    # Werkzeug compares host names without the port: a foreign Host (DNS rebinding) gets 400.
+    TRUSTED_HOSTS = ["127.0.0.1", "localhost"]
+    SESSION_COOKIE_SAMESITE = "Strict"
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import hmac
+import json
+import secrets
+from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, redirect, request
+from werkzeug.exceptions import SecurityError
+from werkzeug.wrappers import Response
+from werkzeug.wsgi import get_host
 
 from webapp.database import WRITE_METHODS
 
@@ -33,6 +39,54 @@ def _check_origin():
     return None
 
 
+TOKEN_PARAM = "kaap_token"
+
+
+def _check_launch_token():
+    """Desktop mode: the start URL's token becomes a cookie; without either, 401."""
+    config = current_app.config
+    token = config["LAUNCH_TOKEN"]
+    cookie_name = config["LAUNCH_COOKIE_NAME"]
+    offered = request.args.get(TOKEN_PARAM)
+    if offered is not None and hmac.compare_digest(offered.encode(), token.encode()):
+        rest = [(k, v) for k, v in request.args.items(multi=True) if k != TOKEN_PARAM]
+        response = redirect(request.path + (f"?{urlencode(rest)}" if rest else ""), 303)
+        response.set_cookie(cookie_name, token, httponly=True, samesite="Strict", path="/")
+        return response
+    cookie = request.cookies.get(cookie_name, "")
+    if not hmac.compare_digest(cookie.encode(), token.encode()):
+        abort(401, description="This Kaap server only answers its own window.")
+    return None
+
+
+class TrustedHostGuard:
+    """WSGI middleware: a request whose Host is not in ``TRUSTED_HOSTS`` gets 400.
+
+    Flask 3.1 checks ``TRUSTED_HOSTS`` itself, but flask-restx's error router then builds a
+    URL adapter again and the check's error escapes as a 500; answering before Flask keeps it
+    a 400. Werkzeug compares names without the port.
+    """
+
+    def __init__(self, wsgi_app, hosts: list[str]):
+        self.wsgi_app = wsgi_app
+        self.hosts = hosts
+
+    def __call__(self, environ, start_response):
+        try:
+            get_host(environ, self.hosts)
+        except SecurityError:
+            body = {
+                "error": {
+                    "code": "bad_request",
+                    "message": "This server only answers to 127.0.0.1 and localhost.",
+                    "fields": {},
+                }
+            }
+            response = Response(json.dumps(body), 400, mimetype="application/json")
+            return response(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+
 def _headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -43,5 +97,12 @@ def _headers(response):
 
 
 def init_app(app: Flask) -> None:
+    # A foreign Origin is refused first, so a cross-site write learns nothing about the token.
     app.before_request(_check_origin)
+    if app.config["REQUIRE_LAUNCH_TOKEN"]:
+        if not app.config.get("LAUNCH_TOKEN"):
+            app.config["LAUNCH_TOKEN"] = secrets.token_urlsafe(32)
+        app.before_request(_check_launch_token)
+    if app.config.get("TRUSTED_HOSTS"):
+        app.wsgi_app = TrustedHostGuard(app.wsgi_app, app.config["TRUSTED_HOSTS"])
     app.after_request(_headers)

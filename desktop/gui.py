@@ -1,0 +1,148 @@
+"""Choosing the window toolkit, and the checks that turn its failures into one clear sentence."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+# On Linux both pywebview back ends work; GTK (system WebKitGTK) starts faster and uses less
+# memory, Qt (PyQt6-WebEngine) installs with pip alone. Auto picks GTK when it loads.
+LINUX_GUIS = ("gtk", "qt")
+
+INSTALL_HINT = (
+    "install WebKitGTK (Debian/Ubuntu: sudo apt install gir1.2-webkit2-4.1; "
+    "Fedora: sudo dnf install webkit2gtk4.1)"
+)
+
+
+class GuiUnavailable(Exception):
+    """No usable display or web view; the message says what is missing and how to fix it."""
+
+
+def is_linux_like() -> bool:
+    return sys.platform not in ("win32", "darwin")
+
+
+def check_display(gui: str | None) -> None:
+    if not is_linux_like():
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    if gui == "qt" and os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        return
+    raise GuiUnavailable(
+        "Kaap needs a graphical desktop, but neither DISPLAY nor WAYLAND_DISPLAY is set: "
+        "start it from a desktop session (or under xvfb-run for tests)."
+    )
+
+
+def _gtk_loads() -> bool:
+    try:
+        import gi
+
+        gi.require_version("Gtk", "3.0")
+        try:
+            gi.require_version("WebKit2", "4.1")
+        except ValueError:
+            gi.require_version("WebKit2", "4.0")
+        from gi.repository import Gtk, WebKit2  # noqa: F401
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def _qt_loads() -> bool:
+    try:
+        importlib.import_module("PyQt6.QtWebEngineWidgets")
+    except ImportError:
+        return False
+    return True
+
+
+def choose_gui(requested: str | None) -> str | None:
+    """The pywebview ``gui`` to use: None lets pywebview pick (Windows, macOS)."""
+    if not is_linux_like():
+        return None
+    loads = {"gtk": _gtk_loads, "qt": _qt_loads}
+    candidates = [requested] if requested else list(LINUX_GUIS)
+    for name in candidates:
+        if loads[name]():
+            return name
+    if requested == "qt":
+        raise GuiUnavailable(
+            'Kaap cannot load its Qt web view: install it with pip install "pywebview[qt]".'
+        )
+    frozen = getattr(sys, "frozen", False)
+    also = "" if frozen or requested == "gtk" else ', or pip install "pywebview[qt]"'
+    raise GuiUnavailable(
+        f"Kaap cannot find a web view on this system: {INSTALL_HINT}{also}, then start it again."
+    )
+
+
+def prepare_environment(gui: str | None) -> None:
+    if gui == "qt" and hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium's sandbox refuses to run as root (CI, containers).
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+
+def install_signal_handlers(gui: str | None, on_signal) -> None:
+    """SIGINT, SIGTERM (and SIGHUP) close the window, so the normal shutdown runs and exit is 0."""
+    wanted = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):
+        wanted.append(signal.SIGHUP)
+
+    def handler(signum, _frame=None):
+        log.info("received %s: closing", signal.Signals(signum).name)
+        on_signal()
+        return True  # GLib: keep the source
+
+    for signum in wanted:
+        signal.signal(signum, handler)
+    if gui == "gtk":
+        # GTK's main loop runs in C and Python's handlers would only run after it returns.
+        from gi.repository import GLib
+
+        for signum in wanted:
+            GLib.unix_signal_add(GLib.PRIORITY_HIGH, signum, handler, signum)
+
+
+class Geometry:
+    """The window's last size and position, kept in ``<data dir>/window.json``."""
+
+    DEFAULT = {"width": 1100, "height": 760, "x": None, "y": None}
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.values = dict(self.DEFAULT)
+        try:
+            saved = json.loads(path.read_text())
+            for key in self.values:
+                if isinstance(saved.get(key), int):
+                    self.values[key] = saved[key]
+        except (OSError, ValueError, AttributeError):
+            pass
+        self.values["width"] = max(400, min(self.values["width"], 10000))
+        self.values["height"] = max(300, min(self.values["height"], 10000))
+
+    def track(self, window) -> None:
+        window.events.resized += self._resized
+        window.events.moved += self._moved
+
+    def _resized(self, width, height):
+        self.values.update(width=int(width), height=int(height))
+
+    def _moved(self, x, y):
+        self.values.update(x=int(x), y=int(y))
+
+    def save(self) -> None:
+        try:
+            self.path.write_text(json.dumps(self.values))
+        except OSError:
+            log.warning("could not save the window geometry to %s", self.path, exc_info=True)

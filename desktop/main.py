@@ -1,0 +1,247 @@
+"""Kaap on the desktop: ``python -m desktop [--data-dir DIR] [--debug] [--gui gtk|qt]``.
+
+The web app runs on waitress on 127.0.0.1 (a port the OS picks) in a background thread and is
+shown in a pywebview window on the main thread. A per-launch token in the start URL is swapped
+for a cookie, so nothing else on the machine can use the server (see ``webapp/security.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from desktop import js
+from desktop.gui import (
+    Geometry,
+    GuiUnavailable,
+    check_display,
+    choose_gui,
+    install_signal_handlers,
+    prepare_environment,
+)
+from desktop.instance import AlreadyRunning, SingleInstance, ask_running_to_show
+
+log = logging.getLogger("kaap.desktop")
+
+ICON = Path(__file__).resolve().parent / "icons" / "kaap.png"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Links to other sites open in the system browser: pywebview sends "_blank" targets there.
+EXTERNAL_LINKS_JS = """
+document.addEventListener('click', function (event) {
+  var link = event.target.closest && event.target.closest('a[href]');
+  if (link && link.origin !== location.origin) {
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+  }
+}, true);
+"""
+# Resolves after the second animation frame: the page has been painted by then.
+PAINTED_JS = (
+    "new Promise(r => requestAnimationFrame(() => requestAnimationFrame("
+    "() => r(performance.timeOrigin + performance.now()))))"
+)
+
+
+@dataclass
+class Session:
+    """What a driver (the self-test, the desktop tests) gets: the running app and its window."""
+
+    app: object
+    window: object
+    base_url: str
+    token: str
+    data_dir: Path
+    gui: str | None
+    exit_code: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def cookie_header(self) -> str:
+        return f"{self.app.config['LAUNCH_COOKIE_NAME']}={self.token}"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="Kaap", description="Kaap, offline notes.")
+    parser.add_argument("--data-dir", type=Path, help="where notes live (default: per user)")
+    parser.add_argument("--debug", action="store_true", help="verbose log, also on stderr")
+    parser.add_argument("--gui", choices=("gtk", "qt"), help="Linux: force a window toolkit")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window, create a note through it, check it, close; exit 0 if all worked",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    driver = None
+    if options.self_test:
+        from desktop.selftest import self_test
+
+        driver = self_test
+    return run(options, driver)
+
+
+def run(options: argparse.Namespace, driver: Callable[[Session], None] | None = None) -> int:
+    """Start Kaap; with ``driver``, call it in a thread once the window exists, then close."""
+    temporary = None
+    if options.data_dir is None and options.self_test:
+        temporary = Path(tempfile.mkdtemp(prefix="kaap-self-test-"))
+        options.data_dir = temporary
+    try:
+        return _run(options, driver)
+    except GuiUnavailable as exc:
+        print(f"kaap: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _data_dir(options: argparse.Namespace) -> Path:
+    if options.data_dir is not None:
+        path = options.data_dir
+    else:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir("Kaap", appauthor=False))
+    path = path.expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _setup_logging(data_dir: Path, debug: bool) -> Path:
+    (data_dir / "logs").mkdir(exist_ok=True)
+    path = data_dir / "logs" / "kaap.log"
+    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    if debug:
+        stderr = logging.StreamHandler()
+        stderr.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(stderr)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # A page load fetches a few files at once; waitress warns about every short queue.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    return path
+
+
+def _run(options: argparse.Namespace, driver) -> int:
+    launched = time.monotonic()
+    check_display(options.gui)
+    gui = choose_gui(options.gui)
+    prepare_environment(gui)
+    data_dir = _data_dir(options)
+    log_path = _setup_logging(data_dir, options.debug)
+
+    instance = SingleInstance(data_dir)
+    try:
+        instance.acquire()
+    except AlreadyRunning:
+        if ask_running_to_show(data_dir):
+            print(f"Kaap is already running (data in {data_dir}); its window was brought forward.")
+            return 0
+        print(
+            f"kaap: Kaap is already running with the data in {data_dir}, "
+            "but its window did not answer.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        return _serve_and_show(options, driver, gui, data_dir, instance, launched)
+    except GuiUnavailable:
+        raise
+    except Exception as exc:
+        log.exception("Kaap could not start")
+        print(f"kaap: Kaap could not start ({exc}); details are in {log_path}.", file=sys.stderr)
+        return 1
+    finally:
+        instance.release()
+
+
+def _serve_and_show(options, driver, gui, data_dir, instance, launched) -> int:
+    import webview
+    from webview.errors import WebViewException
+
+    from desktop.dialogs import WebviewDialogs
+    from desktop.server import LocalServer
+    from webapp import create_app
+    from webapp.dialogs import EXTENSION as DIALOGS
+    from webapp.extensions import db
+
+    token = secrets.token_urlsafe(32)
+    app = create_app({"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": token})
+    server = LocalServer(app)
+    server.start()
+    log.info("serving %s on %s (gui: %s)", data_dir, server.base_url, gui or "default")
+
+    geometry = Geometry(data_dir / "window.json")
+    size = geometry.values
+    window = webview.create_window(
+        "Kaap",
+        f"{server.base_url}/?kaap_token={token}",
+        width=size["width"],
+        height=size["height"],
+        x=size["x"],
+        y=size["y"],
+        min_size=(400, 300),
+        text_select=True,
+    )
+    app.extensions[DIALOGS] = WebviewDialogs(window)
+    geometry.track(window)
+    session = Session(app, window, server.base_url, token, data_dir, gui)
+
+    def on_loaded():
+        window.run_js(EXTERNAL_LINKS_JS)
+        log.info("page loaded %.2f s after launch", time.monotonic() - launched)
+        if os.environ.get("KAAP_STARTUP_PROBE") == "1":  # bench/startup.py reads this line
+            painted_ms = js.awaited(window, PAINTED_JS)
+            print(f"kaap-painted {painted_ms / 1000:.3f}", flush=True)
+
+    window.events.loaded += on_loaded
+    instance.listen(lambda: _bring_forward(window))
+    install_signal_handlers(gui, window.destroy)
+
+    def drive():
+        try:
+            driver(session)
+        except Exception as exc:
+            session.exit_code = 1
+            log.exception("the driver failed")
+            print(f"kaap: self-test failed: {exc}", file=sys.stderr)
+        finally:
+            window.destroy()
+
+    webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
+    try:
+        webview.start(drive if driver else None, gui=gui, debug=options.debug, icon=str(ICON))
+    except WebViewException as exc:
+        raise GuiUnavailable(f"Kaap cannot open its window: {exc}") from exc
+    finally:
+        log.info("window closed: stopping")
+        server.stop()
+        with app.app_context():
+            db.engine.dispose()
+        geometry.save()
+    log.info("stopped cleanly")
+    return session.exit_code
+
+
+def _bring_forward(window) -> None:
+    log.info("a second launch asked for the window")
+    window.show()
+    window.on_top = True
+    window.on_top = False

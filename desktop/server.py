@@ -1,0 +1,45 @@
+"""The web app on waitress, on 127.0.0.1 and a port the OS picks, in a background thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from waitress import create_server, wasyncore
+
+
+class LocalServer:
+    """Owns the WSGI server thread: ``start`` returns once the port is bound."""
+
+    def __init__(self, app, threads: int = 4):
+        self.server = create_server(
+            app, host="127.0.0.1", port=0, threads=threads, ident="Kaap", expose_tracebacks=False
+        )
+        self.port: int = self.server.effective_port
+        self._thread = threading.Thread(target=self.server.run, name="kaap-server", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop accepting, let requests in progress finish (their writes commit), then return."""
+        server, dispatcher = self.server, self.server.task_dispatcher
+        deadline = time.monotonic() + timeout
+        if self._thread.is_alive():
+            # Sockets belong to the event loop's thread: ask it through waitress's trigger.
+            server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+            while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+            def close_channels():
+                # With its map empty the loop ends and ``run`` returns.
+                for channel in list(server._map.values()):
+                    channel.close()
+
+            server.trigger.pull_trigger(close_channels)
+            self._thread.join(max(0.1, deadline - time.monotonic()))
+        dispatcher.shutdown(timeout=max(0.1, deadline - time.monotonic()))

@@ -1,0 +1,97 @@
+"""The desktop shell's pieces that need no window."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop import gui
+from desktop.dialogs import WebviewDialogs
+from desktop.gui import Geometry, GuiUnavailable
+from desktop.instance import AlreadyRunning, SingleInstance, ask_running_to_show
+from webapp.dialogs import EXTENSION, NoDialogs, dialogs
+
+
+def test_without_any_web_view_the_message_names_the_package(monkeypatch):
+    monkeypatch.setattr(gui, "_gtk_loads", lambda: False)
+    monkeypatch.setattr(gui, "_qt_loads", lambda: False)
+    with pytest.raises(GuiUnavailable, match=r"gir1\.2-webkit2-4\.1"):
+        gui.choose_gui(None)
+
+
+def test_auto_prefers_gtk_and_falls_back_to_qt(monkeypatch):
+    monkeypatch.setattr(gui, "_qt_loads", lambda: True)
+    monkeypatch.setattr(gui, "_gtk_loads", lambda: True)
+    assert gui.choose_gui(None) == "gtk"
+    monkeypatch.setattr(gui, "_gtk_loads", lambda: False)
+    assert gui.choose_gui(None) == "qt"
+
+
+def test_a_missing_display_is_named(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with pytest.raises(GuiUnavailable, match="DISPLAY"):
+        gui.check_display(None)
+
+
+def test_geometry_is_remembered_and_garbage_ignored(tmp_path):
+    path = tmp_path / "window.json"
+    geometry = Geometry(path)
+    geometry._resized(900, 700)
+    geometry._moved(10, 20)
+    geometry.save()
+    assert Geometry(path).values == {"width": 900, "height": 700, "x": 10, "y": 20}
+    path.write_text("{not json")
+    assert Geometry(path).values == Geometry.DEFAULT
+    path.write_text('{"width": 5, "height": "tall"}')
+    assert Geometry(path).values["width"] == 400
+
+
+def test_a_second_holder_of_the_lock_is_refused_until_the_first_lets_go(tmp_path):
+    first = SingleInstance(tmp_path)
+    first.acquire()
+    with pytest.raises(AlreadyRunning):
+        SingleInstance(tmp_path).acquire()
+    first.release()
+    again = SingleInstance(tmp_path)
+    again.acquire()
+    again.release()
+
+
+def test_a_second_launch_reaches_the_first_through_its_listener(tmp_path):
+    shown = []
+    first = SingleInstance(tmp_path)
+    first.acquire()
+    first.listen(lambda: shown.append(True))
+    try:
+        assert ask_running_to_show(tmp_path)
+        assert shown == [True]
+        assert (tmp_path / "kaap.instance").stat().st_mode & 0o077 == 0
+    finally:
+        first.release()
+    assert not ask_running_to_show(tmp_path)
+
+
+class FakeWindow:
+    def __init__(self, answer):
+        self.answer = answer
+        self.calls = []
+
+    def create_file_dialog(self, dialog_type, **kwargs):
+        self.calls.append((dialog_type, kwargs))
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "path"), [(None, None), (("/x/a.zip",), "/x/a.zip"), ("/y", "/y")]
+)
+def test_the_save_dialog_adapter_returns_one_path_or_none(answer, path):
+    window = FakeWindow(answer)
+    assert WebviewDialogs(window).ask_save_path("notes.zip", ["Zip (*.zip)"]) == path
+    assert window.calls[0][1]["save_filename"] == "notes.zip"
+
+
+def test_apps_have_no_native_dialogs_unless_the_shell_swaps_them_in(app):
+    with app.app_context():
+        assert isinstance(dialogs(), NoDialogs)
+        app.extensions[EXTENSION] = WebviewDialogs(FakeWindow(("/tmp/out.zip",)))
+        assert dialogs().ask_save_path("out.zip") == "/tmp/out.zip"

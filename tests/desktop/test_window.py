@@ -1,0 +1,121 @@
+"""Kaap run from source in a real window under Xvfb, one fresh process per scenario."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.desktop.conftest import alive, screenshot
+
+
+def get(url: str, headers=None, method="GET", data=None):
+    request = urllib.request.Request(url, method=method, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def note_titles(data_dir) -> list[str]:
+    with sqlite3.connect(data_dir / "kaap.sqlite3") as conn:
+        return [row[0] for row in conn.execute("SELECT title FROM notes")]
+
+
+def wait_gone(pids: set[int], timeout: float = 10) -> set[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.1)
+    return {pid for pid in pids if alive(pid)}
+
+
+@pytest.mark.parametrize("gui", ["gtk", "qt"])
+def test_a_note_created_in_the_window_is_in_the_database(launch, gui_env, gui):
+    kaap = launch("--self-test", "--gui", gui, env=gui_env)
+    code, out, err = kaap.finish(timeout=90)
+    assert code == 0, f"{out}\n{err}\n{kaap.log}"
+    assert "self-test passed" in out
+    assert any(title.startswith("Self-test") for title in note_titles(kaap.data_dir))
+    assert "stopped cleanly" in kaap.log
+    saved = json.loads((kaap.data_dir / "window.json").read_text())
+    assert saved["width"] >= 400 and saved["height"] >= 300
+
+
+def test_the_running_server_answers_only_its_window(launch, gui_env, display):
+    kaap = launch(env=gui_env)
+    base = kaap.base_url()
+    kaap.wait_for_log("page loaded")
+    time.sleep(0.5)
+    shot = screenshot(display, "desktop-window.png")
+    assert shot is None or shot.stat().st_size > 10_000
+
+    for path in ("/", "/api/notes", "/static/css/plain.css", "/api/docs", "/api/swagger.json"):
+        status, headers, _ = get(base + path)
+        assert status == 401, path
+        assert not any(h.lower().startswith("access-control-") for h in headers), path
+    status, _, body = get(base + "/api/notes")
+    assert json.loads(body)["error"]["code"] == "unauthorized"
+    assert get(base + "/?kaap_token=guess")[0] == 401
+    assert get(base + "/api/notes", headers={"Host": "evil.example"})[0] == 400
+    assert (
+        get(base + "/api/notes", headers={"Host": f"evil.example:{base.rsplit(':', 1)[1]}"})[0]
+        == 400
+    )
+    status, _, _ = get(
+        base + "/api/notes",
+        method="POST",
+        data=b'{"title": "x"}',
+        headers={"Origin": "http://evil.example", "Content-Type": "application/json"},
+    )
+    assert status == 403
+
+
+@pytest.mark.parametrize(
+    ("gui", "signum"), [("gtk", signal.SIGTERM), ("gtk", signal.SIGINT), ("qt", signal.SIGTERM)]
+)
+def test_a_signal_closes_the_window_and_exits_zero_leaving_no_process(launch, gui_env, gui, signum):
+    kaap = launch("--gui", gui, env=gui_env)
+    kaap.wait_for_log("page loaded")
+    helpers = kaap.descendants()
+    assert helpers, "the web view runs helper processes"
+    kaap.proc.send_signal(signum)
+    code, out, err = kaap.finish()
+    assert code == 0, f"{out}\n{err}"
+    assert "stopped cleanly" in kaap.log
+    assert not wait_gone(helpers), "helper processes outlived Kaap"
+
+
+def test_a_second_launch_brings_the_first_window_forward_and_exits(launch, gui_env):
+    first = launch(env=gui_env)
+    first.wait_for_log("page loaded")
+    second = launch(env=gui_env, data_dir=first.data_dir)
+    code, out, err = second.finish()
+    assert code == 0, err
+    assert "already running" in out
+    first.wait_for_log("a second launch asked for the window")
+    first.proc.terminate()
+    assert first.finish()[0] == 0
+
+
+def test_a_crash_leaves_no_lock_that_blocks_the_next_start(launch, gui_env):
+    crashed = launch(env=gui_env)
+    crashed.wait_for_log("page loaded")
+    crashed.kill()  # SIGKILL to the whole process group: no clean-up runs
+    again = launch("--self-test", env=gui_env, data_dir=crashed.data_dir)
+    code, out, err = again.finish(timeout=90)
+    assert code == 0, f"{out}\n{err}"
+
+
+def test_without_a_display_it_says_so_in_one_sentence(launch, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    code, _, err = launch(env=env).finish()
+    assert code == 2
+    assert "Traceback" not in err
+    assert err.count("\n") == 1 and "DISPLAY" in err
