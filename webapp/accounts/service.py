@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from webapp.accounts.models import User
@@ -22,7 +22,10 @@ def ensure_local_user(session: Session) -> User:
 
 
 def current_owner_id() -> int:
-    """Id of the user this request acts for (cached on ``g``)."""
+    """Id of the user this request acts for: the local user, looked up once per app."""
     if "owner_id" not in g:
-        g.owner_id = ensure_local_user(db.session).id
+        cached = current_app.extensions.get("kaap.local_user_id")
+        if cached is None:
+            cached = current_app.extensions["kaap.local_user_id"] = ensure_local_user(db.session).id
+        g.owner_id = cached
     return g.owner_id

@@ -13,6 +13,7 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.notes import service
 from webapp.notes.models import COLORS, KINDS
+from webapp.notes.serialize import note_json
 from webapp.search.matches import matches
 from webapp.search.query import parse as parse_query
 from webapp.timeutil import isoformat, now
@@ -120,16 +121,6 @@ page_model = ns.model(
 deleted_model = ns.model("Deleted", {"deleted": fields.Integer(required=True)})
 
 
-class SearchResult:
-    """A note as listed: its fields plus where the query matched."""
-
-    def __init__(self, note, found: list[dict]):
-        self.note, self.matches = note, found
-
-    def __getattr__(self, name):
-        return getattr(self.note, name)
-
-
 def _int_arg(name: str, default: int | None) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
@@ -155,8 +146,9 @@ def _if_match() -> int | None:
     return int(value)
 
 
-def _with_etag(note):
-    return note, 200, {"ETag": f'"{note.version}"'}
+def _with_etag(note, status: int = 200, headers: dict | None = None):
+    """The note's JSON, with its version as the ETag (what If-Match sends back)."""
+    return note_json(note), status, {"ETag": f'"{note.version}"', **(headers or {})}
 
 
 @ns.route("/notes")
@@ -179,7 +171,7 @@ class NoteList(Resource):
             "cursor": {"description": "`next_cursor` of the previous page"},
         }
     )
-    @ns.marshal_with(page_model)
+    @ns.response(200, "OK", page_model)
     def get(self):
         """List notes: pinned first, then most recently edited; keyset pages."""
         q = request.args.get("q")
@@ -197,23 +189,22 @@ class NoteList(Resource):
             cursor_max_age=timedelta(seconds=current_app.config["CURSOR_MAX_AGE"]),
         )
         terms = parse_query(q).include
-        items = [SearchResult(note, matches(note, terms)) for note in notes]
+        items = [note_json(note, matches(note, terms)) for note in notes]
         return {"items": items, "next_cursor": next_cursor}
 
     @ns.expect(note_input, validate=True)
     @ns.response(413, "Request body too large", error_model)
-    @ns.marshal_with(note_model, code=201)
+    @ns.response(201, "Created", note_model)
     def post(self):
         """Create a note (an empty one is refused)."""
         note = service.create_note(db.session, current_owner_id(), ns.payload, now())
-        location = url_for("api.notes_note_item", note_id=note.id)
-        return note, 201, {"Location": location, "ETag": f'"{note.version}"'}
+        return _with_etag(note, 201, {"Location": url_for("api.notes_note_item", note_id=note.id)})
 
 
 @ns.route("/notes/<int:note_id>")
 @ns.response(404, "No such note", error_model)
 class NoteItem(Resource):
-    @ns.marshal_with(note_model)
+    @ns.response(200, "OK", note_model)
     def get(self, note_id: int):
         """One note; its ETag is its version."""
         return _with_etag(service.get_note(db.session, current_owner_id(), note_id))
@@ -223,7 +214,7 @@ class NoteItem(Resource):
     @ns.response(400, "Invalid request", error_model)
     @ns.response(412, "The note changed since that version", error_model)
     @ns.response(413, "Request body too large", error_model)
-    @ns.marshal_with(note_model)
+    @ns.response(200, "OK", note_model)
     def patch(self, note_id: int):
         """Change any subset of the fields; send If-Match to avoid overwriting other edits."""
         note = service.update_note(
@@ -242,7 +233,7 @@ class NoteItem(Resource):
 @ns.route("/notes/<int:note_id>/trash")
 @ns.response(404, "No such note", error_model)
 class NoteTrash(Resource):
-    @ns.marshal_with(note_model)
+    @ns.response(200, "OK", note_model)
     def post(self, note_id: int):
         """Move a note to the trash (purged after 7 days)."""
         return _with_etag(service.trash_note(db.session, current_owner_id(), note_id, now()))
@@ -251,7 +242,7 @@ class NoteTrash(Resource):
 @ns.route("/notes/<int:note_id>/restore")
 @ns.response(404, "No such note", error_model)
 class NoteRestore(Resource):
-    @ns.marshal_with(note_model)
+    @ns.response(200, "OK", note_model)
     def post(self, note_id: int):
         """Bring a note back from the trash."""
         return _with_etag(service.restore_note(db.session, current_owner_id(), note_id, now()))
@@ -261,16 +252,16 @@ class NoteRestore(Resource):
 @ns.response(404, "No such note", error_model)
 class NoteCopy(Resource):
     @ns.response(409, "The note is in the trash", error_model)
-    @ns.marshal_with(note_model, code=201)
+    @ns.response(201, "Created", note_model)
     def post(self, note_id: int):
         """Make a copy of a note."""
         note = service.copy_note(db.session, current_owner_id(), note_id, now())
-        return note, 201, {"Location": url_for("api.notes_note_item", note_id=note.id)}
+        return _with_etag(note, 201, {"Location": url_for("api.notes_note_item", note_id=note.id)})
 
 
 @ns.route("/trash")
 class Trash(Resource):
-    @ns.marshal_with(deleted_model)
+    @ns.response(200, "OK", deleted_model)
     def delete(self):
         """Empty the trash: delete forever every note in it."""
         return {"deleted": service.empty_trash(db.session, current_owner_id())}

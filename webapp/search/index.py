@@ -5,18 +5,21 @@
   characters as an exact substring.
 - ``notes_grams``: FTS5 over the 1- and 2-character grams of ``search_text`` that contain a
   character outside ASCII, written as hex tokens by ``kaap_grams()``. It answers the short
-  terms trigrams cannot (``회의`` in ``주간회의록``). Short ASCII terms (``%``, ``ab``) are
-  matched by scanning in list order, which stops as soon as a page is full.
+  terms trigrams cannot (``회의`` in ``주간회의록``). Short ASCII terms (``%``, ``ab``) have
+  no index: they are checked on the rows the list walk reaches, which stops when a page is full.
 
 Both are written by triggers on ``notes`` in the transaction that changes the note, so the
 index can never disagree with a committed note. Other databases use plain substring
-conditions (see ``conditions``).
+conditions (see ``plan``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import column, func, literal_column, not_, select, table, text
+from dataclasses import dataclass
+
+from sqlalchemy import column, func, literal_column, not_, select, table
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from webapp.notes.models import Note
 from webapp.search.query import Query
@@ -68,49 +71,85 @@ def _gram_token(term: str) -> str:
 
 _fts = table("notes_fts", column("rowid"))
 _grams = table("notes_grams", column("rowid"))
+_labels = table("note_labels", column("note_id"), column("label_id"))
+
+# A candidate set this small drives the query (fetch the candidates, then sort them); when
+# every candidate set is larger, walking the list in order finds a page of matches quickly.
+DRIVE_AT_MOST = 1000
 
 
-def _fts_ids(terms: list[str], joiner: str):
-    match = literal_column("notes_fts").op("MATCH")(joiner.join(map(_phrase, terms)))
-    return select(_fts.c.rowid).where(match)
-
-
-def _gram_ids(terms: list[str], joiner: str):
-    match = literal_column("notes_grams").op("MATCH")(joiner.join(map(_gram_token, terms)))
-    return select(_grams.c.rowid).where(match)
-
-
-def _substring(term: str):
+def substring(term: str, dialect: str):
+    """The exact semantics: ``term`` (case-folded) occurs in the note's case-folded text."""
+    if dialect == "sqlite":
+        return func.instr(Note.search_text, term) > 0
     return Note.search_text.contains(term, autoescape=True)
 
 
-def conditions(query: Query, dialect: str) -> list:
-    """SQL conditions on ``notes`` for a parsed query."""
+@dataclass
+class Plan:
+    """How to find the notes of a query: SQL conditions, and whether a candidate set drives."""
+
+    conditions: list
+    driven: bool = False
+
+
+def _sources(query: Query, label_id: int | None) -> list[tuple[str, object]]:
+    """Candidate sets an index can produce: (what, subquery of note ids)."""
+    sources = []
+    long_terms = [t for t in query.include if len(t) >= 3]
+    wide_terms = [t for t in query.include if len(t) < 3 and not t.isascii()]
+    if long_terms:
+        match = " AND ".join(map(_phrase, long_terms))
+        fts = select(_fts.c.rowid).where(literal_column("notes_fts").op("MATCH")(match))
+        sources.append(("text", fts))
+    if wide_terms:
+        match = " AND ".join(map(_gram_token, wide_terms))
+        grams_ = select(_grams.c.rowid).where(literal_column("notes_grams").op("MATCH")(match))
+        sources.append(("grams", grams_))
+    if label_id is not None:
+        sources.append(("label", _label_ids(label_id)))
+    return sources
+
+
+def _label_ids(label_id: int):
+    return select(_labels.c.note_id).where(_labels.c.label_id == label_id)
+
+
+def plan(session: Session, query: Query, label_id: int | None) -> Plan:
+    """Conditions for the query's terms and the label filter, and the cheapest way to run them.
+
+    Every term is checked as an exact substring of ``search_text`` on the rows it reaches; the
+    indexes only decide which rows are reached: the smallest candidate set under
+    ``DRIVE_AT_MOST`` drives, else the walk in list order stops as soon as a page is full.
+    """
+    dialect = session.get_bind().dialect.name
+    conditions = [substring(t, dialect) for t in query.include]
+    conditions += [not_(substring(t, dialect)) for t in query.exclude]
+    label = [Note.id.in_(_label_ids(label_id))] if label_id is not None else []
     if dialect != "sqlite":
-        return [_substring(t) for t in query.include] + [not_(_substring(t)) for t in query.exclude]
-    out = []
-    long_in = [t for t in query.include if len(t) >= 3]
-    wide_in = [t for t in query.include if len(t) < 3 and not t.isascii()]
-    if long_in:
-        out.append(Note.id.in_(_fts_ids(long_in, " AND ")))
-    if wide_in:
-        out.append(Note.id.in_(_gram_ids(wide_in, " AND ")))
-    out += [_substring(t) for t in query.include if len(t) < 3 and t.isascii()]
-    long_out = [t for t in query.exclude if len(t) >= 3]
-    wide_out = [t for t in query.exclude if len(t) < 3 and not t.isascii()]
-    if long_out:
-        out.append(Note.id.not_in(_fts_ids(long_out, " OR ")))
-    if wide_out:
-        out.append(Note.id.not_in(_gram_ids(wide_out, " OR ")))
-    out += [not_(_substring(t)) for t in query.exclude if len(t) < 3 and t.isascii()]
-    return out
+        return Plan(conditions + label)
+    best = None
+    for what, source in _sources(query, label_id):
+        probe = select(func.count()).select_from(source.limit(DRIVE_AT_MOST).subquery())
+        size = session.execute(probe).scalar_one()
+        if size < DRIVE_AT_MOST and (best is None or size < best[0]):
+            best = (size, what, source)
+    if best is None:
+        return Plan(conditions + label)
+    _, what, source = best
+    return Plan([*conditions, *([] if what == "label" else label), Note.id.in_(source)], True)
+
+
+# Refill both indexes from notes.search_text (plain SQL, so bulk loaders can run it too).
+REBUILD = (
+    "INSERT INTO notes_fts(notes_fts) VALUES ('rebuild')",
+    "INSERT INTO notes_grams(notes_grams) VALUES ('delete-all')",
+    "INSERT INTO notes_grams(rowid, grams) SELECT id, kaap_grams(search_text) FROM notes",
+)
 
 
 def rebuild(connection: Connection) -> int:
     """Rebuild both indexes from ``notes.search_text``; returns the number of notes."""
-    connection.execute(text("INSERT INTO notes_fts(notes_fts) VALUES ('rebuild')"))
-    connection.execute(text("INSERT INTO notes_grams(notes_grams) VALUES ('delete-all')"))
-    connection.execute(
-        text("INSERT INTO notes_grams(rowid, grams) SELECT id, kaap_grams(search_text) FROM notes")
-    )
+    for statement in REBUILD:
+        connection.exec_driver_sql(statement)
     return connection.execute(select(func.count()).select_from(Note)).scalar_one()

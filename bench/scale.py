@@ -1,0 +1,334 @@
+"""Kaap at scale: list and search latency through HTTP against waitress, beside raw SQL.
+
+For each corpus size it loads a seeded corpus (bench/corpus.py), starts the production
+server (``python -m webapp.serve``, waitress) on a free loopback port, and times each
+scenario over a few hundred requests on one keep-alive connection. The floor is the same
+request's SQL, captured from the app once, replayed on a plain sqlite3 connection to the same
+file in the same run. Usage::
+
+    python bench/scale.py                    # N = 10,000 and 100,000, 300 requests each
+    python bench/scale.py --sizes 10000 --requests 100 --no-record
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.corpus import LABELS, RARE, load  # noqa: E402
+from webapp.search.index import register_functions  # noqa: E402
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+BEGIN, END = "<!-- scale:begin -->", "<!-- scale:end -->"
+
+
+class Server:
+    """``python -m webapp.serve`` in a subprocess, on a port the OS picks."""
+
+    def __init__(self, data_dir: Path):
+        env = {
+            **os.environ,
+            "KAAP_CONFIG": "production",
+            "SECRET_KEY": "bench-only-secret",
+            "KAAP_SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
+            "KAAP_DATA_DIR": str(data_dir),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "webapp.serve", "--host", "127.0.0.1", "--port", "0"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        for line in self.proc.stdout:
+            found = re.search(r"Serving on http://127\.0\.0\.1:(\d+)", line)
+            if found:
+                self.port = int(found.group(1))
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+        else:
+            raise RuntimeError("server exited before serving")
+        # Keep draining its output so the pipe never blocks it.
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        self.cookie = ""
+        self.token = self.request("GET", "/api/csrf")[1]["csrf_token"]
+
+    def request(self, method: str, path: str, body: dict | None = None):
+        headers = {"Cookie": self.cookie, "X-CSRFToken": getattr(self, "token", "")}
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        payload = response.read()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
+        return response.status, json.loads(payload) if payload else None
+
+    def rss_mb(self) -> tuple[float, float]:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        kb = {k: int(v.split()[0]) for k, v in re.findall(r"(VmRSS|VmHWM):\s+(.+)", status)}
+        return kb["VmRSS"] / 1024, kb["VmHWM"] / 1024
+
+    def stop(self) -> None:
+        self.conn.close()
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def capture_sql(data_dir: Path, method: str, path: str, body: dict | None) -> list:
+    """The statements (with parameters) the app runs for one request."""
+    from sqlalchemy import event
+
+    from webapp import create_app
+    from webapp.extensions import db
+
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
+    client = app.test_client()
+    client.environ_base["HTTP_X_CSRFTOKEN"] = client.get("/api/csrf").get_json()["csrf_token"]
+    client.get("/api/notes?limit=1")  # the session's first request also does housekeeping
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    response = client.open(path, method=method, json=body)
+    assert response.status_code < 400, response.get_json()
+    event.remove(engine, "before_cursor_execute", record)
+    engine.dispose()
+    return statements
+
+
+def replay(conn: sqlite3.Connection, statements: list) -> None:
+    for statement, parameters in statements:
+        if statement.startswith("BEGIN") and conn.in_transaction:
+            conn.execute("COMMIT")  # the app committed here (commits are not statements)
+        conn.execute(statement, parameters).fetchall()
+    if conn.in_transaction:
+        conn.execute("COMMIT")
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def time_calls(fn, count: int, warmup: int = 10) -> list[float]:
+    for i in range(warmup):
+        fn(i)
+    samples = []
+    for i in range(count):
+        began = time.perf_counter()
+        fn(warmup + i)
+        samples.append((time.perf_counter() - began) * 1000)
+    return samples
+
+
+def run_size(n: int, requests: int) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"kaap-bench-{n}-"))
+    try:
+        from webapp import create_app
+
+        create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
+        load_seconds = load(data_dir / "kaap.sqlite3", n)
+        print(f"N={n:,}: corpus loaded in {load_seconds:.1f} s", flush=True)
+        server = Server(data_dir)
+        try:
+            rows = measure(server, data_dir, requests)
+            rss, hwm = server.rss_mb()
+        finally:
+            server.stop()
+        size_mb = (data_dir / "kaap.sqlite3").stat().st_size / 1e6
+        return {
+            "n": n,
+            "load_s": load_seconds,
+            "rows": rows,
+            "rss": rss,
+            "hwm": hwm,
+            "db_mb": size_mb,
+        }
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def measure(server: Server, data_dir: Path, requests: int) -> list[dict]:
+    labels = {label["name"]: label["id"] for label in server.request("GET", "/api/labels")[1]}
+    cursor, path = None, "/api/notes"
+    for _ in range(100):
+        cursor = server.request("GET", path)[1]["next_cursor"]
+        path = f"/api/notes?cursor={cursor}"
+    note_ids = [n["id"] for n in server.request("GET", "/api/notes?limit=100")[1]["items"]]
+    scenarios = [
+        ("first page", "GET", "/api/notes", None),
+        ("page 100 deep", "GET", f"/api/notes?cursor={cursor}", None),
+        ("rare word", "GET", f"/api/notes?q={RARE}", None),
+        ("common word", "GET", "/api/notes?q=meeting", None),
+        ("Korean 2 chars", "GET", f"/api/notes?q={quote('회의')}", None),
+        ("three words", "GET", f"/api/notes?q={quote('coffee report plan')}", None),
+        (
+            "filtered search",
+            "GET",
+            f"/api/notes?q=project&color=blue&label={labels[LABELS[3]]}",
+            None,
+        ),
+        ("create note", "POST", "/api/notes", {"title": "bench", "body": "회의 meeting notes"}),
+        ("edit note", "PATCH", f"/api/notes/{note_ids[0]}", {"body": "edited 회의 text"}),
+    ]
+    floor_conn = sqlite3.connect(data_dir / "kaap.sqlite3", isolation_level=None)
+    register_functions(floor_conn)
+    for pragma in (
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        "busy_timeout=5000",
+        "synchronous=NORMAL",
+    ):
+        floor_conn.execute(f"PRAGMA {pragma}")
+    rows = []
+    for name, method, path, body in scenarios:
+        if method == "PATCH":
+
+            def call(i, method=method, body=body):
+                server.request(method, f"/api/notes/{note_ids[i % len(note_ids)]}", body)
+
+        else:
+
+            def call(_i, method=method, path=path, body=body):
+                server.request(method, path, body)
+
+        api = percentiles(time_calls(call, requests))
+        statements = capture_sql(data_dir, method, path, body)
+        floor = percentiles(time_calls(lambda _i, s=statements: replay(floor_conn, s), requests))
+        rows.append({"name": name, "api": api, "floor": floor, "statements": len(statements)})
+        print(
+            f"  {name:16} API p50 {api[0]:6.2f} ms  p95 {api[1]:6.2f} ms | "
+            f"SQL p50 {floor[0]:6.2f} ms  p95 {floor[1]:6.2f} ms | "
+            f"x{api[0] / floor[0]:5.1f}  +{api[0] - floor[0]:5.2f} ms  ({len(statements)} stmts)",
+            flush=True,
+        )
+    floor_conn.close()
+    return rows
+
+
+def verdicts(result: dict) -> list[str]:
+    """The issue's targets, checked against a 100,000-note run."""
+    by = {row["name"]: row for row in result["rows"]}
+    out = []
+
+    def check(label, ok):
+        out.append(f"- {'PASS' if ok else 'FAIL'}: {label}")
+
+    first, deep = by["first page"]["api"][0], by["page 100 deep"]["api"][0]
+    check(f"first page p50 {first:.2f} ms <= 10 ms", first <= 10)
+    check(
+        f"deep page p50 {deep:.2f} ms within 1.2x of the first ({deep / first:.2f}x)",
+        deep <= 1.2 * first,
+    )
+    for name in ("rare word", "common word", "Korean 2 chars", "three words", "filtered search"):
+        p50, p95 = by[name]["api"]
+        check(f"{name}: p50 {p50:.2f} ms <= 25, p95 {p95:.2f} ms <= 60", p50 <= 25 and p95 <= 60)
+    for name in ("create note", "edit note"):
+        p50 = by[name]["api"][0]
+        check(f"{name}: p50 {p50:.2f} ms <= 15", p50 <= 15)
+    worst = max(result["rows"], key=lambda r: r["api"][0] - r["floor"][0])
+    overhead = worst["api"][0] - worst["floor"][0]
+    check(f"app overhead at most {overhead:.2f} ms ({worst['name']}) <= 4 ms", overhead <= 4)
+    check(f"server resident memory {result['hwm']:.0f} MB peak <= 150 MB", result["hwm"] <= 150)
+    check(f"100,000 notes loaded in {result['load_s']:.1f} s < 60 s", result["load_s"] < 60)
+    return out
+
+
+def markdown(results: list[dict], requests: int) -> str:
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        cpu = found.group(1) if found else cpu
+    lines = [
+        BEGIN,
+        "## Scale: lists and search (`python bench/scale.py`)",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'}: "
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}. "
+        f"{requests} timed requests per row after 10 warm-up ones, one keep-alive connection "
+        "to waitress on 127.0.0.1. SQL floor: the request's own statements replayed on a plain "
+        "sqlite3 connection to the same file, in the same run.",
+        "",
+    ]
+    for result in results:
+        lines += [
+            f"### N = {result['n']:,} notes (corpus loaded in {result['load_s']:.1f} s; "
+            f"database {result['db_mb']:.0f} MB; server RSS {result['rss']:.0f} MB, "
+            f"peak {result['hwm']:.0f} MB)",
+            "",
+            "| request | API p50 | API p95 | SQL p50 | SQL p95 | ratio | overhead | statements |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in result["rows"]:
+            (a50, a95), (f50, f95) = row["api"], row["floor"]
+            lines.append(
+                f"| {row['name']} | {a50:.2f} ms | {a95:.2f} ms | {f50:.2f} ms | {f95:.2f} ms "
+                f"| {a50 / f50:.1f}x | +{a50 - f50:.2f} ms | {row['statements']} |"
+            )
+        lines.append("")
+        if result["n"] == 100_000:
+            lines += ["Targets at 100,000 notes:", "", *verdicts(result), ""]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def record(section: str) -> None:
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--no-record", action="store_true", help="do not write bench/RESULTS.md")
+    args = parser.parse_args()
+    results = [run_size(n, args.requests) for n in args.sizes]
+    section = markdown(results, args.requests)
+    print(section)
+    if not args.no_record:
+        record(section)
+        print(f"recorded in {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""A note as the API shows it: one function for ORM notes and list views alike."""
+
+from __future__ import annotations
+
+from webapp.timeutil import isoformat
+
+
+def note_json(note, matches: list[dict] | None = None) -> dict:
+    """JSON of a ``Note`` or ``NoteView``; list results add where the query matched."""
+    out = {
+        "id": note.id,
+        "title": note.title,
+        "body": note.body,
+        "kind": note.kind,
+        "items": [{"text": item.text, "checked": item.checked} for item in note.items],
+        "color": note.color,
+        "pinned": note.pinned,
+        "archived": note.archived,
+        "labels": [{"id": label.id, "name": label.name} for label in note.labels],
+        "trashed_at": isoformat(note.trashed_at),
+        "created_at": isoformat(note.created_at),
+        "updated_at": isoformat(note.updated_at),
+        "version": note.version,
+    }
+    if matches is not None:
+        out["matches"] = matches
+    return out
