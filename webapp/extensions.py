@@ -10,6 +10,8 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+# A request's session ends with its request: nothing gains from reloading every object after
+# a commit, and serialising a just-saved note would cost a second round of queries.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()

@@ -154,3 +154,15 @@ def test_a_page_costs_the_same_statements_whatever_its_length(
     cursor = client.get("/api/notes?limit=40").get_json()["next_cursor"]
     deep = count_statements(lambda: client.get(f"/api/notes?limit=10&cursor={cursor}"))
     assert deep <= small + 1  # plus the query for notes changed since the walk began
+
+
+@pytest.mark.parametrize("q", ["report", "회의", "zz", "report -draft"])
+def test_a_search_page_costs_the_same_statements_whatever_its_length(
+    client, make_note, count_statements, q
+):
+    for i in range(40):
+        make_note(title=f"report {i} 회의 zz", body="draft" if i % 3 else "")
+    client.get("/api/notes")
+    small = count_statements(lambda: client.get(f"/api/notes?limit=2&q={q}"))
+    large = count_statements(lambda: client.get(f"/api/notes?limit=30&q={q}"))
+    assert small == large

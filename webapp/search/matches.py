@@ -16,6 +16,7 @@ def note_fields(note) -> Iterator[tuple[str, str]]:
 
 
 def _folded(text: str) -> tuple[str, list[int]]:
+    # Case folding can lengthen a character (ß -> ss): map each folded one to its source.
     """``text`` case-folded, and for each folded character the index it came from."""
     chars, origin = [], []
     for i, ch in enumerate(text):
@@ -27,7 +28,14 @@ def _folded(text: str) -> tuple[str, list[int]]:
 
 def find(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     """Non-overlapping ``(start, end)`` spans of ``text`` (code point offsets) matching any term."""
-    folded, origin = _folded(text)
+    folded = text.casefold()
+    terms = [term for term in terms if term in folded]
+    if not terms:
+        return []
+    if len(folded) == len(text):
+        origin = range(len(text))  # every character folded to one: offsets carry over
+    else:
+        folded, origin = _folded(text)
     spans = []
     for term in terms:
         start = folded.find(term)
