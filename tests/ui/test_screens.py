@@ -1,6 +1,7 @@
 """Screenshots of every view at desktop and phone sizes, to look at (test-artifacts/)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.ui.conftest import SIZES, screenshot
 
@@ -78,3 +79,46 @@ def test_screenshots_of_each_view(page, api, size):
     page.get_by_role("button", name="Edit labels").click() if size == "desktop" else None
     if size == "desktop":
         screenshot(page, "labels")
+
+
+def background(page, selector="body"):
+    return page.eval_on_selector(selector, "el => getComputedStyle(el).backgroundColor")
+
+
+def test_dark_theme_follows_the_system_and_can_be_switched(browser, base_url, api):
+    api.note(title="Dark", color="blue")
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(base_url + "/")
+        page.wait_for_selector(".card")
+        assert background(page) == "rgb(32, 33, 36)"
+        assert background(page, ".card") == "rgb(37, 99, 119)"
+        page.get_by_role("button", name="Use light theme").click()
+        assert background(page) == "rgb(255, 255, 255)"
+        page.reload()
+        page.wait_for_selector(".card")
+        assert background(page) == "rgb(255, 255, 255)"  # the choice is remembered
+        page.get_by_role("button", name="Use dark theme").click()
+        assert background(page) == "rgb(32, 33, 36)"
+    finally:
+        context.close()
+
+
+def test_the_360px_layout_fits_and_the_menu_folds_away(page, api):
+    seed(api)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.reload()
+    page.wait_for_selector(".card")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    expect(page.get_by_role("link", name="Archive")).not_to_be_visible()
+    boxes = [page.locator("#grid-others .card").nth(i).bounding_box() for i in range(2)]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"]
+    assert boxes[1]["x"] + boxes[1]["width"] <= 360
+    screenshot(page, "narrow")
+    page.get_by_role("button", name="Main menu").click()
+    expect(page.get_by_role("link", name="Archive")).to_be_visible()
+    screenshot(page, "narrow-menu")
+    page.get_by_role("link", name="Archive").click()
+    expect(page.get_by_role("link", name="Archive")).not_to_be_visible()
+    expect(page.get_by_text("Your archived notes appear here")).to_be_visible()

@@ -102,6 +102,8 @@ def test_search_highlights_matches_including_korean(page, api):
     page.locator("#search").fill("meeting")
     expect(page.locator(".card")).to_have_count(1)
     expect(page.locator(".card mark")).to_have_text(["MEETING", "meeting"])
+    page.locator("#search").fill("weekly monday")
+    expect(page.locator(".card mark")).to_have_text(["Weekly", "Monday"])
     screenshot(page, "search-highlight")
     page.locator("#search").press("Escape")
     expect(page.locator("#search")).to_have_value("")

@@ -32,23 +32,49 @@ export function iconButton(name, label, onclick, cls = "") {
   );
 }
 
-/** `text` as a fragment with each case-insensitive match of `query` wrapped in <mark>. */
-export function highlight(text, query) {
+/** The words of a search: `"a phrase"` as typed, `-word` excluded. */
+export function searchTerms(query) {
+  const terms = [];
+  for (const match of (query || "").matchAll(/(-?)"([^"]*)"?|(-?)(\S+)/g)) {
+    const text = match[2] ?? match[4];
+    if (text) terms.push({ text, exclude: Boolean(match[1] || match[3]) });
+  }
+  return terms;
+}
+
+function markRanges(text, ranges) {
+  // ranges are [start, end) in code points, as the API's `matches` give them
   const fragment = document.createDocumentFragment();
-  const needle = (query || "").trim();
-  if (!needle) {
+  const chars = Array.from(text);
+  let last = 0;
+  for (const [start, end] of ranges.toSorted((a, b) => a[0] - b[0])) {
+    if (start < last || end <= start || start >= chars.length) continue;
+    if (start > last) fragment.append(chars.slice(last, start).join(""));
+    fragment.append(h("mark", { text: chars.slice(start, end).join("") }));
+    last = end;
+  }
+  if (last < chars.length) fragment.append(chars.slice(last).join(""));
+  return fragment;
+}
+
+/**
+ * `text` as a fragment of text nodes with the matches wrapped in <mark>: the server's
+ * `ranges` when it sent them, otherwise each case-insensitive occurrence of the query's words.
+ */
+export function highlight(text, query, ranges = null) {
+  if (ranges) return markRanges(text, ranges);
+  const words = searchTerms(query)
+    .filter((term) => !term.exclude)
+    .map((term) => term.text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  if (!words.length) {
+    const fragment = document.createDocumentFragment();
     fragment.append(text);
     return fragment;
   }
-  const pattern = new RegExp(needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "giu");
-  let last = 0;
-  for (const match of text.matchAll(pattern)) {
-    if (match.index > last) fragment.append(text.slice(last, match.index));
-    fragment.append(h("mark", { text: match[0] }));
-    last = match.index + match[0].length;
-  }
-  if (last < text.length) fragment.append(text.slice(last));
-  return fragment;
+  const pattern = new RegExp(words.join("|"), "giu");
+  const chars = (index) => Array.from(text.slice(0, index)).length;
+  const found = [...text.matchAll(pattern)].map((m) => [chars(m.index), chars(m.index + m[0].length)]);
+  return markRanges(text, found);
 }
 
 export function debounce(fn, ms) {

@@ -2,7 +2,7 @@
 // list, filled page by page from the API's keyset cursor as you scroll.
 import * as actions from "./actions.js";
 import { api } from "./api.js";
-import { $, h, highlight, icon, iconButton } from "./dom.js";
+import { $, h, highlight, icon, iconButton, searchTerms } from "./dom.js";
 import { showError } from "./messages.js";
 import { colorPicker, labelPicker, menu } from "./pickers.js";
 import { bus, noteChanged, store } from "./store.js";
@@ -103,12 +103,11 @@ function matches(note) {
   if (state !== "trashed" && note.archived !== (state === "archived")) return false;
   if (view.kind === "label" && !note.labels.some((label) => label.id === view.labelId)) return false;
   if (view.color && note.color !== view.color) return false;
-  if (view.q) {
-    const needle = view.q.toLowerCase();
-    const texts = [note.title, note.body, ...note.items.map((item) => item.text)];
-    if (!texts.some((text) => text.toLowerCase().includes(needle))) return false;
-  }
-  return true;
+  const texts = [note.title, note.body, ...note.items.map((i) => i.text), ...note.labels.map((l) => l.name)]
+    .join("\n")
+    .toLowerCase();
+  // the server decides what a search finds; this only keeps a card edited meanwhile in view
+  return searchTerms(view.q).every((term) => texts.includes(term.text.toLowerCase()) !== term.exclude);
 }
 
 const sectionOf = (note) => (note.pinned && view.kind !== "trash" ? "#grid-pinned" : "#grid-others");
@@ -175,11 +174,17 @@ function updateSections() {
   $("#empty-trash").disabled = pinned + others === 0;
 }
 
+/** The server's match ranges for one field ("title", "body", "items.3"), when it sent them. */
+function rangesFor(note, field) {
+  if (!view.q || !note.matches) return null;
+  return note.matches.filter((m) => m.field === field).map((m) => [m.start, m.end]);
+}
+
 function buildCard(note) {
   const q = view.q;
   const inTrash = Boolean(note.trashed_at);
   const content = [];
-  if (note.title) content.push(h("div", { class: "card-title" }, highlight(note.title, q)));
+  if (note.title) content.push(h("div", { class: "card-title" }, highlight(note.title, q, rangesFor(note, "title"))));
   if (note.kind === "checklist") {
     const open = note.items.map((item, index) => [item, index]).filter(([item]) => !item.checked);
     const done = note.items.length - open.length;
@@ -193,7 +198,7 @@ function buildCard(note) {
           disabled: inTrash,
           onchange: (event) => actions.tickItem(note, index, event.target.checked),
         }),
-        h("span", {}, highlight(item.text, q)),
+        h("span", {}, highlight(item.text, q, rangesFor(note, `items.${index}`))),
       ),
     );
     content.push(h("ul", { class: "card-items" }, rows));
@@ -203,13 +208,20 @@ function buildCard(note) {
     if (done) more.push(done === 1 ? "1 checked item" : `${done} checked items`);
     if (more.length) content.push(h("div", { class: "card-more", text: `+ ${more.join(", ")}` }));
   } else if (note.body) {
-    const body = note.body.length > BODY_MAX ? `${note.body.slice(0, BODY_MAX)}…` : note.body;
-    content.push(h("div", { class: "card-text" }, highlight(body, q)));
+    const chars = note.body.length > BODY_MAX ? Array.from(note.body) : null;
+    const body = chars && chars.length > BODY_MAX ? `${chars.slice(0, BODY_MAX).join("")}…` : note.body;
+    content.push(h("div", { class: "card-text" }, highlight(body, q, rangesFor(note, "body"))));
   }
   if (!content.length) content.push(h("div", { class: "card-empty", text: "Empty note" }));
   if (note.labels.length) {
     content.push(
-      h("div", { class: "chips" }, note.labels.map((label) => h("span", { class: "chip", text: label.name }))),
+      h(
+        "div",
+        { class: "chips" },
+        note.labels.map((label, i) =>
+          h("span", { class: "chip" }, highlight(label.name, q, rangesFor(note, `labels.${i}`))),
+        ),
+      ),
     );
   }
   const card = h(
