@@ -170,3 +170,13 @@ def test_edit_labels_creates_renames_and_deletes(page, api):
     page.get_by_role("button", name="Delete", exact=True).click()
     expect(page.get_by_role("link", name="Fresh")).to_have_count(0)
     assert [label["name"] for label in api.labels()] == ["Renamed"]
+
+
+def test_reloading_mid_typing_keeps_the_text(page, api):
+    note = api.note(title="Tab")
+    page.reload()
+    editor = open_editor(page, "Tab")
+    editor.locator(".nf-body").press_sequentially("before the tab closed")
+    page.reload()  # the save flushes on pagehide; a kept draft is replayed on the next load
+    eventually(lambda: api.get(note["id"])["body"] == "before the tab closed")
+    expect(card(page, "Tab")).to_contain_text("before the tab closed")

@@ -18,12 +18,19 @@ export function snackbar(text, action = null, timeout = 6000) {
     };
   }
   bar.hidden = false;
+  // The top layer keeps the snackbar above an open dialog's backdrop; re-showing raises it.
+  if (bar.showPopover) {
+    if (bar.matches(":popover-open")) bar.hidePopover();
+    bar.showPopover();
+  }
   clearTimeout(timer);
   timer = setTimeout(hideSnackbar, timeout);
 }
 
 export function hideSnackbar() {
-  $("#snackbar").hidden = true;
+  const bar = $("#snackbar");
+  if (bar.hidePopover && bar.matches(":popover-open")) bar.hidePopover();
+  bar.hidden = true;
 }
 
 /** Tell the person what went wrong, in words. */
