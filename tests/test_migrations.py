@@ -42,6 +42,11 @@ SEEDS = {
         "'default', 0, 0, NULL, '2025-01-03 00:00:00.000000', '2025-01-03 00:00:00.000000', 1, "
         "'\n주간회의록')",
     ],
+    "0004": [
+        "INSERT INTO images (id, note_id, position, file_name, thumb_name, content_type, width, "
+        "height, byte_size, digest, thumb_digest, created_at) VALUES (1, 1, 0, 'ab.png', "
+        "'cd.webp', 'image/png', 3, 2, 10, 'x', 'y', '2025-01-03 00:00:00.000000')",
+    ],
 }
 
 
@@ -56,15 +61,15 @@ def bare_app(data_dir: Path):
 
 
 def build_at(data_dir: Path, revision: str) -> Path:
-    """A database at ``revision`` holding the seed rows of every revision up to it."""
+    """A database at ``revision`` holding rows written at each revision up to it."""
     app = bare_app(data_dir)
-    with app.app_context():
-        upgrade(directory=str(MIGRATIONS_DIR), revision=revision)
-        db.engine.dispose()
     path = data_dir / "kaap.sqlite3"
-    with sqlite3.connect(path) as conn:
-        register_functions(conn)
-        for rev in revisions()[: revisions().index(revision) + 1]:
+    for rev in revisions()[: revisions().index(revision) + 1]:
+        with app.app_context():
+            upgrade(directory=str(MIGRATIONS_DIR), revision=rev)
+            db.engine.dispose()
+        with sqlite3.connect(path) as conn:
+            register_functions(conn)
             for statement in SEEDS[rev]:
                 conn.execute(statement)
     return path
@@ -85,12 +90,21 @@ def assert_seed_data_intact(app, up_to: str) -> None:
         assert [label.name for label in note.labels] == ["Trip"]
         assert db.session.get(User, 1).username == "local"
         assert db.session.scalars(select(Label)).one().name_key == "trip"
+        assert [(i.width, i.height) for i in note.images] == (
+            [(3, 2)] if revisions().index(up_to) >= revisions().index("0004") else []
+        )
         moves = db.session.scalars(select(NoteMove)).all()
         assert len(moves) == (1 if revisions().index(up_to) >= revisions().index("0002") else 0)
         # The search index covers notes written before it existed, label names included.
-        for q in ("trip", "회", "pack", "body ✓"):
+        second = revisions().index(up_to) >= revisions().index("0003")
+        for q, ids in (
+            ("trip", {1}),
+            ("pack", {1}),
+            ("body ✓", {1}),
+            ("회", {1, 2} if second else {1}),
+        ):
             found, _ = list_notes(db.session, 1, datetime.now(UTC), q=q)
-            assert [n.id for n in found] == [1], q
+            assert {n.id for n in found} == ids, q
         db.engine.dispose()
 
 

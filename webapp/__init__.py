@@ -43,12 +43,13 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     _resolve_secret_key(app)
     app.extensions["kaap.clock"] = app.config.get("CLOCK") or _utcnow
 
-    from webapp import database, dialogs, maintenance, pages, security
+    from webapp import database, dialogs, images, maintenance, pages, security
     from webapp.api import core as api
     from webapp.extensions import csrf
 
     database.init_app(app)
     security.init_app(app)  # before CSRF: a foreign Origin is a 403 whatever its token
+    images.init_app(app)  # before CSRF too: it sets the upload's size limit
     csrf.init_app(app)
     api.init_app(app)
     pages.init_app(app)

@@ -28,6 +28,9 @@ class Config:
     CURSOR_MAX_AGE = 24 * 3600
     # JSON bodies larger than this get 413 (a 1 MB body plus 1,000 items fits).
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Image uploads: the whole request body, and the pixels one image may declare.
+    IMAGE_MAX_BYTES = 25 * 1024 * 1024
+    IMAGE_MAX_PIXELS = 50_000_000
     SQLITE_BUSY_TIMEOUT_MS = 5000
     # App-specific cookie name: cookies ignore ports, so two apps on 127.0.0.1 would clash.
     SESSION_COOKIE_NAME = "kaap_session"

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from webapp.accounts.service import ensure_local_user
 from webapp.extensions import db
+from webapp.images import service as images
 from webapp.notes import service as notes
 from webapp.timeutil import now
 
@@ -20,7 +21,8 @@ _lock = threading.Lock()
 def run(app: Flask) -> int:
     """Purge notes past their time in the trash and forget stale list positions."""
     when = now()
-    purged = notes.purge_trash(db.session, when, app.config["TRASH_DAYS"])
+    store = app.extensions["kaap.images"]
+    purged = notes.purge_trash(db.session, when, app.config["TRASH_DAYS"], store)
     notes.prune_moves(db.session, when, timedelta(seconds=app.config["CURSOR_MAX_AGE"]))
     app.extensions["kaap.last_maintenance"] = when
     if purged:
@@ -32,6 +34,7 @@ def on_start(app: Flask) -> None:
     """Run inside an app context once the schema is current."""
     ensure_local_user(db.session)
     run(app)
+    images.sweep(db.session, app.extensions["kaap.images"])
 
 
 def _maybe_run() -> None:

@@ -1,7 +1,8 @@
 """Every model, imported once so the metadata is complete (migrations, create_all)."""
 
 from webapp.accounts.models import User
+from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
 
-__all__ = ["ChecklistItem", "Label", "Note", "NoteMove", "User", "note_labels"]
+__all__ = ["ChecklistItem", "Image", "Label", "Note", "NoteMove", "User", "note_labels"]

@@ -11,6 +11,7 @@ from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.errors import ValidationError
 from webapp.extensions import db
+from webapp.images.api import image_model
 from webapp.notes import service
 from webapp.notes.models import COLORS, KINDS
 from webapp.notes.serialize import note_json
@@ -81,6 +82,7 @@ note_model = ns.model(
         "pinned": fields.Boolean(required=True),
         "archived": fields.Boolean(required=True),
         "labels": fields.List(fields.Nested(label_ref), required=True),
+        "images": fields.List(fields.Nested(image_model), required=True),
         "trashed_at": UTCTime(nullable=True, description="Null unless the note is in the trash"),
         "created_at": UTCTime(required=True),
         "updated_at": UTCTime(required=True),
@@ -133,6 +135,21 @@ def _int_arg(name: str, default: int | None) -> int | None:
         ) from None
 
 
+def _store():
+    return current_app.extensions["kaap.images"]
+
+
+def _bool_arg(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise ValidationError(f"{name} must be true or false.", fields={name: "true or false"})
+
+
 def _if_match() -> int | None:
     """The version the client last saw, from ``If-Match: 3`` or ``If-Match: "3"``."""
     raw = request.headers.get("If-Match")
@@ -163,6 +180,10 @@ class NoteList(Resource):
             "label": {"description": "Only notes with this label id", "type": "integer"},
             "color": {"description": "Only notes of this color", "enum": list(COLORS)},
             "kind": {"description": "Only text notes or only checklists", "enum": list(KINDS)},
+            "has_image": {
+                "description": "Only notes with (true) or without (false) images",
+                "type": "boolean",
+            },
             "q": {
                 "description": "Words that must all occur (case-insensitive substrings of title, "
                 'text, checklist items or labels); "a phrase" as typed; -word excludes'
@@ -183,6 +204,7 @@ class NoteList(Resource):
             label_id=_int_arg("label", None),
             color=request.args.get("color") or None,
             kind=request.args.get("kind") or None,
+            has_image=_bool_arg("has_image"),
             q=q,
             limit=_int_arg("limit", service.LIMIT_DEFAULT),
             cursor=request.args.get("cursor") or None,
@@ -226,7 +248,7 @@ class NoteItem(Resource):
     @ns.response(409, "The note is not in the trash", error_model)
     def delete(self, note_id: int):
         """Delete forever a note that is in the trash."""
-        service.delete_note(db.session, current_owner_id(), note_id)
+        service.delete_note(db.session, current_owner_id(), note_id, _store())
         return "", 204
 
 
@@ -255,7 +277,7 @@ class NoteCopy(Resource):
     @ns.response(201, "Created", note_model)
     def post(self, note_id: int):
         """Make a copy of a note."""
-        note = service.copy_note(db.session, current_owner_id(), note_id, now())
+        note = service.copy_note(db.session, current_owner_id(), note_id, now(), _store())
         return _with_etag(note, 201, {"Location": url_for("api.notes_note_item", note_id=note.id)})
 
 
@@ -264,4 +286,4 @@ class Trash(Resource):
     @ns.response(200, "OK", deleted_model)
     def delete(self):
         """Empty the trash: delete forever every note in it."""
-        return {"deleted": service.empty_trash(db.session, current_owner_id())}
+        return {"deleted": service.empty_trash(db.session, current_owner_id(), _store())}

@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Tabl
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.timeutil import UTCDateTime
 
@@ -57,6 +58,7 @@ class Note(db.Model):
     labels: Mapped[list[Label]] = relationship(
         secondary=note_labels, order_by=Label.name_key, passive_deletes=True
     )
+    images: Mapped[list[Image]] = relationship(order_by="Image.position", viewonly=True)
 
 
 class ChecklistItem(db.Model):

@@ -5,6 +5,18 @@ from __future__ import annotations
 from webapp.timeutil import isoformat
 
 
+def image_json(image) -> dict:
+    """An image as notes list it; the URLs serve the cleaned file and its thumbnail."""
+    return {
+        "id": image.id,
+        "width": image.width,
+        "height": image.height,
+        "content_type": image.content_type,
+        "url": f"/api/images/{image.id}/file",
+        "thumb_url": f"/api/images/{image.id}/thumb",
+    }
+
+
 def note_json(note, matches: list[dict] | None = None) -> dict:
     """JSON of a ``Note`` or ``NoteView``; list results add where the query matched."""
     out = {
@@ -17,6 +29,7 @@ def note_json(note, matches: list[dict] | None = None) -> dict:
         "pinned": note.pinned,
         "archived": note.archived,
         "labels": [{"id": label.id, "name": label.name} for label in note.labels],
+        "images": [image_json(image) for image in note.images],
         "trashed_at": isoformat(note.trashed_at),
         "created_at": isoformat(note.created_at),
         "updated_at": isoformat(note.updated_at),

@@ -15,10 +15,13 @@ from sqlalchemy import bindparam, delete, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
+from webapp.images import service as images_service
+from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes import cursor as cursors
+from webapp.notes.changes import touch
 from webapp.notes.models import COLORS, KINDS, ChecklistItem, Note, NoteMove, note_labels
-from webapp.notes.views import ItemView, LabelView, NoteView
+from webapp.notes.views import ImageView, ItemView, LabelView, NoteView
 from webapp.search import index as search_index
 from webapp.search import query as search_query
 
@@ -85,24 +88,6 @@ def _apply(session: Session, owner_id: int, note: Note, data: Mapping[str, Any])
     note.search_text = search_text(note)
 
 
-def _touch(session: Session, note: Note, now: datetime) -> None:
-    """Record that the note changed: new version, new edit time, and its old place."""
-    if note.updated_at is not None:
-        session.add(
-            NoteMove(
-                note_id=note.id,
-                moved_at=now,
-                old_pinned=note.pinned,
-                old_updated_at=note.updated_at,
-            )
-        )
-        # The list order relies on edit times moving forward even if the clock does not.
-        if now <= note.updated_at:
-            now = note.updated_at + timedelta(microseconds=1)
-        note.version += 1
-    note.updated_at = now
-
-
 def is_empty(data: Mapping[str, Any]) -> bool:
     return not (
         (data.get("title") or "").strip()
@@ -152,7 +137,7 @@ def update_note(
             fields={"version": str(note.version)},
             code="version_conflict",
         )
-    _touch(session, note, now)
+    touch(session, note, now)
     _apply(session, owner_id, note, data)
     session.commit()
     return note
@@ -161,7 +146,7 @@ def update_note(
 def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
     note = get_note(session, owner_id, note_id)
     if note.trashed_at is None:
-        _touch(session, note, now)
+        touch(session, note, now)
         note.trashed_at = now
         session.commit()
     return note
@@ -170,37 +155,45 @@ def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> 
 def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
     note = get_note(session, owner_id, note_id)
     if note.trashed_at is not None:
-        _touch(session, note, now)
+        touch(session, note, now)
         note.trashed_at = None
         session.commit()
     return note
 
 
-def delete_note(session: Session, owner_id: int, note_id: int) -> None:
+def _delete_where(session: Session, store: images_service.Store | None, condition) -> int:
+    """Delete the notes matching ``condition`` with their images' files (after the commit)."""
+    files = images_service.file_names_of_notes(session, condition)
+    result = session.execute(delete(Note).where(condition))
+    session.commit()
+    if store is not None:
+        store.remove(files)
+    return result.rowcount
+
+
+def delete_note(
+    session: Session, owner_id: int, note_id: int, store: images_service.Store | None = None
+) -> None:
     """Delete forever; only a note already in the trash."""
     note = get_note(session, owner_id, note_id)
     if note.trashed_at is None:
         raise ConflictError(
             "Only a note in the trash can be deleted forever; trash it first.", code="not_trashed"
         )
-    session.delete(note)
-    session.commit()
+    _delete_where(session, store, Note.id == note.id)
 
 
-def empty_trash(session: Session, owner_id: int) -> int:
+def empty_trash(session: Session, owner_id: int, store: images_service.Store | None = None) -> int:
     """Delete every trashed note of the owner; returns how many."""
-    result = session.execute(
-        delete(Note).where(Note.owner_id == owner_id, Note.trashed_at.is_not(None))
-    )
-    session.commit()
-    return result.rowcount
+    condition = (Note.owner_id == owner_id) & Note.trashed_at.is_not(None)
+    return _delete_where(session, store, condition)
 
 
-def purge_trash(session: Session, now: datetime, days: int) -> int:
+def purge_trash(
+    session: Session, now: datetime, days: int, store: images_service.Store | None = None
+) -> int:
     """Delete notes (of every owner) that have been in the trash longer than ``days``."""
-    result = session.execute(delete(Note).where(Note.trashed_at < now - timedelta(days=days)))
-    session.commit()
-    return result.rowcount
+    return _delete_where(session, store, Note.trashed_at < now - timedelta(days=days))
 
 
 def prune_moves(session: Session, now: datetime, max_age: timedelta) -> int:
@@ -210,7 +203,13 @@ def prune_moves(session: Session, now: datetime, max_age: timedelta) -> int:
     return result.rowcount
 
 
-def copy_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
+def copy_note(
+    session: Session,
+    owner_id: int,
+    note_id: int,
+    now: datetime,
+    store: images_service.Store | None = None,
+) -> Note:
     """Keep's "Make a copy": same content, color and labels, in the notes list."""
     source = get_note(session, owner_id, note_id)
     if source.trashed_at is not None:
@@ -233,6 +232,9 @@ def copy_note(session: Session, owner_id: int, note_id: int, now: datetime) -> N
         labels=list(source.labels),
     )
     session.add(copy)
+    if store is not None:
+        session.flush()
+        images_service.copy_images(session, store, source.id, copy.id)
     session.commit()
     return copy
 
@@ -247,6 +249,7 @@ def _filters(
     label_id: int | None,
     color: str | None,
     kind: str | None,
+    has_image: bool | None,
     query: search_query.Query,
 ) -> list:
     """The conditions of a list request."""
@@ -264,6 +267,9 @@ def _filters(
         conditions.append(Note.color == color)
     if kind is not None:
         conditions.append(Note.kind == kind)
+    if has_image is not None:
+        with_image = select(Image.id).where(Image.note_id == Note.id).exists()
+        conditions.append(with_image if has_image else ~with_image)
     return conditions
 
 
@@ -294,6 +300,7 @@ def list_notes(
     label_id: int | None = None,
     color: str | None = None,
     kind: str | None = None,
+    has_image: bool | None = None,
     q: str | None = None,
     limit: int = LIMIT_DEFAULT,
     cursor: str | None = None,
@@ -315,7 +322,8 @@ def list_notes(
             code="cursor_expired",
         )
     as_of = after.as_of if after else now
-    conditions = _filters(session, owner_id, state, label_id, color, kind, search_query.parse(q))
+    query = search_query.parse(q)
+    conditions = _filters(session, owner_id, state, label_id, color, kind, has_image, query)
 
     # Notes unchanged since the walk began stand where their columns say.
     unchanged = select(Note.pinned, Note.updated_at, Note.id).where(
@@ -382,7 +390,12 @@ def _view_statements(ids):
         .where(note_labels.c.note_id.in_(ids))
         .order_by(Label.name_key)
     )
-    return notes, items, labels
+    images = (
+        select(Image.note_id, Image.id, Image.width, Image.height, Image.content_type)
+        .where(Image.note_id.in_(ids))
+        .order_by(Image.position)
+    )
+    return notes, items, labels, images
 
 
 # On SQLite the ids travel as one JSON parameter: an expanding IN of 100 parameters costs
@@ -393,20 +406,22 @@ _PORTABLE_VIEWS = _view_statements(bindparam("ids", expanding=True))
 
 
 def note_views(session: Session, ids: Sequence[int]) -> list[NoteView]:
-    """Notes by id, in the given order, read without the ORM: three queries for any number."""
+    """Notes by id, in the given order, read without the ORM: four queries for any number."""
     if not ids:
         return []
     if session.get_bind().dialect.name == "sqlite":
-        notes, items, labels = _SQLITE_VIEWS
+        notes, items, labels, images = _SQLITE_VIEWS
         params = {"ids": json.dumps(list(ids))}
     else:
-        notes, items, labels = _PORTABLE_VIEWS
+        notes, items, labels, images = _PORTABLE_VIEWS
         params = {"ids": list(ids)}
     views = {row[0]: NoteView(*row, items=[], labels=[]) for row in session.execute(notes, params)}
     for note_id, text_, checked in session.execute(items, params):
         views[note_id].items.append(ItemView(text_, checked))
     for note_id, label_id, name in session.execute(labels, params):
         views[note_id].labels.append(LabelView(label_id, name))
+    for note_id, *image in session.execute(images, params):
+        views[note_id].images.append(ImageView(*image))
     return [views[i] for i in ids if i in views]
 
 

@@ -19,6 +19,14 @@ class LabelView:
 
 
 @dataclass(slots=True)
+class ImageView:
+    id: int
+    width: int
+    height: int
+    content_type: str
+
+
+@dataclass(slots=True)
 class NoteView:
     """The same attributes as a ``Note`` that serialising and search offsets read."""
 
@@ -35,3 +43,4 @@ class NoteView:
     version: int
     items: list[ItemView] = field(default_factory=list)
     labels: list[LabelView] = field(default_factory=list)
+    images: list[ImageView] = field(default_factory=list)

@@ -1,0 +1,99 @@
+"""Decode an upload with the allowed decoders only, clean it, re-encode it, make a thumbnail.
+
+Pillow facts this relies on (see shared/notes/security.md): ``Image.open(formats=...)``
+restricts decoders; the header gives the size before any pixel is decoded; re-saving without
+``exif=`` drops EXIF (GPS, camera) from JPEG, PNG and WebP; ``exif_transpose`` applies the
+orientation first. Animated GIF and WebP keep their first frame only.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from webapp.errors import KaapError, ValidationError
+
+FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+FULL_MAX_SIDE = 4096
+THUMB_MAX_SIDE = 512
+# What each decoded format is stored as (GIF's first frame keeps every pixel in PNG).
+STORED = {"JPEG": ("JPEG", "image/jpeg"), "PNG": ("PNG", "image/png"),
+          "GIF": ("PNG", "image/png"), "WEBP": ("WEBP", "image/webp")}  # fmt: skip
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+class UnsupportedImageError(KaapError):
+    status = 415
+    code = "unsupported_image"
+
+
+@dataclass
+class Processed:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+    thumb: bytes
+
+
+def process(upload: BinaryIO, max_pixels: int, field: str = "file") -> Processed:
+    """Turn an uploaded file into clean image bytes and a thumbnail, or raise a 4xx error."""
+    try:
+        image = Image.open(upload, formats=FORMATS)
+    except UnidentifiedImageError:
+        raise UnsupportedImageError(
+            "That file is not a JPEG, PNG, GIF or WebP image.",
+            fields={field: "not a JPEG, PNG, GIF or WebP image"},
+        ) from None
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(field, max_pixels) from None
+    with image:
+        width, height = image.size
+        if width * height > max_pixels:  # checked from the header, before decoding
+            raise _too_many_pixels(field, max_pixels)
+        try:
+            image.seek(0)
+            image.load()
+            clean = ImageOps.exif_transpose(image)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            raise ValidationError(
+                "That image is damaged and cannot be read.", fields={field: "damaged image"}
+            ) from exc
+        fmt, content_type = STORED[image.format]
+    clean = _normalise_mode(clean, fmt)
+    clean.thumbnail((FULL_MAX_SIDE, FULL_MAX_SIDE))
+    data = _encode(clean, fmt)
+    thumb = clean.copy()
+    thumb.thumbnail((THUMB_MAX_SIDE, THUMB_MAX_SIDE))
+    return Processed(data, content_type, clean.width, clean.height, _encode(thumb, "WEBP"))
+
+
+def _too_many_pixels(field: str, max_pixels: int) -> ValidationError:
+    megapixels = max_pixels / 1_000_000
+    return ValidationError(
+        f"That image has more than {megapixels:g} megapixels.",
+        fields={field: f"at most {megapixels:g} megapixels"},
+        code="too_many_pixels",
+    )
+
+
+def _normalise_mode(image: Image.Image, fmt: str) -> Image.Image:
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if fmt == "JPEG":
+        return image.convert("RGB") if image.mode not in ("RGB", "L") else image
+    return (
+        image.convert("RGBA" if has_alpha else "RGB")
+        if image.mode not in ("RGB", "RGBA", "L")
+        else image
+    )
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    out = io.BytesIO()
+    options = {"JPEG": {"quality": 90, "optimize": True}, "WEBP": {"quality": 82, "method": 4},
+               "PNG": {"optimize": False}}[fmt]  # fmt: skip
+    image.save(out, format=fmt, **options)
+    return out.getvalue()

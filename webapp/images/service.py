@@ -1,0 +1,206 @@
+"""Storing images with their notes: files and rows together or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from webapp.errors import ConflictError, NotFoundError, ValidationError
+from webapp.images import pipeline
+from webapp.images.models import Image
+from webapp.notes.changes import touch
+from webapp.notes.models import Note
+
+log = logging.getLogger(__name__)
+IMAGES_PER_NOTE = 100
+
+
+class Store:
+    """Image files under ``<data dir>/images``; names are random and never user input."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, name: str) -> Path:
+        return self.root / name[:2] / name
+
+    def write(self, data: bytes, extension: str) -> str:
+        name = f"{secrets.token_hex(16)}.{extension}"
+        path = self.path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        return name
+
+    def copy(self, name: str) -> str:
+        new = f"{secrets.token_hex(16)}{Path(name).suffix}"
+        self.path(new).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.path(name), self.path(new))
+        return new
+
+    def remove(self, names: Iterable[str]) -> None:
+        for name in names:
+            self.path(name).unlink(missing_ok=True)
+
+    def names(self) -> set[str]:
+        if not self.root.exists():
+            return set()
+        return {p.name for p in self.root.glob("??/*") if p.is_file()}
+
+
+def _note(session: Session, owner_id: int, note_id: int) -> Note:
+    note = session.scalar(select(Note).where(Note.id == note_id, Note.owner_id == owner_id))
+    if note is None:
+        raise NotFoundError(f"Note {note_id} does not exist.")
+    if note.trashed_at is not None:
+        raise ConflictError("Restore the note from the trash before adding images.")
+    return note
+
+
+def add_images(
+    session: Session,
+    store: Store,
+    owner_id: int,
+    note_id: int,
+    uploads: Sequence[tuple[str, BinaryIO]],
+    now: datetime,
+    max_pixels: int,
+) -> tuple[list[Image], int]:
+    """Process every upload, then store all or none of them; returns them and the note's version.
+
+    ``uploads`` are ``(field name, stream)`` pairs. A file that fails stops the whole request
+    before anything is written.
+    """
+    note = _note(session, owner_id, note_id)
+    if not uploads:
+        raise ValidationError("Send one or more image files in the field `file`.",
+                              fields={"file": "required"})  # fmt: skip
+    count = session.scalar(select(func.count()).where(Image.note_id == note.id)) or 0
+    if count + len(uploads) > IMAGES_PER_NOTE:
+        raise ValidationError(f"A note holds at most {IMAGES_PER_NOTE} images.",
+                              fields={"file": f"at most {IMAGES_PER_NOTE} images per note"})  # fmt: skip
+    processed = [
+        pipeline.process(stream, max_pixels, field=f"file.{i}")
+        for i, (_, stream) in enumerate(uploads)
+    ]
+    written: list[str] = []
+    try:
+        images = []
+        for offset, item in enumerate(processed):
+            file_name = store.write(item.data, pipeline.EXTENSIONS[item.content_type])
+            written.append(file_name)
+            thumb_name = store.write(item.thumb, "webp")
+            written.append(thumb_name)
+            images.append(
+                Image(
+                    note_id=note.id,
+                    position=count + offset,
+                    file_name=file_name,
+                    thumb_name=thumb_name,
+                    content_type=item.content_type,
+                    width=item.width,
+                    height=item.height,
+                    byte_size=len(item.data),
+                    digest=hashlib.sha256(item.data).hexdigest(),
+                    thumb_digest=hashlib.sha256(item.thumb).hexdigest(),
+                    created_at=now,
+                )
+            )
+        session.add_all(images)
+        touch(session, note, now)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        store.remove(written)
+        raise
+    return images, note.version
+
+
+def get_image(session: Session, owner_id: int, image_id: int) -> Image:
+    image = session.scalar(
+        select(Image)
+        .join(Note, Note.id == Image.note_id)
+        .where(Image.id == image_id, Note.owner_id == owner_id)
+    )
+    if image is None:
+        raise NotFoundError(f"Image {image_id} does not exist.")
+    return image
+
+
+def delete_image(
+    session: Session, store: Store, owner_id: int, image_id: int, now: datetime
+) -> None:
+    image = get_image(session, owner_id, image_id)
+    note = session.get(Note, image.note_id)
+    names = [image.file_name, image.thumb_name]
+    session.delete(image)
+    touch(session, note, now)
+    session.commit()
+    store.remove(names)
+
+
+def file_names_of_notes(session: Session, note_condition) -> list[str]:
+    """Every file of the images of the notes matching a condition (before deleting them)."""
+    rows = session.execute(
+        select(Image.file_name, Image.thumb_name)
+        .join(Note, Note.id == Image.note_id)
+        .where(note_condition)
+    )
+    return [name for row in rows for name in row]
+
+
+def copy_images(session: Session, store: Store, source_id: int, target_id: int) -> None:
+    """Give a copied note its own copies of the source's image files."""
+    for image in session.scalars(
+        select(Image).where(Image.note_id == source_id).order_by(Image.position)
+    ):
+        session.add(
+            Image(
+                note_id=target_id,
+                position=image.position,
+                file_name=store.copy(image.file_name),
+                thumb_name=store.copy(image.thumb_name),
+                content_type=image.content_type,
+                width=image.width,
+                height=image.height,
+                byte_size=image.byte_size,
+                digest=image.digest,
+                thumb_digest=image.thumb_digest,
+                created_at=image.created_at,
+            )
+        )
+
+
+def sweep(session: Session, store: Store) -> tuple[int, int]:
+    """Remove files no row points to and rows whose file is gone; returns both counts."""
+    on_disk = store.names()
+    rows = session.execute(select(Image.id, Image.file_name, Image.thumb_name)).all()
+    known = {name for _, file_name, thumb_name in rows for name in (file_name, thumb_name)}
+    orphans = on_disk - known
+    store.remove(orphans)
+    for part in store.root.glob("??/*.part") if store.root.exists() else []:
+        part.unlink(missing_ok=True)
+    broken = [row for row in rows if not {row.file_name, row.thumb_name} <= on_disk]
+    if broken:
+        session.execute(delete(Image).where(Image.id.in_([row.id for row in broken])))
+        session.commit()
+        store.remove(name for row in broken for name in (row.file_name, row.thumb_name))
+    if orphans or broken:
+        log.info(
+            "image sweep: %d orphan file(s), %d row(s) without a file", len(orphans), len(broken)
+        )
+    return len(orphans), len(broken)
