@@ -180,3 +180,16 @@ def test_reloading_mid_typing_keeps_the_text(page, api):
     page.reload()  # the save flushes on pagehide; a kept draft is replayed on the next load
     eventually(lambda: api.get(note["id"])["body"] == "before the tab closed")
     expect(card(page, "Tab")).to_contain_text("before the tab closed")
+
+
+def test_a_note_made_in_a_label_view_gets_that_label(page, api):
+    work = api.label("Work")
+    page.goto(page.url.split("#")[0] + f"#label/{work['id']}")
+    page.reload()
+    expect(page.get_by_text("No notes with this label yet")).to_be_visible()
+    page.get_by_role("button", name="Take a note…").click()
+    expect(page.locator("#composer .chip")).to_contain_text("Work")
+    page.keyboard.type("labelled")
+    page.keyboard.press("Escape")
+    expect(card(page, "labelled")).to_be_visible()
+    assert [label["name"] for label in api.notes()[0]["labels"]] == ["Work"]

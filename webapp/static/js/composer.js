@@ -2,6 +2,7 @@
 // What is typed is kept in localStorage until the server has it.
 import { api } from "./api.js";
 import { $ } from "./dom.js";
+import { view } from "./grid.js";
 import { showError } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { popoverOpen } from "./pickers.js";
@@ -53,7 +54,9 @@ export const isExpanded = () => expanded;
 export function expand(kind = "text", fields = null) {
   const root = $("#composer");
   if (!expanded) {
-    form.load(fields ?? NoteForm.blank(kind));
+    const blank = NoteForm.blank(kind);
+    if (view.kind === "label") blank.label_ids = [view.labelId]; // as Keep does in a label's view
+    form.load(fields ?? blank);
     expanded = true;
     root.classList.add("expanded");
     $("#composer-collapsed").hidden = true;
