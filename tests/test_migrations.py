@@ -47,6 +47,12 @@ SEEDS = {
         "height, byte_size, digest, thumb_digest, created_at) VALUES (1, 1, 0, 'ab.png', "
         "'cd.webp', 'image/png', 3, 2, 10, 'x', 'y', '2025-01-03 00:00:00.000000')",
     ],
+    "0005": [
+        "INSERT INTO notes (id, owner_id, uid, title, body, kind, color, pinned, archived, "
+        "trashed_at, created_at, updated_at, version, search_text) VALUES (3, 1, "
+        "'6f1c1ba6-4a4c-4f55-9d7e-3c9b1f0e2a11', 'third', '', 'text', 'default', 0, 0, NULL, "
+        "'2025-01-04 00:00:00.000000', '2025-01-04 00:00:00.000000', 1, 'third')",
+    ],
 }
 
 
@@ -93,6 +99,12 @@ def assert_seed_data_intact(app, up_to: str) -> None:
         assert [(i.width, i.height) for i in note.images] == (
             [(3, 2)] if revisions().index(up_to) >= revisions().index("0004") else []
         )
+        triggers = db.session.execute(
+            text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'notes'")
+        ).scalar_one()
+        assert triggers == 3  # a table rebuild in a migration would silently drop them
+        uids = db.session.scalars(select(Note.uid)).all()
+        assert len(set(uids)) == len(uids) and all(len(uid) == 36 for uid in uids)
         moves = db.session.scalars(select(NoteMove)).all()
         assert len(moves) == (1 if revisions().index(up_to) >= revisions().index("0002") else 0)
         # The search index covers notes written before it existed, label names included.

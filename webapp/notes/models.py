@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -31,10 +41,15 @@ class Note(db.Model):
         # The list order (pinned, updated_at, id), per owner: keyset pages walk this index.
         Index("ix_notes_owner_order", "owner_id", "pinned", "updated_at", "id"),
         Index("ix_notes_owner_trashed_at", "owner_id", "trashed_at"),
+        Index("uq_notes_owner_uid", "owner_id", "uid", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Stable across exports and imports: re-importing an export creates no duplicates.
+    uid: Mapped[str] = mapped_column(
+        String(36), default=lambda: str(uuid.uuid4()), server_default=""
+    )
     title: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(16), default="text")
