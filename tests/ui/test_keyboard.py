@@ -88,3 +88,13 @@ def test_shortcuts_do_not_fire_while_typing(page, api):
     page.locator("#composer .nf-title").type("c l j f e")
     expect(page.locator("#composer .nf-title")).to_have_value("c l j f e")
     expect(page.locator("#help-dialog")).to_be_hidden()
+
+
+def test_enter_on_a_card_button_presses_the_button_not_the_card(page, api):
+    api.note(title="buttons")
+    page.reload()
+    page.locator(".card").focus()
+    page.keyboard.press("Tab")  # the pin button inside the card
+    page.keyboard.press("Enter")
+    expect(page.locator("#grid-pinned .card")).to_contain_text("buttons")
+    expect(page.locator("dialog#editor")).to_be_hidden()

@@ -193,3 +193,14 @@ def test_a_note_made_in_a_label_view_gets_that_label(page, api):
     page.keyboard.press("Escape")
     expect(card(page, "labelled")).to_be_visible()
     assert [label["name"] for label in api.notes()[0]["labels"]] == ["Work"]
+
+
+def test_a_note_emptied_in_the_editor_is_discarded_with_undo(page, api):
+    note = api.note(title="short-lived")
+    page.reload()
+    editor = open_editor(page, "short-lived")
+    editor.locator(".nf-title").fill("")
+    page.keyboard.press("Escape")
+    expect(page.locator("#snackbar")).to_contain_text("Empty note discarded")
+    expect(page.locator(".card")).to_have_count(0)
+    assert api.get(note["id"])["trashed_at"] is not None

@@ -42,11 +42,11 @@ export async function setArchived(note, archived) {
   ]);
 }
 
-export async function trash(note) {
+export async function trash(note, message = "Note moved to Trash") {
   const updated = await run(api.trashNote(note.id));
   if (!updated) return;
   noteChanged(updated);
-  snackbar("Note moved to Trash", [
+  snackbar(message, [
     "Undo",
     async () => {
       const back = await run(api.restoreNote(note.id));

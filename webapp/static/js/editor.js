@@ -187,8 +187,13 @@ export async function close() {
   closePopover();
   const closing = current;
   const pending = dirty && !conflict;
+  const emptied = form.isEmpty();
   dialog.close();
   if (pending) await save();
+  if (emptied && closing && !conflict && !readDrafts()[closing.id]) {
+    // Keep discards a note emptied in the editor (to the Trash, with Undo)
+    await actions.trash(store.notes.get(closing.id) ?? { id: closing.id }, "Empty note discarded");
+  }
   if (conflict && closing) {
     snackbar("Your text was kept; the note changed elsewhere. Open it to choose a version.");
   }

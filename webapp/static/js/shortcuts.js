@@ -47,7 +47,8 @@ function onKey(event) {
   };
   const handler = handlers[event.key];
   if (!handler) return;
-  if (event.key === "Enter" && !note) return;
+  // Enter on a card's own button presses that button; only the card itself opens
+  if (event.key === "Enter" && !document.activeElement?.classList.contains("card")) return;
   event.preventDefault();
   handler();
 }
