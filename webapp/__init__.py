@@ -43,24 +43,39 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     _resolve_secret_key(app)
     app.extensions["kaap.clock"] = app.config.get("CLOCK") or _utcnow
 
-    from webapp import database, dialogs, images, maintenance, pages, security
+    from webapp import (
+        backups,
+        database,
+        dialogs,
+        images,
+        maintenance,
+        pages,
+        security,
+        transfer,
+        uploads,
+    )
     from webapp.api import core as api
     from webapp.extensions import csrf
 
     database.init_app(app)
     security.init_app(app)  # before CSRF: a foreign Origin is a 403 whatever its token
-    images.init_app(app)  # before CSRF too: it sets the upload's size limit
+    images.init_app(app)
+    uploads.init_app(app)  # before CSRF too: it sets an upload's size limit
     csrf.init_app(app)
     api.init_app(app)
     pages.init_app(app)
     maintenance.init_app(app)
     dialogs.init_app(app)
+    transfer.init_app(app)
+    backups.init_app(app)
     _register_cli(app)
 
     if app.config["AUTO_MIGRATE"]:
         with app.app_context():
-            database.upgrade_to_head(app)
-            maintenance.on_start(app)
+            if backups.database_is_sound(app):  # a damaged file raises CorruptDatabaseError
+                database.upgrade_to_head(app)
+                backups.on_start(app)
+                maintenance.on_start(app)
     return app
 
 

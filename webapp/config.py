@@ -19,7 +19,7 @@ class Config:
     DATABASE_URL: str | None = None
     # Bring the database to the newest migration at start-up (after a backup).
     AUTO_MIGRATE = True
-    # How many pre-migration backups to keep.
+    # How many backups of each kind (daily, manual, pre-migrate, pre-restore) to keep.
     BACKUP_KEEP = 7
     TRASH_DAYS = 7
     # How often (seconds) a request may trigger the trash purge.
@@ -31,6 +31,8 @@ class Config:
     # Image uploads: the whole request body, and the pixels one image may declare.
     IMAGE_MAX_BYTES = 25 * 1024 * 1024
     IMAGE_MAX_PIXELS = 50_000_000
+    # A Google Takeout or Kaap export archive.
+    IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024
     SQLITE_BUSY_TIMEOUT_MS = 5000
     # App-specific cookie name: cookies ignore ports, so two apps on 127.0.0.1 would clash.
     SESSION_COOKIE_NAME = "kaap_session"

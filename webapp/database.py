@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -53,7 +52,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        writing = has_request_context() and request.method in WRITE_METHODS
+        writing = (has_request_context() and request.method in WRITE_METHODS) or (
+            has_app_context() and g.get("kaap_write", False)
+        )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
@@ -65,16 +66,13 @@ def backup_sqlite(source: Path, dest: Path) -> Path:
         out = sqlite3.connect(dest)
         try:
             src.backup(out)
+            # The copy inherits WAL mode; a backup should be one self-contained file.
+            out.execute("PRAGMA journal_mode=DELETE")
         finally:
             out.close()
     finally:
         src.close()
     return dest
-
-
-def _prune(directory: Path, pattern: str, keep: int) -> None:
-    for old in sorted(directory.glob(pattern))[:-keep] if keep > 0 else []:
-        old.unlink(missing_ok=True)
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -103,10 +101,16 @@ def upgrade_to_head(app: Flask) -> str | None:
     backup = None
     path = sqlite_path(str(engine.url))
     if path is not None and path.exists() and _has_tables(engine):
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        backups = Path(app.config["DATA_DIR"]) / "backups"
-        backup = backup_sqlite(path, backups / f"pre-migrate-{stamp}-{current or 'base'}.sqlite3")
-        _prune(backups, "pre-migrate-*.sqlite3", app.config["BACKUP_KEEP"])
+        from webapp.backups import service as backups
+
+        backup = backups.create(
+            path,
+            Path(app.config["DATA_DIR"]) / "backups",
+            "pre-migrate",
+            app.extensions["kaap.clock"](),
+            app.config["BACKUP_KEEP"],
+            tag=current or "base",
+        ).path
         log.info("backed up the database to %s before migrating", backup)
     upgrade(directory=str(MIGRATIONS_DIR))
     log.info("database migrated from %s to %s", current or "empty", head_revision())

@@ -8,10 +8,12 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.api.envelope import envelope_for
 from webapp.api.meta import ns as meta_ns
+from webapp.backups.api import ns as backups_ns
 from webapp.errors import KaapError
 from webapp.images.api import ns as images_ns
 from webapp.labels.api import ns as labels_ns
 from webapp.notes.api import ns as notes_ns
+from webapp.transfer.api import ns as transfer_ns
 
 API_PREFIX = "/api"
 
@@ -44,7 +46,7 @@ api = KaapApi(
     authorizations={"csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}},
     security="csrf",
 )
-for _ns in (notes_ns, images_ns, labels_ns, meta_ns):
+for _ns in (notes_ns, images_ns, labels_ns, meta_ns, transfer_ns, backups_ns):
     api.add_namespace(_ns)
 
 

@@ -99,28 +99,7 @@ def add_images(
     ]
     written: list[str] = []
     try:
-        images = []
-        for offset, item in enumerate(processed):
-            file_name = store.write(item.data, pipeline.EXTENSIONS[item.content_type])
-            written.append(file_name)
-            thumb_name = store.write(item.thumb, "webp")
-            written.append(thumb_name)
-            images.append(
-                Image(
-                    note_id=note.id,
-                    position=count + offset,
-                    file_name=file_name,
-                    thumb_name=thumb_name,
-                    content_type=item.content_type,
-                    width=item.width,
-                    height=item.height,
-                    byte_size=len(item.data),
-                    digest=hashlib.sha256(item.data).hexdigest(),
-                    thumb_digest=hashlib.sha256(item.thumb).hexdigest(),
-                    created_at=now,
-                )
-            )
-        session.add_all(images)
+        images = attach(session, store, note, processed, count, now, written)
         touch(session, note, now)
         session.commit()
     except BaseException:
@@ -128,6 +107,45 @@ def add_images(
         store.remove(written)
         raise
     return images, note.version
+
+
+def attach(
+    session: Session,
+    store: Store,
+    note: Note,
+    processed: Sequence[pipeline.Processed],
+    first_position: int,
+    created_at: datetime,
+    written: list[str],
+) -> list[Image]:
+    """Write processed images' files and add their rows (uncommitted) to a note.
+
+    Every file written is appended to ``written`` so the caller can remove them if the
+    transaction fails.
+    """
+    images = []
+    for offset, item in enumerate(processed):
+        file_name = store.write(item.data, pipeline.EXTENSIONS[item.content_type])
+        written.append(file_name)
+        thumb_name = store.write(item.thumb, "webp")
+        written.append(thumb_name)
+        images.append(
+            Image(
+                note_id=note.id,
+                position=first_position + offset,
+                file_name=file_name,
+                thumb_name=thumb_name,
+                content_type=item.content_type,
+                width=item.width,
+                height=item.height,
+                byte_size=len(item.data),
+                digest=hashlib.sha256(item.data).hexdigest(),
+                thumb_digest=hashlib.sha256(item.thumb).hexdigest(),
+                created_at=created_at,
+            )
+        )
+    session.add_all(images)
+    return images
 
 
 def get_image(session: Session, owner_id: int, image_id: int) -> Image:

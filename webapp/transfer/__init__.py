@@ -1,0 +1,14 @@
+"""Your data in and out: Google Keep Takeout import, Kaap's own export and its import."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Background import jobs in ``app.extensions``; the commands."""
+    from webapp.transfer.cli import register
+    from webapp.transfer.jobs import Jobs
+
+    app.extensions["kaap.jobs"] = Jobs()
+    register(app)

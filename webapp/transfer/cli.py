@@ -1,0 +1,59 @@
+"""``flask --app webapp import-keep PATH`` and ``flask --app webapp export PATH``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from webapp.accounts.service import current_owner_id
+from webapp.extensions import db
+from webapp.timeutil import now
+from webapp.transfer.importer import import_path
+from webapp.transfer.kaap_format import write_export
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("import-keep")
+    @click.argument("path", type=click.Path(exists=True, path_type=Path))
+    @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+    def import_keep(path: Path, as_json: bool) -> None:
+        """Import a Google Keep Takeout (.zip or folder) or a Kaap export."""
+
+        def progress(done: int, total: int) -> None:
+            if done == total or done % 100 == 0:
+                click.echo(f"  {done}/{total} notes", err=True)
+
+        summary = import_path(
+            db.session,
+            current_app.extensions["kaap.images"],
+            current_owner_id(),
+            path,
+            current_app.config["IMAGE_MAX_PIXELS"],
+            progress,
+        )
+        if as_json:
+            click.echo(json.dumps(summary.as_json(), ensure_ascii=False, indent=1))
+            return
+        click.echo(
+            f"Imported {summary.imported}, skipped {len(summary.skipped)}, "
+            f"failed {len(summary.failed)}, warnings {len(summary.warnings)}."
+        )
+        for title, rows in (
+            ("Skipped", summary.skipped),
+            ("Failed", summary.failed),
+            ("Warnings", summary.warnings),
+        ):
+            for row in rows:
+                click.echo(f"{title}: {row['file']}: {row['reason']}")
+
+    @app.cli.command("export")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def export(path: Path) -> None:
+        """Write every note, label and image to a zip (Kaap's export format)."""
+        count = write_export(
+            db.session, current_app.extensions["kaap.images"], current_owner_id(), now(), path
+        )
+        click.echo(f"Exported {count} note(s) to {path}.")
