@@ -1,0 +1,195 @@
+"""Backups of the SQLite database: daily at start-up, on demand, before migrating and
+restoring, and a clear stop instead of a crash when the database file is damaged.
+
+``service`` holds the plain functions over paths; this module ties them to the app (its
+clock, config, engine and migrations); ``api`` and ``cli`` are thin layers over it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Flask, jsonify, request
+
+from webapp import ConfigError
+from webapp.backups import service
+from webapp.backups.service import Backup
+from webapp.errors import ConflictError
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "kaap.damaged_database"
+DAILY = timedelta(days=1)
+_restore_lock = threading.Lock()
+
+
+class CorruptDatabaseError(ConfigError):
+    """The database file is damaged: the app does not start on it, and leaves it alone."""
+
+
+def backups_dir(app: Flask) -> Path:
+    return Path(app.config["DATA_DIR"]) / "backups"
+
+
+def live_path(app: Flask) -> Path | None:
+    """The SQLite file the app uses, or None when the database is not a SQLite file."""
+    from webapp.database import sqlite_path
+
+    return sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    from webapp.database import MIGRATIONS_DIR
+
+    return {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+
+
+def _require_sqlite(app: Flask) -> Path:
+    path = live_path(app)
+    if path is None:
+        raise ConflictError("Backups are only made for SQLite databases.", code="not_sqlite")
+    return path
+
+
+def list_all(app: Flask) -> list[Backup]:
+    """Every backup, newest first."""
+    return service.list_backups(backups_dir(app))
+
+
+def create(app: Flask, kind: str = "manual") -> Backup:
+    """Back up the live database now (``manual`` unless told otherwise)."""
+    from webapp.timeutil import now
+
+    path = _require_sqlite(app)
+    backup = service.create(path, backups_dir(app), kind, now(), app.config["BACKUP_KEEP"])
+    log.info("backed up the database to %s", backup.path)
+    return backup
+
+
+def restore(app: Flask, name: str) -> tuple[Backup, str]:
+    """Put backup ``name`` in place of the live database; returns it and where the old went.
+
+    The live database is first backed up as ``pre-restore`` (or, if it is damaged, renamed
+    to ``kaap.sqlite3.corrupt-<timestamp>``); the backup's content is then written into the
+    live file with SQLite's backup API and migrated to the newest revision.
+    """
+    from webapp import database
+    from webapp.extensions import db
+    from webapp.timeutil import now
+
+    live = _require_sqlite(app)
+    backup = service.find(backups_dir(app), name)
+    service.validate(backup.path, known_revisions())
+    with _restore_lock:
+        db.session.remove()
+        db.engine.dispose()
+        if live.exists() and service.problem(live) is None:
+            kept = create(app, "pre-restore").name
+        elif live.exists():
+            kept = str(service.move_aside(live, now()))
+            log.warning("moved the damaged database aside to %s", kept)
+        else:
+            kept = ""
+        service.restore_into(backup.path, live, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        db.engine.dispose()  # connections opened meanwhile cached the old schema
+        app.extensions.pop(EXTENSION, None)
+        database.upgrade_to_head(app)
+    log.info("restored the database from %s (the previous one: %s)", backup.name, kept)
+    return backup, kept
+
+
+def _has_user_data(app: Flask) -> bool:
+    from webapp.extensions import db
+
+    with db.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT EXISTS (SELECT 1 FROM notes) OR EXISTS (SELECT 1 FROM labels)"
+        ).first()
+    return bool(row and row[0])
+
+
+def on_start(app: Flask) -> Backup | None:
+    """Run once the schema is current: a daily backup when the newest is a day old."""
+    from webapp.timeutil import now
+
+    path = live_path(app)
+    if path is None:
+        log.info("no automatic backups: the database is not a SQLite file")
+        return None
+    newest = next(iter(list_all(app)), None)
+    if newest is not None and now() - newest.created_at < DAILY:
+        return None
+    if not _has_user_data(app):
+        return None  # nothing to keep yet, and an empty copy would push out older ones
+    return create(app, "daily")
+
+
+def damaged_message(app: Flask, path: Path, problem: str) -> str:
+    """One sentence: what is wrong, that the file is untouched, and how to restore."""
+    good = service.newest_good(backups_dir(app), known_revisions())
+    head = f"The database {path} is damaged ({problem}); Kaap left it untouched and did not start"
+    if good is None:
+        return (
+            f"{head}, and found no good backup in {backups_dir(app)}: move the damaged file "
+            "elsewhere to start with an empty database."
+        )
+    command = (
+        f"KAAP_DATA_DIR={shlex.quote(app.config['DATA_DIR'])} "
+        f"flask --app webapp backups restore {good.name}"
+    )
+    when = good.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{head}; restore the newest good backup ({good.name}, from {when}) with: {command}"
+
+
+def database_is_sound(app: Flask) -> bool:
+    """Check the SQLite file at start-up (``PRAGMA quick_check``) before anything writes it.
+
+    A damaged file raises ``CorruptDatabaseError``, except under the ``flask`` command,
+    where the app still loads so that ``flask --app webapp backups restore`` can run; its
+    pages and API then answer 503 with the same message.
+    """
+    path = live_path(app)
+    if path is None or not path.exists():
+        return True
+    size = path.stat().st_size
+    if size == 0 and not list_all(app):
+        return True  # an empty file is a new database, unless backups say there was one
+    problem = "the file is empty" if size == 0 else service.problem(path)
+    if problem is None:
+        return True
+    message = damaged_message(app, path, problem)
+    if click.get_current_context(silent=True) is None:
+        raise CorruptDatabaseError(message)
+    log.error("%s", message)
+    app.extensions[EXTENSION] = message
+    return False
+
+
+def _refuse_while_damaged():
+    message = _current_app_message()
+    if message is None:
+        return None
+    if request.path.startswith("/api/") or request.path == "/api":
+        body = {"error": {"code": "database_damaged", "message": message, "fields": {}}}
+        return jsonify(body), 503
+    return message, 503, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _current_app_message() -> str | None:
+    from flask import current_app
+
+    return current_app.extensions.get(EXTENSION)
+
+
+def init_app(app: Flask) -> None:
+    from webapp.backups.cli import register
+
+    app.before_request(_refuse_while_damaged)
+    register(app)

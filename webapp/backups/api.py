@@ -1,0 +1,73 @@
+"""``/api/backups``: list, create and restore backups of the database (the settings page)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_restx import Namespace, Resource, fields
+
+from webapp import backups
+from webapp.api.envelope import error_model, register_models
+from webapp.backups.service import KINDS, Backup
+from webapp.notes.api import UTCTime
+
+ns = Namespace("backups", path="/", description="Backups of the database: list, create, restore")
+register_models(ns)
+
+backup_model = ns.model(
+    "Backup",
+    {
+        "name": fields.String(required=True, example="manual-20261125T143000000000Z.sqlite3"),
+        "kind": fields.String(required=True, enum=list(KINDS)),
+        "created_at": UTCTime(required=True),
+        "size": fields.Integer(required=True, description="Bytes"),
+    },
+)
+backup_list_model = ns.model(
+    "BackupList", {"items": fields.List(fields.Nested(backup_model), required=True)}
+)
+restored_model = ns.model(
+    "BackupRestored",
+    {
+        "restored": fields.Nested(backup_model, required=True),
+        "previous": fields.String(
+            required=True,
+            description="The backup holding the database as it was before the restore",
+        ),
+    },
+)
+
+
+def _json(backup: Backup) -> dict:
+    return {
+        "name": backup.name,
+        "kind": backup.kind,
+        "created_at": backup.created_at,
+        "size": backup.size,
+    }
+
+
+@ns.route("/backups")
+class BackupList(Resource):
+    @ns.marshal_with(backup_list_model)
+    def get(self):
+        """Every backup, newest first."""
+        return {"items": [_json(b) for b in backups.list_all(current_app)]}
+
+    @ns.response(409, "The database is not a SQLite file", error_model)
+    @ns.response(201, "Created", backup_model)
+    def post(self):
+        """Back up the database now."""
+        return ns.marshal(_json(backups.create(current_app)), backup_model), 201
+
+
+@ns.route("/backups/<string:name>/restore")
+@ns.param("name", "A backup's name, as listed")
+@ns.response(404, "No backup of that name", error_model)
+@ns.response(400, "The backup is damaged or not a Kaap database", error_model)
+@ns.response(409, "The database is not a SQLite file", error_model)
+class BackupRestore(Resource):
+    @ns.response(200, "Restored", restored_model)
+    def post(self, name: str):
+        """Replace the database with this backup, keeping the current one as a backup."""
+        backup, previous = backups.restore(current_app, name)
+        return ns.marshal({"restored": _json(backup), "previous": previous}, restored_model)
