@@ -19,7 +19,7 @@ export class OfflineError extends Error {
   }
 }
 
-async function request(method, path, { body, version, keepalive } = {}) {
+async function request(method, path, { body, version, keepalive, form } = {}) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -29,7 +29,7 @@ async function request(method, path, { body, version, keepalive } = {}) {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
       credentials: "same-origin",
       keepalive: Boolean(keepalive),
     });
@@ -74,6 +74,13 @@ export const api = {
   copyNote: (id) => request("POST", `/api/notes/${id}/copy`),
   deleteNote: (id) => request("DELETE", `/api/notes/${id}`),
   emptyTrash: () => request("DELETE", "/api/trash"),
+  /** Upload files to a note: {images, note_version}. */
+  addImages: (id, files) => {
+    const form = new FormData();
+    for (const file of files) form.append("file", file);
+    return request("POST", `/api/notes/${id}/images`, { form });
+  },
+  deleteImage: (id) => request("DELETE", `/api/images/${id}`),
   listLabels: () => request("GET", "/api/labels"),
   createLabel: (name) => request("POST", "/api/labels", { body: { name } }),
   renameLabel: (id, name) => request("PATCH", `/api/labels/${id}`, { body: { name } }),

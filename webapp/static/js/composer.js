@@ -1,9 +1,9 @@
 // "Take a note…": expands on focus; clicking outside or Esc saves a non-empty note and collapses.
 // What is typed is kept in localStorage until the server has it.
 import { api } from "./api.js";
-import { $ } from "./dom.js";
+import { $, iconButton, imageInput } from "./dom.js";
 import { view } from "./grid.js";
-import { showError } from "./messages.js";
+import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { popoverOpen } from "./pickers.js";
 import { noteChanged } from "./store.js";
@@ -12,12 +12,17 @@ const DRAFT = "kaap.composer";
 let form;
 let expanded = false;
 let saving = false;
+let pending = []; // images picked before the note exists: {id, thumb_url (a blob: URL), file}
+let warnedImagesOnly = false;
 
 export function init() {
   const root = $("#composer");
+  const picker = imageInput(addPending);
+  root.append(picker);
   form = new NoteForm({
     onChange: () => localStorage.setItem(DRAFT, JSON.stringify(form.value())),
     onClose: () => collapse(),
+    tools: [iconButton("image", "Add image", () => picker.click())],
   });
   $("#composer-form").append(form.element);
   root.addEventListener("color", (event) => {
@@ -26,6 +31,10 @@ export function init() {
   $("#composer-open").addEventListener("click", () => expand("text"));
   $("#composer-open").addEventListener("focus", () => expand("text"));
   $("#composer-list").addEventListener("click", () => expand("checklist"));
+  $("#composer-image").addEventListener("click", () => {
+    expand("text");
+    picker.click();
+  });
   document.addEventListener("mousedown", (event) => {
     if (!expanded || root.contains(event.target) || event.target.closest(".popover")) return;
     if (popoverOpen()) return;
@@ -67,9 +76,30 @@ export function expand(kind = "text", fields = null) {
   form.focusBody();
 }
 
+function addPending(files) {
+  for (const file of files) {
+    pending.push({ id: `local-${pending.length}`, thumb_url: URL.createObjectURL(file), file });
+  }
+  showPending();
+}
+
+function showPending() {
+  form.setImages(pending, (image) => {
+    URL.revokeObjectURL(image.thumb_url);
+    pending = pending.filter((other) => other !== image);
+    showPending();
+  });
+}
+
 /** Save what was typed (if anything) and fold up. */
 export async function collapse() {
   if (!expanded || saving) return;
+  if (form.isEmpty() && pending.length && !warnedImagesOnly) {
+    // The API keeps no note without text; say so once, then let the person go.
+    warnedImagesOnly = true;
+    snackbar("Add a title or some text to keep these images.");
+    return;
+  }
   if (form.isEmpty()) {
     reset();
     return;
@@ -77,9 +107,19 @@ export async function collapse() {
   saving = true;
   const fields = form.value();
   try {
-    const note = await api.createNote(fields);
+    let note = await api.createNote(fields);
+    const files = pending.map((image) => image.file);
     reset();
     noteChanged(note);
+    if (files.length) {
+      try {
+        await api.addImages(note.id, files);
+        note = await api.getNote(note.id);
+        noteChanged(note);
+      } catch (error) {
+        showError(error);
+      }
+    }
   } catch (error) {
     // Keep the text where it is (and in localStorage) so nothing is lost.
     showError(error);
@@ -90,11 +130,15 @@ export async function collapse() {
 
 function reset() {
   localStorage.removeItem(DRAFT);
+  for (const image of pending) URL.revokeObjectURL(image.thumb_url);
+  pending = [];
+  warnedImagesOnly = false;
   expanded = false;
   const root = $("#composer");
   root.className = "composer";
   $("#composer-form").hidden = true;
   $("#composer-collapsed").hidden = false;
   form.load(NoteForm.blank());
+  form.setImages([], null);
   if (root.contains(document.activeElement)) document.activeElement.blur();
 }

@@ -77,6 +77,48 @@ export function highlight(text, query, ranges = null) {
   return markRanges(text, found);
 }
 
+/** Images on top of the card, as in Keep; width and height reserve their space before load. */
+export function imageStrip(images, extra = null, full = false) {
+  if (!images.length) return null;
+  return h(
+    "div",
+    { class: `images images-${Math.min(images.length, 3)}` },
+    images.map((image) =>
+      h(
+        "div",
+        { class: "image" },
+        h("img", {
+          src: (full && image.url) || image.thumb_url,
+          alt: "",
+          width: image.width,
+          height: image.height,
+          loading: "lazy",
+          draggable: "false",
+        }),
+        extra?.(image),
+      ),
+    ),
+  );
+}
+
+/** A hidden file input for images; `onFiles(files)` gets what was picked. */
+export function imageInput(onFiles) {
+  const input = h("input", {
+    type: "file",
+    accept: "image/jpeg,image/png,image/gif,image/webp",
+    multiple: true,
+    hidden: true,
+    class: "image-input",
+    "aria-label": "Choose images",
+  });
+  input.addEventListener("change", () => {
+    const files = [...input.files];
+    input.value = "";
+    if (files.length) onFiles(files);
+  });
+  return input;
+}
+
 export function debounce(fn, ms) {
   let timer = null;
   const debounced = (...args) => {

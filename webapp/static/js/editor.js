@@ -3,7 +3,7 @@
 // dialog, the tab or the window never loses it; a 412 keeps the text and asks what to do.
 import * as actions from "./actions.js";
 import { api } from "./api.js";
-import { $, debounce, editedLabel, h, iconButton } from "./dom.js";
+import { $, debounce, editedLabel, h, iconButton, imageInput } from "./dom.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { closePopover, popoverOpen } from "./pickers.js";
@@ -40,11 +40,14 @@ const saveSoon = debounce(() => save(), SAVE_DELAY);
 
 export function init() {
   dialog = $("#editor");
+  const picker = imageInput(addImages);
+  dialog.append(picker);
   form = new NoteForm({
     onChange: changed,
     onClose: () => close(),
     placeholder: "Note",
     tools: [
+      iconButton("image", "Add image", () => picker.click()),
       iconButton("archive", "Archive", () => archive(), "editor-archive"),
       iconButton("delete", "Delete note", () => trash()),
     ],
@@ -104,6 +107,7 @@ function show(note) {
   $("#editor-conflict").hidden = true;
   $("#editor-offline").hidden = true;
   form.load(note);
+  form.setImages(note.images ?? [], removeImage);
   $("#editor-edited").textContent = editedLabel(note.updated_at);
   if (!dialog.open) dialog.showModal();
   form.focusTitle();
@@ -153,6 +157,39 @@ async function save({ keepalive = false } = {}) {
   } finally {
     saving = false;
   }
+}
+
+async function addImages(files) {
+  if (!current) return;
+  const { id } = current;
+  await save();
+  try {
+    await api.addImages(id, files);
+    await refreshImages(id);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function removeImage(image) {
+  const { id } = current;
+  try {
+    await api.deleteImage(image.id);
+    await refreshImages(id);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/** An image upload or removal raised the note's version: take it, keep the text on screen. */
+async function refreshImages(id) {
+  const note = await api.getNote(id);
+  if (current?.id === id) {
+    current.version = note.version;
+    form.setImages(note.images ?? [], removeImage);
+    if (dirty) keepDraft(id, form.value(), note.version);
+  }
+  noteChanged(note);
 }
 
 /** Overwrite the other change with what is on screen. */

@@ -2,7 +2,7 @@
 // list, filled page by page from the API's keyset cursor as you scroll.
 import * as actions from "./actions.js";
 import { api } from "./api.js";
-import { $, h, highlight, icon, iconButton, searchTerms } from "./dom.js";
+import { $, h, highlight, icon, iconButton, imageStrip, searchTerms } from "./dom.js";
 import { showError } from "./messages.js";
 import { colorPicker, labelPicker, menu } from "./pickers.js";
 import { bus, noteChanged, store } from "./store.js";
@@ -212,7 +212,9 @@ function buildCard(note) {
     const body = chars && chars.length > BODY_MAX ? `${chars.slice(0, BODY_MAX).join("")}…` : note.body;
     content.push(h("div", { class: "card-text" }, highlight(body, q, rangesFor(note, "body"))));
   }
-  if (!content.length) content.push(h("div", { class: "card-empty", text: "Empty note" }));
+  if (!content.length && !note.images?.length) {
+    content.push(h("div", { class: "card-empty", text: "Empty note" }));
+  }
   if (note.labels.length) {
     content.push(
       h(
@@ -233,6 +235,7 @@ function buildCard(note) {
       dataset: { id: note.id },
     },
     inTrash ? null : pinButton(note),
+    imageStrip(note.images ?? []),
     h("div", { class: "card-content" }, content),
     toolbar(note, inTrash),
   );

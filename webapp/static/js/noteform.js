@@ -1,5 +1,5 @@
 // The note form shared by the composer and the editor: title, text or checklist, chips, tools.
-import { h, icon, iconButton } from "./dom.js";
+import { h, icon, iconButton, imageStrip } from "./dom.js";
 import { colorPicker, labelPicker } from "./pickers.js";
 import { store } from "./store.js";
 
@@ -33,6 +33,7 @@ export class NoteForm {
     }, "nf-pin");
     this.body = h("textarea", { class: "nf-body", placeholder, "aria-label": "Note", rows: "1" });
     this.items = h("div", { class: "nf-items" });
+    this.imageBox = h("div", { class: "nf-images" });
     this.chips = h("div", { class: "chips nf-chips" });
     this.status = h("div", { class: "nf-status" });
     this.colorButton = iconButton("palette", "Background options", () =>
@@ -55,6 +56,7 @@ export class NoteForm {
     this.element = h(
       "div",
       { class: "note-form" },
+      this.imageBox,
       h("div", { class: "nf-head" }, this.title, this.pin),
       this.body,
       this.items,
@@ -80,6 +82,13 @@ export class NoteForm {
         this.focusBody();
       }
     });
+  }
+
+  /** Show images (from the API, or local previews); `onDelete(image)` removes one. */
+  setImages(images, onDelete) {
+    const remove = (image) =>
+      iconButton("delete", "Remove image", () => onDelete(image), "image-delete");
+    this.imageBox.replaceChildren(imageStrip(images, remove, true) ?? "");
   }
 
   static blank(kind = "text") {
