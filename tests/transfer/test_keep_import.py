@@ -160,3 +160,14 @@ def test_import_keep_command(app, runner, archive):
     assert result.exit_code == 0, result.output
     assert "Imported 18, skipped 2, failed 1" in result.output
     assert "Failed: Takeout/Google Notizen/Broken.json: not valid JSON" in result.output
+
+
+def test_the_same_note_twice_in_one_archive_is_imported_once(app, client, tmp_path):
+    note = b'{"title": "twice", "textContent": "x", "createdTimestampUsec": 5}'
+    path = tmp_path / "twice.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("Takeout/Keep/a.json", note)
+        archive.writestr("Takeout/Keep (1)/a.json", note)
+    summary = run_import(app, path)
+    assert summary.imported == 1
+    assert "already imported" in summary.skipped[0]["reason"]

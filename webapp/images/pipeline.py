@@ -93,7 +93,7 @@ def _normalise_mode(image: Image.Image, fmt: str) -> Image.Image:
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
-    options = {"JPEG": {"quality": 90, "optimize": True}, "WEBP": {"quality": 82, "method": 4},
+    options = {"JPEG": {"quality": 90}, "WEBP": {"quality": 82, "method": 2},
                "PNG": {"optimize": False}}[fmt]  # fmt: skip
     image.save(out, format=fmt, **options)
     return out.getvalue()

@@ -16,6 +16,7 @@ from webapp.images import service as images
 from webapp.labels.models import NAME_MAX, Label, name_key
 from webapp.notes.models import ChecklistItem, Note
 from webapp.notes.service import BODY_MAX_BYTES, ITEMS_MAX, TITLE_MAX, search_text
+from webapp.transfer.archive import ArchiveError
 
 
 @dataclass
@@ -61,16 +62,26 @@ def label_for(session: Session, owner_id: int, name: str) -> Label | None:
     return label
 
 
+def prepare_images(incoming: Incoming, max_pixels: int) -> tuple[list, list[str]]:
+    """Decode and clean a note's images (thread-safe: no database); returns them and warnings."""
+    processed, warnings = [], []
+    for name, read in incoming.images:
+        try:
+            processed.append(pipeline.process(io.BytesIO(read()), max_pixels))
+        except (KaapError, ArchiveError, OSError, ValueError) as exc:
+            warnings.append(f"image {name} not imported: {getattr(exc, 'message', exc)}")
+    return processed, warnings
+
+
 def write(
     session: Session,
     store: images.Store,
     owner_id: int,
     incoming: Incoming,
     now: datetime,
-    max_pixels: int,
-    warn: Callable[[str], None],
+    processed: list[pipeline.Processed],
 ) -> Note:
-    """Add the note with its labels and images, or nothing (files included) on failure."""
+    """Add the note with its labels and processed images, or nothing (files included)."""
     if len(incoming.body.encode("utf-8")) > BODY_MAX_BYTES:
         raise KaapError("its text is over 1 MB")
     note = Note(
@@ -98,12 +109,6 @@ def write(
     written: list[str] = []
     try:
         session.flush()
-        processed = []
-        for name, read in incoming.images:
-            try:
-                processed.append(pipeline.process(io.BytesIO(read()), max_pixels))
-            except KaapError as exc:
-                warn(f"image {name} not imported: {exc.message}")
         images.attach(session, store, note, processed, 0, note.created_at, written)
         session.commit()
     except BaseException:
