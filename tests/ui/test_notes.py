@@ -204,3 +204,28 @@ def test_a_note_emptied_in_the_editor_is_discarded_with_undo(page, api):
     expect(page.locator("#snackbar")).to_contain_text("Empty note discarded")
     expect(page.locator(".card")).to_have_count(0)
     assert api.get(note["id"])["trashed_at"] is not None
+
+
+def test_color_and_labels_from_the_editor(page, api):
+    api.label("Ideas")
+    note = api.note(title="In the editor")
+    page.reload()
+    editor = open_editor(page, "In the editor")
+    editor.get_by_label("Background options").click()
+    editor.locator(".palette").get_by_label("Storm").click()
+    expect(page.locator("#editor-card")).to_have_class("editor-card color-darkblue")
+    editor.get_by_label("Add label").click()
+    editor.get_by_label("Label name").fill("id")
+    editor.locator(".picker-row").get_by_role("checkbox").check()
+    expect(editor.locator(".nf-chips .chip")).to_contain_text("Ideas")
+    screenshot(page, "editor-labels")
+    page.keyboard.press("Escape")  # closes the picker
+    page.keyboard.press("Escape")  # closes the note
+    expect(page.locator("dialog#editor")).to_be_hidden()
+    chip = card(page, "In the editor").locator(".chip")
+    expect(chip).to_have_text("Ideas")
+    saved = api.get(note["id"])
+    assert (saved["color"], [lb["name"] for lb in saved["labels"]]) == ("darkblue", ["Ideas"])
+    chip.click()  # a chip leads to its label's notes
+    expect(page.locator("#nav-labels .nav-item.active")).to_have_text("labelIdeas")
+    expect(page.locator("dialog#editor")).to_be_hidden()

@@ -221,7 +221,11 @@ function buildCard(note) {
         "div",
         { class: "chips" },
         note.labels.map((label, i) =>
-          h("span", { class: "chip" }, highlight(label.name, q, rangesFor(note, `labels.${i}`))),
+          h(
+            "a",
+            { class: "chip", href: `#label/${label.id}`, title: `Notes labelled ${label.name}` },
+            highlight(label.name, q, rangesFor(note, `labels.${i}`)),
+          ),
         ),
       ),
     );
@@ -240,7 +244,7 @@ function buildCard(note) {
     toolbar(note, inTrash),
   );
   card.addEventListener("click", (event) => {
-    if (event.target.closest("button, input, .card-toolbar")) return;
+    if (event.target.closest("a, button, input, .card-toolbar")) return;
     if (!inTrash) openNote(note.id);
   });
   return card;

@@ -21,7 +21,8 @@ export const popoverOpen = () => open !== null;
 function show(anchor, element, onClose) {
   closePopover();
   element.classList.add("popover");
-  document.body.append(element);
+  // inside an open modal dialog, or the rest of the page is inert to it
+  (anchor.closest("dialog") ?? document.body).append(element);
   const box = anchor.getBoundingClientRect();
   const width = element.offsetWidth;
   const height = element.offsetHeight;
