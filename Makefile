@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint format clean build check-build bench-scale
+.PHONY: run serve test lint format clean build check-build bench-scale vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ format: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## vendor: refresh webapp/static/vendor from npm at package.json's versions (needs npm).
+vendor:
+	bash build_scripts/vendor.sh
 
 ## bench-scale: list and search latency at 10,000 and 100,000 notes, into bench/RESULTS.md.
 bench-scale: $(VENV)/.runtime
