@@ -104,3 +104,27 @@ def test_html_in_notes_shows_as_text_everywhere(page, api):
     expect(page.locator(".card-item mark")).to_have_text("<img")
     assert page.locator("main img, main script, main iframe").count() == 0
     page.wait_for_timeout(200)  # any onerror would have fired by now; the fixture fails on it
+
+
+def test_a_draft_already_saved_is_dropped_quietly_on_the_next_load(page, api):
+    note = api.note(title="Saved twice", body="final words")
+    stale = {
+        str(note["id"]): {
+            "version": note["version"] - 1 if note["version"] > 1 else 0,
+            "fields": {
+                "title": "Saved twice",
+                "body": "final words",
+                "kind": "text",
+                "items": [],
+                "color": "default",
+                "pinned": False,
+                "label_ids": [],
+            },
+        }
+    }
+    api.patch(note["id"], body="final words")  # raises the version past the draft's
+    page.evaluate("d => localStorage.setItem('kaap.drafts', JSON.stringify(d))", stale)
+    page.reload()
+    expect(page.locator(".card", has_text="Saved twice")).to_be_visible()
+    eventually(lambda: page.evaluate("localStorage.getItem('kaap.drafts')") == "{}")
+    expect(page.locator("dialog#editor")).to_be_hidden()

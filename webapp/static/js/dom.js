@@ -47,7 +47,7 @@ function markRanges(text, ranges) {
   const fragment = document.createDocumentFragment();
   const chars = Array.from(text);
   let last = 0;
-  for (const [start, end] of ranges.toSorted((a, b) => a[0] - b[0])) {
+  for (const [start, end] of [...ranges].sort((a, b) => a[0] - b[0])) {
     if (start < last || end <= start || start >= chars.length) continue;
     if (start > last) fragment.append(chars.slice(last, start).join(""));
     fragment.append(h("mark", { text: chars.slice(start, end).join("") }));

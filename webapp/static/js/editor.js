@@ -259,6 +259,16 @@ function scheduleRetry() {
   retryTimer = setTimeout(retryDrafts, RETRY_DELAY);
 }
 
+function sameContent(note, fields) {
+  const labelIds = note.labels.map((label) => label.id).sort();
+  const mine = { ...fields, label_ids: [...fields.label_ids].sort() };
+  const items = note.items.map(({ text, checked }) => ({ text, checked }));
+  const theirs = { ...note, items, label_ids: labelIds };
+  return ["title", "body", "kind", "items", "color", "pinned", "label_ids"].every(
+    (key) => JSON.stringify(mine[key]) === JSON.stringify(theirs[key]),
+  );
+}
+
 /** Send every kept draft whose note is not open; a conflict opens the note with the draft. */
 async function retryDrafts() {
   if (current && dialog.open && dirty) await save();
@@ -274,6 +284,10 @@ async function retryDrafts() {
       if (error.code === "offline" || error.status >= 500) offline = true;
       else if (error.code === "version_conflict" && !dialog.open) {
         const note = await api.getNote(id);
+        if (sameContent(note, draft.fields)) {
+          dropDraft(id); // saved after all (a keepalive save as the page closed)
+          continue;
+        }
         show(note);
         form.load(draft.fields);
         current.version = draft.version;
