@@ -10,6 +10,7 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.conftest import error_code
@@ -304,6 +305,25 @@ def test_the_restore_command_works_on_a_damaged_database(damaged, data_dir, cloc
     app = start(data_dir, clock)
     with app.test_client() as client:
         assert len(client.get("/api/notes?limit=100").get_json()["items"]) == 40
+
+
+@pytest.mark.parametrize("damaged", ["garbage"], indirect=True)
+def test_under_the_flask_command_a_damaged_database_answers_503_until_restored(
+    damaged, data_dir, clock
+):
+    _, good = damaged
+    with click.Context(click.Command("backups")):
+        app = start(data_dir, clock)
+    client = app.test_client()
+    response = client.get("/api/notes")
+    assert response.status_code == 503
+    assert error_code(response) == "database_damaged"
+    assert good in response.get_json()["error"]["message"]
+    assert client.get("/").status_code == 503
+    result = app.test_cli_runner().invoke(args=["backups", "restore", good])
+    assert result.exit_code == 0, result.output
+    assert "corrupt-" in result.output
+    assert len(client.get("/api/notes?limit=100").get_json()["items"]) == 40
 
 
 def test_other_databases_are_not_backed_up(tmp_path, clock, caplog):

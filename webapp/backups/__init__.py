@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+import sqlite3
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -97,7 +98,10 @@ def restore(app: Flask, name: str) -> tuple[Backup, str]:
             log.warning("moved the damaged database aside to %s", kept)
         else:
             kept = ""
-        service.restore_into(backup.path, live, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        try:
+            service.restore_into(backup.path, live, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        except sqlite3.OperationalError as exc:  # locked past the busy timeout: nothing changed
+            raise ConflictError(f"The database is busy ({exc}); try again.", code="busy") from exc
         db.engine.dispose()  # connections opened meanwhile cached the old schema
         app.extensions.pop(EXTENSION, None)
         database.upgrade_to_head(app)
@@ -169,6 +173,8 @@ def database_is_sound(app: Flask) -> bool:
         raise CorruptDatabaseError(message)
     log.error("%s", message)
     app.extensions[EXTENSION] = message
+    # First of all before_request functions: the others (the trash purge) read the database.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_while_damaged)
     return False
 
 
@@ -189,7 +195,7 @@ def _current_app_message() -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    """The ``flask backups`` commands."""
     from webapp.backups.cli import register
 
-    app.before_request(_refuse_while_damaged)
     register(app)

@@ -64,7 +64,7 @@ class BackupList(Resource):
 @ns.param("name", "A backup's name, as listed")
 @ns.response(404, "No backup of that name", error_model)
 @ns.response(400, "The backup is damaged or not a Kaap database", error_model)
-@ns.response(409, "The database is not a SQLite file", error_model)
+@ns.response(409, "The database is not a SQLite file, or stayed busy", error_model)
 class BackupRestore(Resource):
     @ns.response(200, "Restored", restored_model)
     def post(self, name: str):
