@@ -142,8 +142,6 @@ def _setup_logging(data_dir: Path, debug: bool) -> Path:
 def _run(options: argparse.Namespace, driver) -> int:
     launched = time.monotonic()
     check_display(options.gui)
-    gui = choose_gui(options.gui)
-    prepare_environment(gui)
     data_dir = _data_dir(options)
     log_path = _setup_logging(data_dir, options.debug)
 
@@ -161,7 +159,7 @@ def _run(options: argparse.Namespace, driver) -> int:
         )
         return 1
     try:
-        return _serve_and_show(options, driver, gui, data_dir, instance, launched)
+        return _serve_and_show(options, driver, data_dir, instance, launched, log_path)
     except GuiUnavailable:
         raise
     except Exception as exc:
@@ -172,22 +170,53 @@ def _run(options: argparse.Namespace, driver) -> int:
         instance.release()
 
 
-def _serve_and_show(options, driver, gui, data_dir, instance, launched) -> int:
+def _build_app(data_dir: Path, token: str):
+    from webapp import create_app
+
+    return create_app({"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": token})
+
+
+def _serve_and_show(options, driver, data_dir, instance, launched, log_path) -> int:
+    from desktop.server import DeferredApp, LocalServer
+
+    # The server binds now and the app is built in a thread while the window toolkit loads.
+    token = secrets.token_urlsafe(32)
+    deferred = DeferredApp(lambda: _build_app(data_dir, token))
+    deferred.start()
+    server = LocalServer(deferred)
+    server.start()
+    try:
+        gui = choose_gui(options.gui)
+        prepare_environment(gui)
+        exit_code = _show(
+            options, driver, gui, data_dir, instance, launched, deferred, server, token
+        )
+    finally:
+        server.stop()
+        if deferred.wait():
+            from webapp.extensions import db
+
+            with deferred.app.app_context():
+                db.engine.dispose()
+    if deferred.error is not None:
+        log.error("Kaap could not start", exc_info=deferred.error)
+        print(
+            f"kaap: Kaap could not start ({deferred.error}); details are in {log_path}.",
+            file=sys.stderr,
+        )
+        return 1
+    log.info("stopped cleanly")
+    return exit_code
+
+
+def _show(options, driver, gui, data_dir, instance, launched, deferred, server, token) -> int:
     import webview
     from webview.errors import WebViewException
 
     from desktop.dialogs import WebviewDialogs
-    from desktop.server import LocalServer
-    from webapp import create_app
     from webapp.dialogs import EXTENSION as DIALOGS
-    from webapp.extensions import db
 
-    token = secrets.token_urlsafe(32)
-    app = create_app({"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": token})
-    server = LocalServer(app)
-    server.start()
     log.info("serving %s on %s (gui: %s)", data_dir, server.base_url, gui or "default")
-
     geometry = Geometry(data_dir / "window.json")
     size = geometry.values
     window = webview.create_window(
@@ -200,9 +229,16 @@ def _serve_and_show(options, driver, gui, data_dir, instance, launched) -> int:
         min_size=(400, 300),
         text_select=True,
     )
-    app.extensions[DIALOGS] = WebviewDialogs(window)
     geometry.track(window)
-    session = Session(app, window, server.base_url, token, data_dir, gui)
+    session = Session(None, window, server.base_url, token, data_dir, gui)
+
+    def when_built():
+        if deferred.wait():
+            log.info("app ready %.2f s after launch", time.monotonic() - launched)
+            deferred.app.extensions[DIALOGS] = WebviewDialogs(window)
+            session.app = deferred.app
+        else:
+            window.destroy()  # nothing to show; _serve_and_show reports the error
 
     def on_loaded():
         window.run_js(EXTERNAL_LINKS_JS)
@@ -215,7 +251,10 @@ def _serve_and_show(options, driver, gui, data_dir, instance, launched) -> int:
     instance.listen(lambda: _bring_forward(window))
     install_signal_handlers(gui, window.destroy)
 
-    def drive():
+    def start_func():
+        when_built()
+        if driver is None or session.app is None:
+            return
         try:
             driver(session)
         except Exception as exc:
@@ -227,16 +266,12 @@ def _serve_and_show(options, driver, gui, data_dir, instance, launched) -> int:
 
     webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
     try:
-        webview.start(drive if driver else None, gui=gui, debug=options.debug, icon=str(ICON))
+        webview.start(start_func, gui=gui, debug=options.debug, icon=str(ICON))
     except WebViewException as exc:
         raise GuiUnavailable(f"Kaap cannot open its window: {exc}") from exc
     finally:
         log.info("window closed: stopping")
-        server.stop()
-        with app.app_context():
-            db.engine.dispose()
         geometry.save()
-    log.info("stopped cleanly")
     return session.exit_code
 
 

@@ -43,3 +43,39 @@ class LocalServer:
             server.trigger.pull_trigger(close_channels)
             self._thread.join(max(0.1, deadline - time.monotonic()))
         dispatcher.shutdown(timeout=max(0.1, deadline - time.monotonic()))
+
+
+class DeferredApp:
+    """A WSGI app that holds requests until the real one is built in a background thread.
+
+    Building the Flask app (imports, migrations) takes about as long as the window toolkit and
+    the web view's processes take to start: doing both at once shortens start-up.
+    """
+
+    def __init__(self, build):
+        self.app = None
+        self.error: BaseException | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._build, args=(build,), name="kaap-app")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _build(self, build) -> None:
+        try:
+            self.app = build()
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self._ready.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the app was built (False if building failed or is still going)."""
+        self._ready.wait(timeout)
+        return self.app is not None
+
+    def __call__(self, environ, start_response):
+        if not self.wait(120):
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"Kaap could not start; the log in its data directory says why.\n"]
+        return self.app(environ, start_response)
