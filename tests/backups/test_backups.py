@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -221,12 +222,15 @@ def test_a_backup_taken_while_notes_are_written_is_sound(app, client, data_dir, 
     thread.start()
     try:
         made = []
-        while len(made) < 3:
+        deadline = time.monotonic() + 10
+        while len(made) < 3 and thread.is_alive() and time.monotonic() < deadline:
             if len(written) > 20 * (len(made) + 1):
                 made.append(client.post("/api/backups").get_json()["name"])
+            time.sleep(0.001)
     finally:
         stop.set()
         thread.join()
+    assert len(made) == 3
     for name in made:
         assert integrity(data_dir / "backups" / name) == "ok"
     response = client.post(f"/api/backups/{made[-1]}/restore")
