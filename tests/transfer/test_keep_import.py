@@ -122,7 +122,7 @@ def test_a_file_that_is_not_an_archive_is_one_clear_failure(app, tmp_path):
     summary = run_import(app, path)
     assert summary.imported == 0
     assert summary.failed == [
-        {"file": "notes.zip", "reason": "notes.zip is not a zip archive or a folder."}
+        {"file": "notes.zip", "reason": "This file is not a zip archive or a folder."}
     ]
 
 

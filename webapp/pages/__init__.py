@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template
 
+from webapp.dialogs import dialogs
+
 bp = Blueprint("pages", __name__, template_folder="templates")
 
 
@@ -11,6 +13,12 @@ bp = Blueprint("pages", __name__, template_folder="templates")
 def index():
     """The app shell; the ES modules in ``static/js`` fetch and draw the notes."""
     return render_template("pages/index.html")
+
+
+@bp.get("/settings")
+def settings():
+    """Import from Google Keep, export, backups."""
+    return render_template("pages/settings.html", native_export=dialogs().native)
 
 
 def init_app(app: Flask) -> None:

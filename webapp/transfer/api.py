@@ -76,7 +76,8 @@ class Imports(Resource):
         path = folder / f"{secrets.token_hex(8)}.zip"
         upload.save(path)
         app = current_app._get_current_object()
-        job = _jobs().start_import(app, current_owner_id(), path, delete_after=True)
+        name = Path(upload.filename or "archive.zip").name[:200]
+        job = _jobs().start_import(app, current_owner_id(), path, delete_after=True, name=name)
         location = url_for("api.transfer_import_job", job_id=job.id)
         return job.as_json(), 202, {"Location": location}
 

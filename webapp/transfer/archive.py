@@ -48,7 +48,7 @@ class Source:
             try:
                 self._zip = zipfile.ZipFile(location)
             except (zipfile.BadZipFile, OSError) as exc:
-                raise ArchiveError(f"{location.name} is not a zip archive or a folder.") from exc
+                raise ArchiveError("This file is not a zip archive or a folder.") from exc
             self._scan_zip()
 
     def close(self) -> None:

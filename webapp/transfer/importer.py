@@ -37,10 +37,12 @@ def import_path(
     location: Path,
     max_pixels: int,
     progress: Progress | None = None,
+    name: str | None = None,
 ) -> Summary:
     """Import everything importable from a ``.zip`` or a folder; never raises for bad content.
 
-    A broken archive as a whole is reported as one failure.
+    A broken archive as a whole is reported as one failure, under ``name`` (what the person
+    called the file) or the file's own name.
     """
     summary = Summary()
     progress = progress or (lambda done, total: None)
@@ -51,10 +53,10 @@ def import_path(
             if kaap_format.is_kaap_export(source):
                 pending, total = _kaap_notes(session, owner_id, source, summary)
             else:
-                pending, total = _keep_notes(session, owner_id, source, summary)
+                pending, total = _keep_notes(session, owner_id, source, summary, name)
             _write_all(session, store, owner_id, pending, max_pixels, summary, progress, total)
     except ArchiveError as exc:
-        summary.fail(location.name, str(exc))
+        summary.fail(name or location.name, str(exc))
     return summary
 
 
@@ -97,13 +99,13 @@ def _write_one(session, store, owner_id, path, incoming, prepared, summary) -> N
     summary.imported += 1
 
 
-def _keep_notes(session, owner_id, source: Source, summary: Summary) -> tuple[Pending, int]:
+def _keep_notes(session, owner_id, source: Source, summary: Summary, name) -> tuple[Pending, int]:
     for name in keep.label_names(source):
         label_for(session, owner_id, name)
     session.commit()
     files = keep.note_files(source)
     if not files:
-        summary.fail(source.location.name, "no Keep notes found (no .json files)")
+        summary.fail(name or source.location.name, "no Keep notes found (no .json files)")
 
     def pending() -> Pending:
         for done, path in enumerate(files, start=1):

@@ -49,20 +49,28 @@ class Jobs:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def start_import(self, app: Flask, owner_id: int, upload: Path, *, delete_after: bool) -> Job:
+    def start_import(
+        self,
+        app: Flask,
+        owner_id: int,
+        upload: Path,
+        *,
+        delete_after: bool,
+        name: str | None = None,
+    ) -> Job:
         job = Job(secrets.token_urlsafe(12))
         with self._lock:
             self._jobs[job.id] = job
         thread = threading.Thread(
             target=self._run,
-            args=(app, job, owner_id, upload, delete_after),
+            args=(app, job, owner_id, upload, delete_after, name),
             name=f"kaap-import-{job.id}",
             daemon=True,
         )
         thread.start()
         return job
 
-    def _run(self, app: Flask, job: Job, owner_id: int, upload: Path, delete_after: bool) -> None:
+    def _run(self, app, job: Job, owner_id: int, upload: Path, delete_after: bool, name) -> None:
         def progress(done: int, total: int) -> None:
             with job._lock:
                 job.done, job.total = done, total
@@ -79,6 +87,7 @@ class Jobs:
                     upload,
                     app.config["IMAGE_MAX_PIXELS"],
                     progress,
+                    name,
                 )
                 with job._lock:
                     job.summary, job.status = summary.as_json(), "done"
