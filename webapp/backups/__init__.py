@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 
 from webapp import ConfigError
 from webapp.backups import service
@@ -34,6 +34,7 @@ class CorruptDatabaseError(ConfigError):
 
 
 def backups_dir(app: Flask) -> Path:
+    """``<DATA_DIR>/backups``."""
     return Path(app.config["DATA_DIR"]) / "backups"
 
 
@@ -45,6 +46,7 @@ def live_path(app: Flask) -> Path | None:
 
 
 def known_revisions() -> set[str]:
+    """Every migration revision this Kaap knows (a backup from a newer one is refused)."""
     from alembic.script import ScriptDirectory
 
     from webapp.database import MIGRATIONS_DIR
@@ -179,19 +181,14 @@ def database_is_sound(app: Flask) -> bool:
 
 
 def _refuse_while_damaged():
-    message = _current_app_message()
+    message = current_app.extensions.get(EXTENSION)
     if message is None:
-        return None
+        return None  # restored meanwhile
     if request.path.startswith("/api/") or request.path == "/api":
-        body = {"error": {"code": "database_damaged", "message": message, "fields": {}}}
-        return jsonify(body), 503
+        from webapp.api.envelope import error_body
+
+        return jsonify(error_body("database_damaged", message)), 503
     return message, 503, {"Content-Type": "text/plain; charset=utf-8"}
-
-
-def _current_app_message() -> str | None:
-    from flask import current_app
-
-    return current_app.extensions.get(EXTENSION)
 
 
 def init_app(app: Flask) -> None:
