@@ -34,7 +34,7 @@ def on_start(app: Flask) -> None:
     """Run inside an app context once the schema is current."""
     ensure_local_user(db.session)
     run(app)
-    images.sweep(db.session, app.extensions["kaap.images"])
+    images.sweep(db.session, app.extensions["kaap.images"], now())
 
 
 def _maybe_run() -> None:

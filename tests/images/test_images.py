@@ -250,3 +250,25 @@ def test_has_image_filter(client, make_note):
         plain["id"]
     ]
     assert client.get("/api/notes?has_image=maybe").status_code == 400
+
+
+def test_restoring_an_older_backup_keeps_newer_images_for_the_way_back(
+    app, client, data_dir, clock, note
+):
+    older = client.post("/api/backups").get_json()["name"]
+    (image,) = upload(client, note["id"], png()).get_json()["images"]
+    restored = client.post(f"/api/backups/{older}/restore").get_json()
+    assert client.get(f"/api/notes/{note['id']}").get_json()["images"] == []
+    fresh = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock})
+    with fresh.app_context():
+        db.engine.dispose()
+    assert len(stored_files(app)) == 2  # the start-up sweep held them
+    client.post(f"/api/backups/{restored['previous']}/restore")
+    response = client.get(image["url"])
+    assert response.status_code == 200
+    response.close()
+    clock.advance(days=31)
+    late = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock})
+    with late.app_context():
+        db.engine.dispose()
+    assert len(stored_files(app)) == 2  # still used by the note: kept

@@ -76,6 +76,9 @@ def create(app: Flask, kind: str = "manual") -> Backup:
     return backup
 
 
+ORPHAN_HOLD = timedelta(days=30)
+
+
 def restore(app: Flask, name: str) -> tuple[Backup, str]:
     """Put backup ``name`` in place of the live database; returns it and where the old went.
 
@@ -107,6 +110,9 @@ def restore(app: Flask, name: str) -> tuple[Backup, str]:
         db.engine.dispose()  # connections opened meanwhile cached the old schema
         app.extensions.pop(EXTENSION, None)
         database.upgrade_to_head(app)
+        # Images of notes the restored database does not know are still those of the
+        # pre-restore backup: keep them on disk for a while so restoring that one works.
+        app.extensions["kaap.images"].hold_orphans(now(), ORPHAN_HOLD)
     log.info("restored the database from %s (the previous one: %s)", backup.name, kept)
     return backup, kept
 

@@ -8,7 +8,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,6 +23,7 @@ from webapp.notes.models import Note
 
 log = logging.getLogger(__name__)
 IMAGES_PER_NOTE = 100
+HOLD_FILE = ".hold-orphans-until"
 
 
 class Store:
@@ -55,6 +56,18 @@ class Store:
     def remove(self, names: Iterable[str]) -> None:
         for name in names:
             self.path(name).unlink(missing_ok=True)
+
+    def hold_orphans(self, now: datetime, duration: timedelta) -> None:
+        """Keep files no row points to until ``now + duration`` (after a restore, say)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / HOLD_FILE).write_text((now + duration).isoformat())
+
+    def orphans_held(self, now: datetime) -> bool:
+        try:
+            until = datetime.fromisoformat((self.root / HOLD_FILE).read_text().strip())
+        except (OSError, ValueError):
+            return False
+        return now < until
 
     def names(self) -> set[str]:
         if not self.root.exists():
@@ -203,12 +216,17 @@ def copy_images(session: Session, store: Store, source_id: int, target_id: int) 
         )
 
 
-def sweep(session: Session, store: Store) -> tuple[int, int]:
-    """Remove files no row points to and rows whose file is gone; returns both counts."""
+def sweep(session: Session, store: Store, now: datetime | None = None) -> tuple[int, int]:
+    """Remove files no row points to and rows whose file is gone; returns both counts.
+
+    Orphan files stay while the store holds them (see ``Store.hold_orphans``).
+    """
     on_disk = store.names()
     rows = session.execute(select(Image.id, Image.file_name, Image.thumb_name)).all()
     known = {name for _, file_name, thumb_name in rows for name in (file_name, thumb_name)}
     orphans = on_disk - known
+    if now is not None and store.orphans_held(now):
+        orphans = set()
     store.remove(orphans)
     for part in store.root.glob("??/*.part") if store.root.exists() else []:
         part.unlink(missing_ok=True)
