@@ -133,7 +133,7 @@ def test_a_label_made_in_the_picker_filters_the_notes(page, api):
     page.get_by_role("button", name='Create label "Finance"').click()
     expect(card(page, "Tax return").locator(".chip")).to_have_text("Finance")
     page.keyboard.press("Escape")
-    page.get_by_role("link", name="Finance").click()
+    page.locator("#nav-labels").get_by_role("link", name="Finance").click()
     expect(page.locator(".card")).to_have_count(1)
     expect(page.locator(".card")).to_contain_text("Tax return")
     assert [label["name"] for label in api.get(note["id"])["labels"]] == ["Finance"]
