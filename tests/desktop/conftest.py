@@ -56,10 +56,10 @@ def gui_env(display):
 class Launched:
     """A Kaap process started from source in its own process group."""
 
-    def __init__(self, args, env, data_dir: Path):
+    def __init__(self, args, env, data_dir: Path, module: list[str]):
         self.data_dir = data_dir
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "desktop", "--data-dir", str(data_dir), *args],
+            [sys.executable, "-m", *module, "--data-dir", str(data_dir), *args],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -119,8 +119,12 @@ def launch(tmp_path):
     """Start Kaap from source; everything started is killed at the end of the test."""
     started: list[Launched] = []
 
-    def start(*args: str, env: dict, data_dir: Path | None = None) -> Launched:
-        launched = Launched(args, env, data_dir or tmp_path / "data")
+    def start(
+        *args: str, env: dict, data_dir: Path | None = None, driver: str | None = None
+    ) -> Launched:
+        """Kaap from source; with ``driver``, one of tests/desktop/drivers.py drives it."""
+        module = ["tests.desktop.drivers", driver] if driver else ["desktop"]
+        launched = Launched(args, env, data_dir or tmp_path / "data", module)
         started.append(launched)
         return launched
 

@@ -48,6 +48,18 @@ def test_a_note_created_in_the_window_is_in_the_database(launch, gui_env, gui):
     assert saved["width"] >= 400 and saved["height"] >= 300
 
 
+@pytest.mark.parametrize("gui", ["gtk", "qt"])
+def test_links_to_other_sites_open_in_the_system_browser(launch, gui_env, gui, tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$@" >> {opened}\n')
+    browser.chmod(0o755)
+    kaap = launch("--gui", gui, env={**gui_env, "BROWSER": str(browser)}, driver="external_link")
+    code, out, err = kaap.finish(timeout=90)
+    assert code == 0, f"{out}\n{err}\n{kaap.log}"
+    assert opened.read_text().split() == ["https://example.invalid/from-a-note"]
+
+
 def test_the_running_server_answers_only_its_window(launch, gui_env, display):
     kaap = launch(env=gui_env)
     base = kaap.base_url()
