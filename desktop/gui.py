@@ -66,6 +66,16 @@ def _qt_loads() -> bool:
     return True
 
 
+def _qt_misses_xcb_cursor() -> bool:
+    """Qt 6.5+ on X11 needs libxcb-cursor, which desktops often lack; Qt then aborts with a
+    message about its platform plugin. Wayland sessions and offscreen runs do not need it."""
+    import ctypes.util
+
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    x11 = platform.startswith("xcb") or (not platform and not os.environ.get("WAYLAND_DISPLAY"))
+    return x11 and ctypes.util.find_library("xcb-cursor") is None
+
+
 def choose_gui(requested: str | None) -> str | None:
     """The pywebview ``gui`` to use: None lets pywebview pick (Windows, macOS)."""
     if not is_linux_like():
@@ -74,6 +84,12 @@ def choose_gui(requested: str | None) -> str | None:
     candidates = [requested] if requested else list(LINUX_GUIS)
     for name in candidates:
         if loads[name]():
+            if name == "qt" and _qt_misses_xcb_cursor():
+                raise GuiUnavailable(
+                    "Kaap's Qt window needs the xcb-cursor library: install it "
+                    "(Debian/Ubuntu: sudo apt install libxcb-cursor0; "
+                    "Fedora: sudo dnf install xcb-util-cursor), then start it again."
+                )
             return name
     if requested == "qt":
         raise GuiUnavailable(

@@ -23,7 +23,16 @@ def test_auto_prefers_gtk_and_falls_back_to_qt(monkeypatch):
     monkeypatch.setattr(gui, "_gtk_loads", lambda: True)
     assert gui.choose_gui(None) == "gtk"
     monkeypatch.setattr(gui, "_gtk_loads", lambda: False)
+    monkeypatch.setattr(gui, "_qt_misses_xcb_cursor", lambda: False)
     assert gui.choose_gui(None) == "qt"
+
+
+def test_qt_on_x11_without_xcb_cursor_names_the_package(monkeypatch):
+    monkeypatch.setattr(gui, "_gtk_loads", lambda: False)
+    monkeypatch.setattr(gui, "_qt_loads", lambda: True)
+    monkeypatch.setattr(gui, "_qt_misses_xcb_cursor", lambda: True)
+    with pytest.raises(GuiUnavailable, match="libxcb-cursor0"):
+        gui.choose_gui(None)
 
 
 def test_a_missing_display_is_named(monkeypatch):
