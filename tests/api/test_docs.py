@@ -56,7 +56,10 @@ def _nullable(schema):
     if isinstance(schema, dict):
         schema = {key: _nullable(value) for key, value in schema.items()}
         if schema.pop("x-nullable", False):
-            schema["type"] = [schema["type"], "null"]
+            if "type" in schema:
+                schema["type"] = [schema["type"], "null"]
+            else:  # a $ref, or allOf around one
+                schema = {"anyOf": [schema, {"type": "null"}]}
     elif isinstance(schema, list):
         schema = [_nullable(value) for value in schema]
     return schema

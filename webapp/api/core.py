@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_restx import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from webapp.api.envelope import envelope_for
 from webapp.api.meta import ns as meta_ns
@@ -16,6 +17,7 @@ from webapp.notes.api import ns as notes_ns
 from webapp.transfer.api import ns as transfer_ns
 
 API_PREFIX = "/api"
+MAX_ID = 2**63 - 1
 
 
 class KaapApi(Api):
@@ -59,6 +61,16 @@ def _api_http_error(exc: HTTPException):
     return jsonify(body), status, headers
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in URLs, within SQL's 64-bit integers: a larger number is no route (404)
+    rather than an overflow inside the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _api_http_error)

@@ -95,7 +95,7 @@ def _serve(image: Image, thumb: bool):
 @ns.route("/images/<int:image_id>/file")
 @ns.response(404, "No such image", error_model)
 class ImageFile(Resource):
-    @ns.produces(["image/jpeg", "image/png", "image/webp"])
+    @ns.produces(["image/jpeg", "image/png", "image/webp", "application/json"])
     @ns.response(200, "The image")
     def get(self, image_id: int):
         """The cleaned image (strong ETag, cached for a year)."""
@@ -105,7 +105,7 @@ class ImageFile(Resource):
 @ns.route("/images/<int:image_id>/thumb")
 @ns.response(404, "No such image", error_model)
 class ImageThumb(Resource):
-    @ns.produces(["image/webp"])
+    @ns.produces(["image/webp", "application/json"])
     @ns.response(200, "The thumbnail")
     def get(self, image_id: int):
         """The WebP thumbnail, at most 512 px on its longer side."""

@@ -9,6 +9,7 @@ from flask_restx import Namespace, Resource, fields
 
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
+from webapp.api.fields import NullableString
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.images.api import image_model
@@ -41,11 +42,6 @@ class UTCTime(fields.Raw):
         return isoformat(value)
 
 
-class NullableString(fields.String):
-    def schema(self):
-        return super().schema() | {"x-nullable": True}
-
-
 item_input = ns.model(
     "ChecklistItemInput",
     {
@@ -64,7 +60,7 @@ note_input = ns.model(
         "color": fields.String(enum=list(COLORS)),
         "pinned": fields.Boolean,
         "archived": fields.Boolean,
-        "label_ids": fields.List(fields.Integer, max_items=1000, unique=True),
+        "label_ids": fields.List(fields.Integer(min=1, max=2**63 - 1), max_items=1000, unique=True),
     },
     strict=True,
 )
@@ -128,7 +124,10 @@ def _int_arg(name: str, default: int | None) -> int | None:
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
+        if not -(2**63) <= value < 2**63:
+            raise ValueError
+        return value
     except ValueError:
         raise ValidationError(
             f"{name} must be a whole number.", fields={name: "a whole number"}
@@ -188,7 +187,12 @@ class NoteList(Resource):
                 "description": "Words that must all occur (case-insensitive substrings of title, "
                 'text, checklist items or labels); "a phrase" as typed; -word excludes'
             },
-            "limit": {"description": "Page size, 1 to 100 (default 30)", "type": "integer"},
+            "limit": {
+                "description": "Page size, 1 to 100 (default 30)",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": service.LIMIT_MAX,
+            },
             "cursor": {"description": "`next_cursor` of the previous page"},
         }
     )

@@ -11,6 +11,7 @@ from flask_restx import Namespace, Resource, fields
 
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
+from webapp.api.fields import NullableNested, NullableString
 from webapp.dialogs import dialogs
 from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.extensions import db
@@ -37,11 +38,13 @@ job_model = ns.model(
         "status": fields.String(required=True, enum=["queued", "running", "done", "failed"]),
         "done": fields.Integer(required=True, description="Notes handled so far"),
         "total": fields.Integer(required=True, description="Notes found (0 until known)"),
-        "summary": fields.Nested(summary_model, allow_null=True),
-        "error": fields.String,
+        "summary": NullableNested(summary_model, description="Once done"),
+        "error": NullableString(description="Why the import stopped, if it did"),
     },
 )
-saved_model = ns.model("ExportSaved", {"saved": fields.String(description="Path, or null")})
+saved_model = ns.model(
+    "ExportSaved", {"saved": NullableString(description="Where it was saved; null if cancelled")}
+)
 
 
 def _jobs():
@@ -107,7 +110,7 @@ def _file_name() -> str:
 
 @ns.route("/export")
 class Export(Resource):
-    @ns.produces(["application/zip"])
+    @ns.produces(["application/zip", "application/json"])
     @ns.response(200, "A zip: kaap.json, one Markdown file per note, the images")
     def get(self):
         """Download every note, label and image as one zip."""
