@@ -13,6 +13,7 @@ import random
 import sqlite3
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -75,6 +76,7 @@ def generate(n: int, seed: int = 1):
         updated = created + timedelta(seconds=rng.randrange(30 * 86400))
         state = rng.random()
         yield {
+            "uid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "title": _sentence(rng, rng.randint(1, 5)) if rng.random() < 0.7 else "",
             "body": "" if checklist else _sentence(rng, rng.randint(8, 60)),
             "kind": "checklist" if checklist else "text",
@@ -136,11 +138,12 @@ def load(db_path: Path, n: int, seed: int = 1, owner_id: int = 1) -> float:
                 ],
             )
             note_id = conn.execute(
-                "INSERT INTO notes (owner_id, title, body, kind, color, pinned, archived, "
+                "INSERT INTO notes (owner_id, uid, title, body, kind, color, pinned, archived, "
                 "trashed_at, created_at, updated_at, version, search_text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
                 (
-                    owner_id, note["title"], note["body"], note["kind"], note["color"],
+                    owner_id,
+                    note["uid"], note["title"], note["body"], note["kind"], note["color"],
                     note["pinned"], note["archived"], _ts(note["trashed_at"]),
                     _ts(note["created_at"]), _ts(note["updated_at"]), search_text(view),
                 ),

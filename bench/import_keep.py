@@ -24,9 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import _sentence  # noqa: E402
-from bench.scale import RESULTS  # noqa: E402
-
-BEGIN, END = "<!-- import:begin -->", "<!-- import:end -->"
+from bench.results import record  # noqa: E402
 
 
 def photo(rng: random.Random) -> bytes:
@@ -106,23 +104,12 @@ def main() -> int:
     )
     print(line)
     if not args.no_record:
-        section = "\n".join(
-            [
-                BEGIN,
-                "## Google Keep import (`python bench/import_keep.py`)",
-                "",
-                f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python "
-                f"{platform.python_version()}: {line}.",
-                "",
-                END,
-            ]
+        record(
+            "import",
+            "## Google Keep import (`python bench/import_keep.py`)\n\n"
+            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python "
+            f"{platform.python_version()}: {line}.",
         )
-        text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-        if BEGIN in text and END in text:
-            text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-        else:
-            text = text.rstrip() + "\n\n" + section + "\n"
-        RESULTS.write_text(text)
     return 0
 
 

@@ -228,7 +228,7 @@ def test_search_equals_a_brute_force_scan(search_app, corpus_notes, terms):
                 if name not in label_ids:
                     label_ids[name] = labels.create_label(session, owner, name).id
             data = {
-                "title": note["title"] or "t",
+                "title": note["title"] if note["title"].strip() else "t",
                 "body": note["body"],
                 "items": [{"text": item} for item in note["items"]],
                 "label_ids": [label_ids[name] for name in note["labels"]],
