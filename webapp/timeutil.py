@@ -41,4 +41,6 @@ def isoformat(value: datetime | None) -> str | None:
     """ISO 8601 with microseconds and a ``Z``: ``2026-11-25T13:49:19.123456Z``."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

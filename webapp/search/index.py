@@ -131,7 +131,7 @@ def plan(session: Session, query: Query, label_id: int | None) -> Plan:
     best = None
     for what, source in _sources(query, label_id):
         probe = select(func.count()).select_from(source.limit(DRIVE_AT_MOST).subquery())
-        size = session.execute(probe).scalar_one()
+        size = session.connection().execute(probe).scalar_one()
         if size < DRIVE_AT_MOST and (best is None or size < best[0]):
             best = (size, what, source)
     if best is None:
