@@ -325,20 +325,19 @@ def list_notes(
     query = search_query.parse(q)
     conditions = _filters(session, owner_id, state, label_id, color, kind, has_image, query)
 
-    # Notes unchanged since the walk began stand where their columns say.
-    unchanged = select(Note.pinned, Note.updated_at, Note.id).where(
-        *conditions, Note.updated_at <= as_of
-    )
+    # Notes unchanged since the walk began stand where their columns say. Core statements on
+    # the session's connection: plain rows need none of the ORM's result machinery.
+    conn = session.connection()
+    unchanged = select(*_VIEW_COLUMNS).where(*conditions, Note.updated_at <= as_of)
     if after:
         unchanged = unchanged.where(
             tuple_(Note.pinned, Note.updated_at, Note.id) < after.after.as_tuple()
         )
     order = (Note.pinned.desc(), Note.updated_at.desc(), Note.id.desc())
-    # Core statements on the session's connection: the ORM's result machinery is not needed
-    # for plain rows, and costs more than the query.
-    conn = session.connection()
-    rows = conn.execute(unchanged.order_by(*order).limit(limit + 1))
-    keys = [cursors.SortKey(*row) for row in rows]
+    found = [
+        (cursors.SortKey(row.pinned, row.updated_at, row.id), row)
+        for row in conn.execute(unchanged.order_by(*order).limit(limit + 1))
+    ]
 
     # Notes changed since stand where their first recorded move says they stood. The moves
     # since the walk began are few and indexed by time, so they drive this query.
@@ -350,7 +349,7 @@ def list_notes(
             .subquery()
         )
         moved = (
-            select(NoteMove.old_pinned, NoteMove.old_updated_at, Note.id)
+            select(NoteMove.old_pinned, NoteMove.old_updated_at, *_VIEW_COLUMNS)
             .select_from(first)
             .join(NoteMove, NoteMove.id == first.c.move_id)
             .join(Note, Note.id == first.c.note_id)
@@ -364,12 +363,12 @@ def list_notes(
             .order_by(NoteMove.old_pinned.desc(), NoteMove.old_updated_at.desc(), Note.id.desc())
             .limit(limit + 1)
         )
-        keys += [cursors.SortKey(*row) for row in conn.execute(moved)]
-        keys.sort(key=cursors.SortKey.as_tuple, reverse=True)
+        found += [(cursors.SortKey(row[0], row[1], row.id), row[2:]) for row in conn.execute(moved)]
+        found.sort(key=lambda entry: entry[0].as_tuple(), reverse=True)
 
-    page, more = keys[:limit], len(keys) > limit
-    notes = note_views(session, [key.id for key in page])
-    next_cursor = cursors.encode(cursors.Cursor(page[-1], as_of)) if more else None
+    page, more = found[:limit], len(found) > limit
+    notes = with_children(session, [NoteView(*row) for _, row in page])
+    next_cursor = cursors.encode(cursors.Cursor(page[-1][0], as_of)) if more else None
     return notes, next_cursor
 
 
@@ -379,9 +378,8 @@ _VIEW_COLUMNS = (
 )  # fmt: skip
 
 
-def _view_statements(ids):
-    """The three reads of ``note_views`` for an id-list expression (built once per kind)."""
-    notes = select(*_VIEW_COLUMNS).where(Note.id.in_(ids))
+def _child_statements(ids):
+    """Items, labels and images of the notes in an id-list expression (built once)."""
     items = (
         select(ChecklistItem.note_id, ChecklistItem.text, ChecklistItem.checked)
         .where(ChecklistItem.note_id.in_(ids))
@@ -398,35 +396,36 @@ def _view_statements(ids):
         .where(Image.note_id.in_(ids))
         .order_by(Image.position)
     )
-    return notes, items, labels, images
+    return items, labels, images
 
 
 # On SQLite the ids travel as one JSON parameter: an expanding IN of 100 parameters costs
 # SQLAlchemy more than the queries themselves.
 _JSON_IDS = select(func.json_each(bindparam("ids")).table_valued("value").c.value)
-_SQLITE_VIEWS = _view_statements(_JSON_IDS.scalar_subquery())
-_PORTABLE_VIEWS = _view_statements(bindparam("ids", expanding=True))
+_SQLITE_CHILDREN = _child_statements(_JSON_IDS.scalar_subquery())
+_PORTABLE_CHILDREN = _child_statements(bindparam("ids", expanding=True))
 
 
-def note_views(session: Session, ids: Sequence[int]) -> list[NoteView]:
-    """Notes by id, in the given order, read without the ORM: four queries for any number."""
-    if not ids:
-        return []
+def with_children(session: Session, views: list[NoteView]) -> list[NoteView]:
+    """Fill the views' items, labels and images: three queries for any number of notes."""
+    if not views:
+        return views
+    ids = [view.id for view in views]
     if session.get_bind().dialect.name == "sqlite":
-        notes, items, labels, images = _SQLITE_VIEWS
-        params = {"ids": json.dumps(list(ids))}
+        items, labels, images = _SQLITE_CHILDREN
+        params = {"ids": json.dumps(ids)}
     else:
-        notes, items, labels, images = _PORTABLE_VIEWS
-        params = {"ids": list(ids)}
+        items, labels, images = _PORTABLE_CHILDREN
+        params = {"ids": ids}
     conn = session.connection()
-    views = {row[0]: NoteView(*row, items=[], labels=[]) for row in conn.execute(notes, params)}
+    by_id = {view.id: view for view in views}
     for note_id, text_, checked in conn.execute(items, params):
-        views[note_id].items.append(ItemView(text_, checked))
+        by_id[note_id].items.append(ItemView(text_, checked))
     for note_id, label_id, name in conn.execute(labels, params):
-        views[note_id].labels.append(LabelView(label_id, name))
+        by_id[note_id].labels.append(LabelView(label_id, name))
     for note_id, *image in conn.execute(images, params):
-        views[note_id].images.append(ImageView(*image))
-    return [views[i] for i in ids if i in views]
+        by_id[note_id].images.append(ImageView(*image))
+    return views
 
 
 def load_notes(session: Session, ids: Sequence[int]) -> list[Note]:
