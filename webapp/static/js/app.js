@@ -21,7 +21,7 @@ function route() {
     item.classList.toggle("active", href === `#${hash}` || (href === "#" && grid.view.kind === "notes"));
   }
   document.body.classList.remove("menu-open");
-  grid.reload();
+  return grid.reload();
 }
 
 async function emptyTrash() {
@@ -55,8 +55,8 @@ function start() {
     close.addEventListener("click", () => close.closest("dialog").close());
   }
   window.addEventListener("hashchange", route);
-  route();
-  document.body.classList.add("ready");
+  // "ready" once the first page of notes is drawn (tests and the desktop self-test wait on it)
+  route().finally(() => document.body.classList.add("ready"));
 }
 
 function markActive() {
