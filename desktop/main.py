@@ -270,7 +270,16 @@ def _show(options, driver, gui, data_dir, instance, launched, deferred, server, 
 
     webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
     try:
-        webview.start(start_func, gui=gui, debug=options.debug, icon=str(ICON))
+        # A persistent web view profile: the page keeps its preferences in localStorage,
+        # which WebKitGTK's private mode leaves null (the page's scripts then stop).
+        webview.start(
+            start_func,
+            gui=gui,
+            debug=options.debug,
+            icon=str(ICON),
+            private_mode=False,
+            storage_path=str(data_dir / "webview"),
+        )
     except WebViewException as exc:
         raise GuiUnavailable(f"Kaap cannot open its window: {exc}") from exc
     finally:

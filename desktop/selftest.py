@@ -44,9 +44,23 @@ def wait_loaded(session, timeout: float = 30) -> None:
     raise AssertionError("the notes page never showed its csrf-token meta tag")
 
 
+def wait_for(session, expression: str, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value(session.window, expression):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} within {timeout} s")
+
+
+# The page marks its body "ready" once its scripts have drawn the first page of notes.
+PAGE_READY = "document.body && document.body.classList.contains('ready')"
+
+
 def self_test(session) -> None:
     window, token = session.window, session.token
     wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
     title = value(window, "document.title")
     assert title == "Kaap", f"the page title is {title!r}"
     assert token not in value(window, "location.href"), "the token stayed in the URL"
@@ -58,6 +72,12 @@ def self_test(session) -> None:
     assert created["status"] == 201, f"creating a note answered {created}"
     status, body = request(session, f"/api/notes/{created['body']['id']}")
     assert status == 200 and json.loads(body)["title"] == name, f"read back: {status} {body!r}"
+    window.run_js("location.reload(); 0")
+    wait_for(
+        session,
+        f"{PAGE_READY} && document.body.innerText.includes({json.dumps(name)})",
+        "the new note did not show on the notes page",
+    )
 
     assert request(session, "/api/notes", cookie=False)[0] == 401, "no cookie was accepted"
     assert request(session, "/api/notes", headers={"Host": "evil.example"})[0] == 400
