@@ -340,8 +340,9 @@ def list_notes(
     ]
 
     # Notes changed since stand where their first recorded move says they stood. The moves
-    # since the walk began are few and indexed by time, so they drive this query.
-    if after:
+    # since the walk began are few and indexed by time, so they drive this query; usually
+    # there are none, which one prepared statement tells.
+    if after and conn.execute(_MOVED_SINCE, {"as_of": as_of}).first() is not None:
         first = (
             select(NoteMove.note_id, func.min(NoteMove.id).label("move_id"))
             .where(NoteMove.moved_at > as_of)
@@ -371,6 +372,8 @@ def list_notes(
     next_cursor = cursors.encode(cursors.Cursor(page[-1][0], as_of)) if more else None
     return notes, next_cursor
 
+
+_MOVED_SINCE = select(NoteMove.id).where(NoteMove.moved_at > bindparam("as_of")).limit(1)
 
 _VIEW_COLUMNS = (
     Note.id, Note.title, Note.body, Note.kind, Note.color, Note.pinned, Note.archived,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import column, func, literal_column, not_, select, table
+from sqlalchemy import bindparam, column, func, literal_column, not_, select, table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -93,26 +93,45 @@ class Plan:
     driven: bool = False
 
 
+def _ids_matching(table_, match: str):
+    return select(table_.c.rowid).where(literal_column(table_.name).op("MATCH")(match))
+
+
+def _label_ids(label_id):
+    return select(_labels.c.note_id).where(_labels.c.label_id == label_id)
+
+
+def _probe(source):
+    return select(func.count()).select_from(source.limit(DRIVE_AT_MOST).subquery())
+
+
+# How many candidates each index has, counted no further than DRIVE_AT_MOST. Built once:
+# constructing statements per request cost more than running these.
+_PROBES = {
+    "text": _probe(_ids_matching(_fts, bindparam("match"))),
+    "grams": _probe(_ids_matching(_grams, bindparam("match"))),
+    "label": _probe(_label_ids(bindparam("match"))),
+}
+
+
 def _sources(query: Query, label_id: int | None) -> list[tuple[str, object]]:
-    """Candidate sets an index can produce: (what, subquery of note ids)."""
+    """Candidate sets an index can produce: (what, the probe's parameter)."""
     sources = []
     long_terms = [t for t in query.include if len(t) >= 3]
     wide_terms = [t for t in query.include if len(t) < 3 and not t.isascii()]
     if long_terms:
-        match = " AND ".join(map(_phrase, long_terms))
-        fts = select(_fts.c.rowid).where(literal_column("notes_fts").op("MATCH")(match))
-        sources.append(("text", fts))
+        sources.append(("text", " AND ".join(map(_phrase, long_terms))))
     if wide_terms:
-        match = " AND ".join(map(_gram_token, wide_terms))
-        grams_ = select(_grams.c.rowid).where(literal_column("notes_grams").op("MATCH")(match))
-        sources.append(("grams", grams_))
+        sources.append(("grams", " AND ".join(map(_gram_token, wide_terms))))
     if label_id is not None:
-        sources.append(("label", _label_ids(label_id)))
+        sources.append(("label", label_id))
     return sources
 
 
-def _label_ids(label_id: int):
-    return select(_labels.c.note_id).where(_labels.c.label_id == label_id)
+def _candidates(what: str, value):
+    if what == "label":
+        return _label_ids(value)
+    return _ids_matching(_fts if what == "text" else _grams, value)
 
 
 def plan(session: Session, query: Query, label_id: int | None) -> Plan:
@@ -129,15 +148,16 @@ def plan(session: Session, query: Query, label_id: int | None) -> Plan:
     if dialect != "sqlite":
         return Plan(conditions + label)
     best = None
-    for what, source in _sources(query, label_id):
-        probe = select(func.count()).select_from(source.limit(DRIVE_AT_MOST).subquery())
-        size = session.connection().execute(probe).scalar_one()
+    conn = session.connection()
+    for what, value in _sources(query, label_id):
+        size = conn.execute(_PROBES[what], {"match": value}).scalar_one()
         if size < DRIVE_AT_MOST and (best is None or size < best[0]):
-            best = (size, what, source)
+            best = (size, what, value)
     if best is None:
         return Plan(conditions + label)
-    _, what, source = best
-    return Plan([*conditions, *([] if what == "label" else label), Note.id.in_(source)], True)
+    _, what, value = best
+    driver = Note.id.in_(_candidates(what, value))
+    return Plan([*conditions, *([] if what == "label" else label), driver], True)
 
 
 # Refill both indexes from notes.search_text (plain SQL, so bulk loaders can run it too).
