@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint format clean build check-build bench-scale vendor
+.PHONY: run serve test test-postgres lint format clean build check-build bench-scale vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+## test-postgres: the API suite on the PostgreSQL database KAAP_TEST_DATABASE_URL names.
+test-postgres: $(VENV)/.dev
+	@test -n "$$KAAP_TEST_DATABASE_URL" || { echo "Set KAAP_TEST_DATABASE_URL=postgresql+psycopg://..."; exit 2; }
+	$(BIN)/python -m pytest tests/notes tests/labels tests/api tests/images tests/transfer tests/search
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

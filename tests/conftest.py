@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from webapp import create_app
 from webapp.database import backup_sqlite
@@ -49,9 +51,43 @@ def data_dir(tmp_path, migrated_db) -> Path:
     return tmp_path
 
 
+# KAAP_TEST_DATABASE_URL=postgresql+psycopg://... runs the app fixtures on that database
+# (emptied before each test); tests of SQLite itself are marked sqlite_only and skipped there.
+TEST_DATABASE_URL = os.environ.get("KAAP_TEST_DATABASE_URL")
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_DATABASE_URL:
+        skip = pytest.mark.skip(reason="tests SQLite itself; this run uses KAAP_TEST_DATABASE_URL")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def _empty_database(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        ).scalars()
+        names = ", ".join(f'"{name}"' for name in tables if name != "alembic_version")
+        if names:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
 @pytest.fixture
 def app(data_dir, clock):
-    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock})
+    settings = {"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock}
+    if TEST_DATABASE_URL:
+        migrated = create_app({**settings, "DATABASE_URL": TEST_DATABASE_URL})
+        with migrated.app_context():
+            from webapp.extensions import db
+
+            db.engine.dispose()
+        _empty_database(TEST_DATABASE_URL)
+        settings["DATABASE_URL"] = TEST_DATABASE_URL
+    app = create_app(settings)
     yield app
     with app.app_context():
         from webapp.extensions import db

@@ -3,8 +3,8 @@ response matches its documented schema."""
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
 from webapp import create_app
 from webapp.database import backup_sqlite

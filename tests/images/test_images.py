@@ -220,6 +220,7 @@ def test_a_copy_has_its_own_image_files(app, client, note):
     response.close()
 
 
+@pytest.mark.sqlite_only
 def test_start_up_sweeps_orphan_files_and_rows_without_files(app, client, data_dir, clock, note):
     first, second = upload(client, note["id"], png(), png()).get_json()["images"]
     store = app.extensions["kaap.images"]
@@ -252,6 +253,7 @@ def test_has_image_filter(client, make_note):
     assert client.get("/api/notes?has_image=maybe").status_code == 400
 
 
+@pytest.mark.sqlite_only
 def test_restoring_an_older_backup_keeps_newer_images_for_the_way_back(
     app, client, data_dir, clock, note
 ):

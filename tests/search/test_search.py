@@ -130,6 +130,7 @@ def test_index_follows_edits_trash_restore_and_deletes(client, make_note):
     assert titles(client, "beta", "&state=trashed") == []
 
 
+@pytest.mark.sqlite_only
 def test_index_follows_purge(app, client, clock, make_note):
     from webapp import maintenance
 
@@ -153,6 +154,7 @@ def test_index_follows_label_renames_and_deletes(client, make_note, make_label):
     assert titles(client, "vacation") == []
 
 
+@pytest.mark.sqlite_only
 def test_rebuild_command_restores_a_lost_index(app, client, runner, make_note):
     make_note(title="findme", body="회의")
     with app.app_context():
