@@ -1,4 +1,5 @@
 import io
+import re
 import struct
 import zlib
 
@@ -274,3 +275,68 @@ def test_restoring_an_older_backup_keeps_newer_images_for_the_way_back(
     with late.app_context():
         db.engine.dispose()
     assert len(stored_files(app)) == 2  # still used by the note: kept
+
+
+def truncated_jpeg() -> bytes:
+    return jpeg_with_exif((400, 300))[:-600]
+
+
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [
+        (b"\x7fELF\x02\x01\x01" + b"\0" * 200, 415),  # an executable renamed .png
+        (b"8BPS\x00\x01" + b"\0" * 200, 415),  # a Photoshop file: Pillow reads PSD, we do not
+        (b"MZ\x90\x00" + b"\0" * 200, 415),
+    ],
+)
+def test_other_files_named_like_images_are_refused(app, client, note, content, status):
+    assert upload(client, note["id"], content, name="photo.png").status_code == status
+    assert stored_files(app) == []
+
+
+def test_a_truncated_jpeg_is_refused_cleanly(app, client, note):
+    response = upload(client, note["id"], truncated_jpeg(), name="cut.jpg")
+    assert response.status_code == 400
+    assert stored_files(app) == []
+
+
+@pytest.mark.parametrize("name", ["../../x.png", "CON.png", "사진" * 150 + ".png", ""])
+def test_uploaded_names_are_never_used_on_disk(app, client, note, name):
+    assert upload(client, note["id"], png(), name=name).status_code == 201
+    assert all(re.fullmatch(r"[0-9a-f]{32}\.(png|webp)", n) for n in stored_files(app))
+
+
+@pytest.mark.parametrize(("fmt", "content_type"), [("WEBP", "image/webp"), ("GIF", "image/png")])
+def test_webp_and_gif_are_stored(client, note, fmt, content_type):
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (1, 2, 3)).save(out, fmt)
+    (image,) = upload(client, note["id"], out.getvalue()).get_json()["images"]
+    assert (image["width"], image["height"], image["content_type"]) == (30, 20, content_type)
+
+
+def test_a_purged_notes_images_are_404(app, client, clock, note):
+    (image,) = upload(client, note["id"], png()).get_json()["images"]
+    client.post(f"/api/notes/{note['id']}/trash")
+    clock.advance(days=8)
+    with app.app_context():
+        maintenance.run(app)
+    assert client.get(image["url"]).status_code == 404
+    assert client.get(image["thumb_url"]).status_code == 404
+
+
+@pytest.mark.sqlite_only
+def test_start_up_remakes_a_thumbnail_a_crash_lost(app, client, data_dir, clock, note):
+    (image,) = upload(client, note["id"], png((600, 300))).get_json()["images"]
+    store = app.extensions["kaap.images"]
+    with app.app_context():
+        from webapp.images.models import Image as ImageRow
+
+        thumb = store.path(db.session.get(ImageRow, image["id"]).thumb_name)
+    thumb.write_bytes(b"")  # what an unsynced file can be after a power cut
+    fresh = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock})
+    with fresh.app_context():
+        db.engine.dispose()
+    response = client.get(image["thumb_url"])
+    with Image.open(io.BytesIO(response.data)) as decoded:
+        assert decoded.size == (512, 256)
+    response.close()

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from webapp.errors import ConflictError, NotFoundError, ValidationError
+from webapp.errors import ConflictError, KaapError, NotFoundError, ValidationError
 from webapp.images import pipeline
 from webapp.images.models import Image
 from webapp.notes.changes import touch
@@ -35,15 +35,17 @@ class Store:
     def path(self, name: str) -> Path:
         return self.root / name[:2] / name
 
-    def write(self, data: bytes, extension: str) -> str:
-        name = f"{secrets.token_hex(16)}.{extension}"
+    def write(self, data: bytes, extension: str, *, sync: bool = True, name: str = "") -> str:
+        """Write a new file (atomically renamed into place); ``sync`` flushes it to disk."""
+        name = name or f"{secrets.token_hex(16)}.{extension}"
         path = self.path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
         return name
 
@@ -140,7 +142,9 @@ def attach(
     for offset, item in enumerate(processed):
         file_name = store.write(item.data, pipeline.EXTENSIONS[item.content_type])
         written.append(file_name)
-        thumb_name = store.write(item.thumb, "webp")
+        # A thumbnail can be made again from the image (the start-up sweep does so if a
+        # crash lost it), so it is not synced to disk: an upload costs one sync, not two.
+        thumb_name = store.write(item.thumb, "webp", sync=False)
         written.append(thumb_name)
         images.append(
             Image(
@@ -216,6 +220,25 @@ def copy_images(session: Session, store: Store, source_id: int, target_id: int) 
         )
 
 
+def _usable(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _remake_thumb(store: Store, file_name: str, thumb_name: str) -> None:
+    """Make a lost thumbnail again from its (already clean) image."""
+    try:
+        with open(store.path(file_name), "rb") as fh:
+            processed = pipeline.process(fh, max_pixels=pipeline.FULL_MAX_SIDE**2)
+    except (KaapError, OSError) as exc:
+        log.warning("could not remake the thumbnail of %s: %s", file_name, exc)
+        return
+    store.write(processed.thumb, "webp", name=thumb_name)
+    log.info("remade the lost thumbnail of %s", file_name)
+
+
 def sweep(session: Session, store: Store, now: datetime | None = None) -> tuple[int, int]:
     """Remove files no row points to and rows whose file is gone; returns both counts.
 
@@ -230,6 +253,10 @@ def sweep(session: Session, store: Store, now: datetime | None = None) -> tuple[
     store.remove(orphans)
     for part in store.root.glob("??/*.part") if store.root.exists() else []:
         part.unlink(missing_ok=True)
+    for row in rows:
+        if row.file_name in on_disk and not _usable(store.path(row.thumb_name)):
+            _remake_thumb(store, row.file_name, row.thumb_name)
+            on_disk.add(row.thumb_name)
     broken = [row for row in rows if not {row.file_name, row.thumb_name} <= on_disk]
     if broken:
         session.execute(delete(Image).where(Image.id.in_([row.id for row in broken])))
