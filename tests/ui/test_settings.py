@@ -57,7 +57,7 @@ def test_back_up_now_then_restore(page, base_url, api):
     note = api.note(title="Before the backup")
     open_settings(page, base_url)
     page.click("#backup-now")
-    eventually(lambda: "Backed up." in page.locator("#backup-status").inner_text())
+    eventually(lambda: "Backed up." in page.locator("#backup-status").inner_text(), timeout=30)
     rows = page.locator("#backups-body tr")
     assert rows.count() >= 1
     api.patch(note["id"], title="After the backup")
@@ -66,7 +66,7 @@ def test_back_up_now_then_restore(page, base_url, api):
     ).click()
     screenshot(page, "settings-restore-dialog")
     page.click("#restore-confirm")
-    eventually(lambda: "Restored" in page.locator("#backup-status").inner_text(), timeout=10)
+    eventually(lambda: "Restored" in page.locator("#backup-status").inner_text(), timeout=30)
     assert [n["title"] for n in api.notes()] == ["Before the backup"]
 
 
