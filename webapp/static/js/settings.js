@@ -201,8 +201,8 @@ function setUpBackups() {
     $("backup-now").disabled = true;
     try {
       await call("POST", "/api/backups");
-      $("backup-status").textContent = "Backed up.";
       await loadBackups();
+      $("backup-status").textContent = "Backed up.";
     } catch (error) {
       snackbar(error.message, true);
     } finally {
@@ -215,9 +215,9 @@ function setUpBackups() {
     if (!restoring) return;
     try {
       await call("POST", `/api/backups/${encodeURIComponent(restoring.name)}/restore`);
+      await loadBackups();
       $("backup-status").textContent = "Restored. Your notes are as they were then.";
       snackbar("Backup restored.");
-      await loadBackups();
     } catch (error) {
       snackbar(error.message, true);
     }
