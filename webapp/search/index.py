@@ -75,7 +75,8 @@ _labels = table("note_labels", column("note_id"), column("label_id"))
 
 # A candidate set this small drives the query (fetch the candidates, then sort them); when
 # every candidate set is larger, walking the list in order finds a page of matches quickly.
-DRIVE_AT_MOST = 1000
+# A label's notes come from a covering index, cheap to count and fetch, so more may drive.
+DRIVE_AT_MOST = {"text": 1000, "grams": 1000, "label": 10000}
 
 
 def substring(term: str, dialect: str):
@@ -101,16 +102,16 @@ def _label_ids(label_id):
     return select(_labels.c.note_id).where(_labels.c.label_id == label_id)
 
 
-def _probe(source):
-    return select(func.count()).select_from(source.limit(DRIVE_AT_MOST).subquery())
+def _probe(source, limit: int):
+    return select(func.count()).select_from(source.limit(limit).subquery())
 
 
-# How many candidates each index has, counted no further than DRIVE_AT_MOST. Built once:
-# constructing statements per request cost more than running these.
+# How many candidates each index has, counted no further than its DRIVE_AT_MOST. Built
+# once: constructing statements per request cost more than running these.
 _PROBES = {
-    "text": _probe(_ids_matching(_fts, bindparam("match"))),
-    "grams": _probe(_ids_matching(_grams, bindparam("match"))),
-    "label": _probe(_label_ids(bindparam("match"))),
+    "text": _probe(_ids_matching(_fts, bindparam("match")), DRIVE_AT_MOST["text"]),
+    "grams": _probe(_ids_matching(_grams, bindparam("match")), DRIVE_AT_MOST["grams"]),
+    "label": _probe(_label_ids(bindparam("match")), DRIVE_AT_MOST["label"]),
 }
 
 
@@ -151,7 +152,7 @@ def plan(session: Session, query: Query, label_id: int | None) -> Plan:
     conn = session.connection()
     for what, value in _sources(query, label_id):
         size = conn.execute(_PROBES[what], {"match": value}).scalar_one()
-        if size < DRIVE_AT_MOST and (best is None or size < best[0]):
+        if size < DRIVE_AT_MOST[what] and (best is None or size < best[0]):
             best = (size, what, value)
     if best is None:
         return Plan(conditions + label)
