@@ -76,6 +76,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--debug", action="store_true", help="verbose log, also on stderr")
     parser.add_argument("--gui", choices=("gtk", "qt"), help="Linux: force a window toolkit")
     parser.add_argument(
+        "--restore-backup",
+        metavar="NAME",
+        help="put backup NAME (from <data dir>/backups) in place of the notes, then exit; "
+        "the current database is kept as a backup (or aside, if damaged)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="open the window, create a note through it, check it, close; exit 0 if all worked",
@@ -89,12 +95,38 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (for the process's life)
     options = parse_args(argv)
+    if options.restore_backup:
+        return restore_backup(options)
     driver = None
     if options.self_test:
         from desktop.selftest import self_test
 
         driver = self_test
     return run(options, driver)
+
+
+def restore_backup(options: argparse.Namespace) -> int:
+    """``Kaap --restore-backup NAME``: what a damaged database's message offers; no window."""
+    from webapp import create_app
+    from webapp.backups import restore
+    from webapp.errors import KaapError
+
+    data_dir = _data_dir(options)
+    settings = {"CONFIG": "desktop", "DATA_DIR": str(data_dir), "START_ON_DAMAGED": True}
+    app = create_app(settings)
+    try:
+        with app.app_context():
+            backup, previous = restore(app, options.restore_backup)
+    except KaapError as exc:
+        print(f"kaap: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        from webapp.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()
+    print(f"Restored the notes from {backup.name}; the previous database is {previous}.")
+    return 0
 
 
 def run(options: argparse.Namespace, driver: Callable[[Session], None] | None = None) -> int:
@@ -203,6 +235,12 @@ def _serve_and_show(options, driver, data_dir, instance, launched, log_path) -> 
             with deferred.app.app_context():
                 db.engine.dispose()
     if deferred.error is not None:
+        from webapp import ConfigError
+
+        if isinstance(deferred.error, ConfigError):  # a damaged database, say: one sentence
+            log.error("%s", deferred.error)
+            print(f"kaap: {deferred.error}", file=sys.stderr)
+            return 2
         log.error("Kaap could not start", exc_info=deferred.error)
         print(
             f"kaap: Kaap could not start ({deferred.error}); details are in {log_path}.",

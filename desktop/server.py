@@ -76,6 +76,16 @@ class DeferredApp:
 
     def __call__(self, environ, start_response):
         if not self.wait(120):
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"Kaap could not start; the log in its data directory says why.\n"]
+            from webapp import ConfigError
+
+            # A damaged database says what to do in one sentence: show it in the window.
+            message = (
+                str(self.error)
+                if isinstance(self.error, ConfigError)
+                else "Kaap could not start; the log in its data directory says why."
+            )
+            start_response(
+                "503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")]
+            )
+            return [message.encode() + b"\n"]
         return self.app(environ, start_response)

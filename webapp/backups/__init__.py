@@ -152,10 +152,14 @@ def damaged_message(app: Flask, path: Path, problem: str) -> str:
             f"{head}, and found no good backup in {backups_dir(app)}: move the damaged file "
             "elsewhere to start with an empty database."
         )
-    command = (
-        f"KAAP_DATA_DIR={shlex.quote(app.config['DATA_DIR'])} "
-        f"flask --app webapp backups restore {good.name}"
-    )
+    if app.config["CONFIG"] == "desktop":
+        data_dir = shlex.quote(app.config["DATA_DIR"])
+        command = f"Kaap --data-dir {data_dir} --restore-backup {good.name}"
+    else:
+        command = (
+            f"KAAP_DATA_DIR={shlex.quote(app.config['DATA_DIR'])} "
+            f"flask --app webapp backups restore {good.name}"
+        )
     when = good.created_at.strftime("%Y-%m-%d %H:%M UTC")
     return f"{head}; restore the newest good backup ({good.name}, from {when}) with: {command}"
 
@@ -163,8 +167,9 @@ def damaged_message(app: Flask, path: Path, problem: str) -> str:
 def database_is_sound(app: Flask) -> bool:
     """Check the SQLite file at start-up (``PRAGMA quick_check``) before anything writes it.
 
-    A damaged file raises ``CorruptDatabaseError``, except under the ``flask`` command,
-    where the app still loads so that ``flask --app webapp backups restore`` can run; its
+    A damaged file raises ``CorruptDatabaseError``, except under the ``flask`` command (or with
+    ``START_ON_DAMAGED``, as ``Kaap --restore-backup`` sets), where the app still loads so
+    that ``flask --app webapp backups restore`` can run; its
     pages and API then answer 503 with the same message.
     """
     path = live_path(app)
@@ -177,7 +182,7 @@ def database_is_sound(app: Flask) -> bool:
     if problem is None:
         return True
     message = damaged_message(app, path, problem)
-    if click.get_current_context(silent=True) is None:
+    if click.get_current_context(silent=True) is None and not app.config.get("START_ON_DAMAGED"):
         raise CorruptDatabaseError(message)
     log.error("%s", message)
     app.extensions[EXTENSION] = message
