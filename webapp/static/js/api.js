@@ -55,6 +55,40 @@ async function request(method, path, { body, version, keepalive, form } = {}) {
   return data;
 }
 
+/** A multipart POST through XMLHttpRequest, for its upload progress events. */
+function upload(path, form, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.withCredentials = true;
+    if (onProgress) {
+      xhr.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable && event.total) onProgress(event.loaded / event.total);
+      });
+    }
+    xhr.addEventListener("error", () => reject(new OfflineError()));
+    xhr.addEventListener("load", () => {
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        data = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(data);
+      const error = data?.error ?? {};
+      const message =
+        error.message ??
+        (xhr.status === 413
+          ? "That image is too large to upload."
+          : `The server answered ${xhr.status}.`);
+      reject(new ApiError(xhr.status, error.code ?? `http_${xhr.status}`, message, error.fields ?? {}));
+    });
+    xhr.send(form);
+  });
+}
+
 function query(params) {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -74,11 +108,11 @@ export const api = {
   copyNote: (id) => request("POST", `/api/notes/${id}/copy`),
   deleteNote: (id) => request("DELETE", `/api/notes/${id}`),
   emptyTrash: () => request("DELETE", "/api/trash"),
-  /** Upload files to a note: {images, note_version}. */
-  addImages: (id, files) => {
+  /** Upload files to a note: {images, note_version}; `onProgress(fraction)` as it goes. */
+  addImages: (id, files, onProgress = null) => {
     const form = new FormData();
     for (const file of files) form.append("file", file);
-    return request("POST", `/api/notes/${id}/images`, { form });
+    return upload(`/api/notes/${id}/images`, form, onProgress);
   },
   deleteImage: (id) => request("DELETE", `/api/images/${id}`),
   listLabels: () => request("GET", "/api/labels"),

@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import * as composer from "./composer.js";
 import { $ } from "./dom.js";
+import { guardPage } from "./drops.js";
 import * as editor from "./editor.js";
 import * as grid from "./grid.js";
 import * as labels from "./labels.js";
@@ -10,6 +11,7 @@ import * as search from "./search.js";
 import * as shortcuts from "./shortcuts.js";
 import { bus } from "./store.js";
 import * as theme from "./theme.js";
+import * as viewer from "./viewer.js";
 
 function route() {
   const hash = location.hash.slice(1);
@@ -41,6 +43,8 @@ function start() {
   grid.init({ onOpen: (id) => editor.open(id) });
   composer.init();
   editor.init();
+  viewer.init();
+  guardPage();
   search.init();
   shortcuts.init();
   bus.addEventListener("labels", markActive);

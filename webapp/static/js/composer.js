@@ -2,6 +2,7 @@
 // What is typed is kept in localStorage until the server has it.
 import { api } from "./api.js";
 import { $, iconButton, imageInput } from "./dom.js";
+import { acceptDrop, acceptPaste } from "./drops.js";
 import { view } from "./grid.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
@@ -25,8 +26,17 @@ export function init() {
     tools: [iconButton("image", "Add image", () => picker.click())],
   });
   $("#composer-form").append(form.element);
+  acceptPaste(root, (files) => {
+    expand("text");
+    addPending(files);
+  });
+  acceptDrop(root, (files) => {
+    expand("text");
+    addPending(files);
+  });
   root.addEventListener("color", (event) => {
-    root.className = `composer color-${event.detail}${expanded ? " expanded" : ""}`;
+    const target = root.classList.contains("drop-target") ? " drop-target" : "";
+    root.className = `composer color-${event.detail}${expanded ? " expanded" : ""}${target}`;
   });
   $("#composer-open").addEventListener("click", () => expand("text"));
   $("#composer-open").addEventListener("focus", () => expand("text"));
@@ -76,8 +86,12 @@ export function expand(kind = "text", fields = null) {
   form.focusBody();
 }
 
+const IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
 function addPending(files) {
-  for (const file of files) {
+  const images = files.filter((file) => IMAGE_TYPES.includes(file.type));
+  if (images.length < files.length) snackbar("That file is not a JPEG, PNG, GIF or WebP image.");
+  for (const file of images) {
     pending.push({ id: `local-${pending.length}`, thumb_url: URL.createObjectURL(file), file });
   }
   showPending();

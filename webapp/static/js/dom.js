@@ -77,16 +77,22 @@ export function highlight(text, query, ranges = null) {
   return markRanges(text, found);
 }
 
-/** Images on top of the card, as in Keep; width and height reserve their space before load. */
+/**
+ * Images on top of the card, as in Keep: one fills the width; more make a mosaic of rows of up
+ * to three, the first row holding the remainder so its images come out larger. Width and height
+ * reserve the space before the image loads.
+ */
 export function imageStrip(images, extra = null, full = false) {
   if (!images.length) return null;
+  const first = images.length % 3 || 3;
+  const single = images.length === 1;
   return h(
     "div",
-    { class: `images images-${Math.min(images.length, 3)}` },
-    images.map((image) =>
+    { class: `images ${single ? "images-1" : "images-mosaic"}`, dataset: { count: images.length } },
+    images.map((image, index) =>
       h(
         "div",
-        { class: "image" },
+        { class: `image${single ? "" : ` span-${index < first ? 6 / first : 2}`}`, dataset: { index } },
         h("img", {
           src: (full && image.url) || image.thumb_url,
           alt: "",

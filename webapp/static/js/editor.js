@@ -4,10 +4,12 @@
 import * as actions from "./actions.js";
 import { api } from "./api.js";
 import { $, debounce, editedLabel, h, iconButton, imageInput } from "./dom.js";
+import { acceptDrop, acceptPaste, progressBar } from "./drops.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { closePopover, popoverOpen } from "./pickers.js";
 import { noteChanged, store } from "./store.js";
+import * as viewer from "./viewer.js";
 
 const DRAFTS = "kaap.drafts";
 const SAVE_DELAY = 500;
@@ -20,6 +22,7 @@ let saving = false;
 let dirty = false;
 let conflict = false;
 let retryTimer = null;
+let images = []; // the open note's images, for the viewer
 
 const readDrafts = () => JSON.parse(localStorage.getItem(DRAFTS) || "{}");
 const writeDrafts = (drafts) => localStorage.setItem(DRAFTS, JSON.stringify(drafts));
@@ -53,6 +56,13 @@ export function init() {
     ],
   });
   $("#editor-form").append(form.element);
+  acceptPaste(form.element, addImages);
+  acceptDrop($("#editor-card"), addImages);
+  form.imageBox.addEventListener("click", (event) => {
+    const tile = event.target.closest(".image");
+    if (!tile || event.target.closest("button") || !tile.dataset.index) return;
+    viewer.show(images, Number(tile.dataset.index));
+  });
   form.status.append(
     h(
       "div",
@@ -65,7 +75,9 @@ export function init() {
     h("div", { id: "editor-edited", class: "edited" }),
   );
   dialog.addEventListener("color", (event) => {
-    $("#editor-card").className = `editor-card color-${event.detail}`;
+    const card = $("#editor-card");
+    const target = card.classList.contains("drop-target") ? " drop-target" : "";
+    card.className = `editor-card color-${event.detail}${target}`;
   });
   dialog.addEventListener("cancel", (event) => {
     event.preventDefault(); // Esc: close a popover first, then the dialog
@@ -107,7 +119,8 @@ function show(note) {
   $("#editor-conflict").hidden = true;
   $("#editor-offline").hidden = true;
   form.load(note);
-  form.setImages(note.images ?? [], removeImage);
+  images = note.images ?? [];
+  form.setImages(images, removeImage);
   $("#editor-edited").textContent = editedLabel(note.updated_at);
   if (!dialog.open) dialog.showModal();
   form.focusTitle();
@@ -162,12 +175,17 @@ async function save({ keepalive = false } = {}) {
 async function addImages(files) {
   if (!current) return;
   const { id } = current;
+  const bar = progressBar();
+  form.imageBox.prepend(bar.element);
   await save();
   try {
-    await api.addImages(id, files);
+    await api.addImages(id, files, (fraction) => bar.set(fraction));
+    bar.set(null); // stored; the server is making the thumbnails
     await refreshImages(id);
   } catch (error) {
-    showError(error);
+    showError(error); // the text stays on screen and in its draft
+  } finally {
+    bar.done();
   }
 }
 
@@ -186,7 +204,8 @@ async function refreshImages(id) {
   const note = await api.getNote(id);
   if (current?.id === id) {
     current.version = note.version;
-    form.setImages(note.images ?? [], removeImage);
+    images = note.images ?? [];
+    form.setImages(images, removeImage);
     if (dirty) keepDraft(id, form.value(), note.version);
   }
   noteChanged(note);
@@ -222,6 +241,7 @@ async function takeTheirs() {
 export async function close() {
   if (!dialog.open) return;
   closePopover();
+  viewer.close();
   const closing = current;
   const pending = dirty && !conflict;
   const emptied = form.isEmpty();

@@ -3,6 +3,7 @@
 import * as actions from "./actions.js";
 import { api } from "./api.js";
 import { $, h, highlight, icon, iconButton, imageStrip, searchTerms } from "./dom.js";
+import { acceptDrop, progressBar } from "./drops.js";
 import { showError } from "./messages.js";
 import { colorPicker, labelPicker, menu } from "./pickers.js";
 import { bus, noteChanged, store } from "./store.js";
@@ -11,7 +12,7 @@ const PAGE = 30;
 const BODY_MAX = 700;
 const ITEMS_MAX = 10;
 
-export const view = { kind: "notes", labelId: null, q: "", color: "" };
+export const view = { kind: "notes", labelId: null, q: "", color: "", hasImage: false };
 let cursor = null;
 let loading = false;
 let generation = 0;
@@ -69,6 +70,7 @@ async function loadMore() {
       state: stateParam(),
       label: view.kind === "label" ? view.labelId : null,
       color: view.color,
+      has_image: view.hasImage ? "true" : null,
       q: view.q,
       limit: PAGE,
       cursor,
@@ -103,6 +105,7 @@ function matches(note) {
   if (state !== "trashed" && note.archived !== (state === "archived")) return false;
   if (view.kind === "label" && !note.labels.some((label) => label.id === view.labelId)) return false;
   if (view.color && note.color !== view.color) return false;
+  if (view.hasImage && !note.images?.length) return false;
   const texts = [note.title, note.body, ...note.items.map((i) => i.text), ...note.labels.map((l) => l.name)]
     .join("\n")
     .toLowerCase();
@@ -167,7 +170,7 @@ function updateSections() {
   const others = $("#grid-others").children.length;
   $("#pinned-section").hidden = pinned === 0;
   $("#others-title").hidden = pinned === 0;
-  const [iconName, text] = EMPTY[view.q || view.color ? "search" : view.kind];
+  const [iconName, text] = EMPTY[view.q || view.color || view.hasImage ? "search" : view.kind];
   const empty = $("#empty");
   empty.hidden = pinned + others > 0 || loading;
   empty.replaceChildren(icon(iconName, "empty-icon"), h("p", { text }));
@@ -247,7 +250,30 @@ function buildCard(note) {
     if (event.target.closest("a, button, input, .card-toolbar")) return;
     if (!inTrash) openNote(note.id);
   });
+  if (!inTrash) acceptDrop(card, (files) => uploadTo(note.id, files));
   return card;
+}
+
+/** Files dropped on a card go into that note; its card shows the upload's progress. */
+async function uploadTo(id, files) {
+  const bar = progressBar();
+  const show = () => {
+    const card = cards.get(id);
+    if (card && bar.element.parentElement !== card) card.prepend(bar.element);
+  };
+  show();
+  try {
+    await api.addImages(id, files, (fraction) => {
+      bar.set(fraction);
+      show();
+    });
+    bar.set(null);
+    noteChanged(await api.getNote(id));
+  } catch (error) {
+    showError(error);
+  } finally {
+    bar.done();
+  }
 }
 
 function pinButton(note) {

@@ -24,6 +24,19 @@ export function init() {
   });
   $("#search-clear").addEventListener("click", () => clear());
   $("#color-filter").replaceChildren(
+    h(
+      "button",
+      {
+        type: "button",
+        class: "filter-chip",
+        id: "image-filter",
+        "aria-pressed": "false",
+        title: "Only notes with images",
+        onclick: () => setHasImage(!grid.view.hasImage),
+      },
+      icon("image"),
+      "Images",
+    ),
     ...COLORS.map(([key, name]) =>
       h(
         "button",
@@ -41,9 +54,16 @@ export function init() {
   );
 }
 
+function setHasImage(on) {
+  grid.view.hasImage = on;
+  $("#image-filter").setAttribute("aria-pressed", String(on));
+  document.body.classList.add("searching");
+  grid.reload();
+}
+
 function setColor(color) {
   grid.view.color = color;
-  for (const swatch of $("#color-filter").children) {
+  for (const swatch of $("#color-filter").querySelectorAll(".swatch")) {
     const selected = swatch.dataset.color === (color || "default");
     swatch.classList.toggle("selected", selected);
     swatch.setAttribute("aria-pressed", String(selected));
@@ -60,12 +80,14 @@ export function focus() {
 /** Leave search: empty the box, drop the color filter, show the view again. */
 export function clear() {
   run.cancel();
-  const changed = grid.view.q || grid.view.color;
+  const changed = grid.view.q || grid.view.color || grid.view.hasImage;
   $("#search").value = "";
   $("#search-clear").hidden = true;
   document.body.classList.remove("searching");
   grid.view.q = "";
   grid.view.color = "";
+  grid.view.hasImage = false;
+  $("#image-filter").setAttribute("aria-pressed", "false");
   for (const swatch of $("#color-filter").children) swatch.classList.remove("selected");
   if (changed) grid.reload();
 }
