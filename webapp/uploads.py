@@ -7,6 +7,7 @@ from flask import Flask, current_app, request
 # Endpoint -> the setting that caps its request body (MAX_CONTENT_LENGTH caps the rest).
 LIMITS = {
     "api.images_note_images": "IMAGE_MAX_BYTES",
+    "api.notes_note_from_images": "IMAGE_MAX_BYTES",
     "api.transfer_imports": "IMPORT_MAX_BYTES",
 }
 

@@ -1,4 +1,5 @@
 import io
+import json
 import re
 import struct
 import zlib
@@ -340,3 +341,41 @@ def test_start_up_remakes_a_thumbnail_a_crash_lost(app, client, data_dir, clock,
     with Image.open(io.BytesIO(response.data)) as decoded:
         assert decoded.size == (512, 256)
     response.close()
+
+
+def create_from_images(client, *files, note=None):
+    data = {"file": [(io.BytesIO(content), "x.png") for content in files]}
+    if note is not None:
+        data["note"] = note
+    return client.post("/api/notes/images", data=data, content_type="multipart/form-data")
+
+
+def test_a_note_can_hold_only_images(client, make_label):
+    label = make_label("Screens")
+    response = create_from_images(
+        client, png(), png((10, 10)), note=json.dumps({"color": "red", "label_ids": [label["id"]]})
+    )
+    assert response.status_code == 201, response.get_json()
+    note = response.get_json()
+    assert response.headers["Location"] == f"/api/notes/{note['id']}"
+    assert (note["title"], note["body"], note["color"]) == ("", "", "red")
+    assert [i["width"] for i in note["images"]] == [40, 10]
+    assert note["labels"] == [{"id": label["id"], "name": "Screens"}]
+    assert client.get(f"/api/notes/{note['id']}").get_json()["images"] == note["images"]
+
+
+@pytest.mark.parametrize(
+    ("note", "field"), [("{bad", "note"), ('{"color": "mauve"}', "color"), ('{"x": 1}', "x")]
+)
+def test_images_only_note_fields_are_validated(app, client, note, field):
+    response = create_from_images(client, png(), note=note)
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+    assert stored_files(app) == []
+
+
+def test_images_only_note_needs_an_image_and_refuses_bad_ones(app, client):
+    assert create_from_images(client).status_code == 400
+    assert create_from_images(client, b"<svg/>").status_code == 415
+    assert stored_files(app) == []
+    assert client.get("/api/notes").get_json()["items"] == []

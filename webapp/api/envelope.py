@@ -50,7 +50,11 @@ _UNEXPECTED = re.compile(r"'([^']*)'")
 
 def _validation_fields(exc: HTTPException) -> dict[str, str]:
     """flask-restx puts jsonschema failures in ``exc.data['errors']``: keep them per field."""
-    errors = (getattr(exc, "data", None) or {}).get("errors") or {}
+    return schema_error_fields((getattr(exc, "data", None) or {}).get("errors") or {})
+
+
+def schema_error_fields(errors: dict) -> dict[str, str]:
+    """jsonschema messages by path, as the envelope's ``fields`` (unknown fields by name)."""
     out: dict[str, str] = {}
     for key, value in errors.items():
         message = str(value)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask import current_app, request, url_for
 from flask_restx import Namespace, Resource, fields
+from jsonschema import Draft4Validator
 
 from webapp.accounts.service import current_owner_id
-from webapp.api.envelope import error_model, register_models
+from webapp.api.envelope import error_model, register_models, schema_error_fields
 from webapp.api.fields import NullableString
 from webapp.errors import ValidationError
 from webapp.extensions import db
@@ -234,6 +236,63 @@ class NoteList(Resource):
         """Create a note (an empty one is refused)."""
         note = service.create_note(db.session, current_owner_id(), ns.payload, now())
         return _with_etag(note, 201, {"Location": url_for("api.notes_note_item", note_id=note.id)})
+
+
+@ns.route("/notes/images")
+class NoteFromImages(Resource):
+    @ns.doc(
+        consumes=["multipart/form-data"],
+        params={
+            "file": {
+                "in": "formData",
+                "type": "file",
+                "required": True,
+                "description": "One or more images (repeat the field)",
+            },
+            "note": {
+                "in": "formData",
+                "type": "string",
+                "description": "Other fields of the note, as NoteInput JSON",
+            },
+        },
+    )
+    @ns.response(201, "Created", note_model)
+    @ns.response(400, "Invalid fields, damaged image or no file", error_model)
+    @ns.response(413, "Request body too large", error_model)
+    @ns.response(415, "Not a JPEG, PNG, GIF or WebP image", error_model)
+    def post(self):
+        """Create a note holding images (a pasted screenshot): they are its content."""
+        data = _form_note_fields(request.form.get("note"))
+        uploads = [(f.filename or "", f.stream) for f in request.files.getlist("file")]
+        note = service.create_note_with_images(
+            db.session,
+            _store(),
+            current_owner_id(),
+            data,
+            uploads,
+            now(),
+            current_app.config["IMAGE_MAX_PIXELS"],
+        )
+        return _with_etag(note, 201, {"Location": url_for("api.notes_note_item", note_id=note.id)})
+
+
+def _form_note_fields(raw: str | None) -> dict:
+    """The ``note`` form field: NoteInput JSON, checked against the same schema as JSON bodies."""
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ValidationError("The note field is not JSON.", fields={"note": "not JSON"}) from None
+    validator = Draft4Validator({**note_input.__schema__, "definitions": _definitions()})
+    errors = {".".join(map(str, e.path)): e.message for e in validator.iter_errors(data)}
+    if errors:
+        raise ValidationError("The note field is not valid.", fields=schema_error_fields(errors))
+    return data
+
+
+def _definitions() -> dict:
+    return {"ChecklistItemInput": item_input.__schema__}
 
 
 @ns.route("/notes/<int:note_id>")

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
+from webapp.images import pipeline
 from webapp.images import service as images_service
 from webapp.images.models import Image
 from webapp.labels.models import Label
@@ -96,6 +97,15 @@ def is_empty(data: Mapping[str, Any]) -> bool:
     )
 
 
+def _new_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> Note:
+    note = Note(owner_id=owner_id, created_at=now, updated_at=now, version=1)
+    note.title, note.body, note.kind, note.color = "", "", "text", "default"
+    note.pinned = note.archived = False
+    _apply(session, owner_id, note, data)
+    session.add(note)
+    return note
+
+
 def create_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> Note:
     """A new note from validated JSON fields; an empty note is refused."""
     _check_values(data)
@@ -104,12 +114,42 @@ def create_note(session: Session, owner_id: int, data: Mapping[str, Any], now: d
             "An empty note is not saved: give it a title, text or a checklist item.",
             code="empty_note",
         )
-    note = Note(owner_id=owner_id, created_at=now, updated_at=now, version=1)
-    note.title, note.body, note.kind, note.color = "", "", "text", "default"
-    note.pinned = note.archived = False
-    _apply(session, owner_id, note, data)
-    session.add(note)
+    note = _new_note(session, owner_id, data, now)
     session.commit()
+    return note
+
+
+def create_note_with_images(
+    session: Session,
+    store: images_service.Store,
+    owner_id: int,
+    data: Mapping[str, Any],
+    uploads: Sequence[tuple[str, Any]],
+    now: datetime,
+    max_pixels: int,
+) -> Note:
+    """A new note holding these images (a pasted screenshot, say): its images are its content."""
+    _check_values(data)
+    if not uploads:
+        raise ValidationError(
+            "Send one or more image files in the field `file`.", fields={"file": "required"}
+        )
+    if len(uploads) > images_service.IMAGES_PER_NOTE:
+        raise ValidationError(f"A note holds at most {images_service.IMAGES_PER_NOTE} images.")
+    processed = [
+        pipeline.process(stream, max_pixels, field=f"file.{i}")
+        for i, (_, stream) in enumerate(uploads)
+    ]
+    written: list[str] = []
+    try:
+        note = _new_note(session, owner_id, data, now)
+        session.flush()
+        images_service.attach(session, store, note, processed, 0, now, written)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        store.remove(written)
+        raise
     return note
 
 
