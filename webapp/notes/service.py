@@ -154,7 +154,16 @@ def create_note_with_images(
 
 
 def get_note(session: Session, owner_id: int, note_id: int) -> Note:
-    note = session.scalar(select(Note).where(Note.id == note_id, Note.owner_id == owner_id))
+    """The owner's note with its items, labels and images, read before anything changes.
+
+    Loaded up front, the collections serialising and searching read cost no lazy loads (and
+    no autoflush in the middle of an edit).
+    """
+    note = session.scalar(
+        select(Note)
+        .where(Note.id == note_id, Note.owner_id == owner_id)
+        .options(selectinload(Note.items), selectinload(Note.labels), selectinload(Note.images))
+    )
     if note is None:
         raise NotFoundError(f"Note {note_id} does not exist.")
     return note
