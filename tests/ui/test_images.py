@@ -165,6 +165,8 @@ def test_a_card_shows_its_images_as_a_mosaic(page, api):
     ]:
         upload(api, api.note(title=title, body="with pictures")["id"], *colors)
     page.reload()
+    expect(page.locator(".card", has_text="Four").locator(".image")).to_have_count(4)
+    expect(page.locator(".card", has_text="Five").locator(".image")).to_have_count(5)
     widths = (
         page.locator(".card", has_text="Four")
         .locator(".image")
@@ -182,12 +184,20 @@ def test_a_card_shows_its_images_as_a_mosaic(page, api):
     screenshot(page, "image-mosaic")
 
 
-def test_a_file_that_is_not_an_image_says_so_and_keeps_the_text(page, api, tmp_path):
+def test_a_drop_on_the_editor_uploads_and_a_non_image_says_so_and_keeps_the_text(
+    page, api, tmp_path
+):
     note = api.note(title="Receipt")
     page.reload()
     page.locator(".card", has_text="Receipt").click()
     editor = page.locator("dialog#editor")
     editor.locator(".nf-body").fill("keep this text")
+    target = page.locator("#editor-card")
+    target.evaluate(DRAG_JS, [files_arg(BLUE), ["dragenter", "dragover"]])
+    expect(target).to_have_class(re.compile("drop-target"))
+    target.evaluate(DRAG_JS, [files_arg(BLUE), ["drop"]])
+    expect(editor.locator(".nf-images img")).to_have_count(1)
+    expect(target).not_to_have_class(re.compile("drop-target"))
     text_file = tmp_path / "notes.png"
     text_file.write_text("not an image at all")
     editor.locator(".image-input").set_input_files(text_file)
@@ -196,7 +206,7 @@ def test_a_file_that_is_not_an_image_says_so_and_keeps_the_text(page, api, tmp_p
     assert editor.locator(".nf-body").input_value() == "keep this text"
     page.keyboard.press("Escape")
     eventually(lambda: api.get(note["id"])["body"] == "keep this text")
-    assert api.get(note["id"])["images"] == []
+    assert len(api.get(note["id"])["images"]) == 1
 
 
 def test_the_images_filter_shows_only_notes_with_images(page, api):
@@ -222,10 +232,12 @@ def test_the_images_filter_shows_only_notes_with_images(page, api):
     expect(page.locator(".card")).to_have_count(3)
 
 
-def test_an_image_pasted_into_the_composer_is_kept_with_the_note(page, api):
+def test_images_pasted_or_dropped_into_the_composer_are_kept_with_the_note(page, api):
     page.get_by_role("button", name="Take a note…").click()
     page.locator("#composer .nf-title").fill("Pasted")
     page.locator("#composer .nf-title").evaluate(PASTE_JS, files_arg(PINK))
     expect(page.locator("#composer .nf-images img")).to_have_count(1)
+    page.locator("#composer").evaluate(DRAG_JS, [files_arg(BLUE), ["dragenter", "drop"]])
+    expect(page.locator("#composer .nf-images img")).to_have_count(2)
     page.keyboard.press("Escape")
-    expect(page.locator(".card", has_text="Pasted").locator("img")).to_have_count(1)
+    expect(page.locator(".card", has_text="Pasted").locator("img")).to_have_count(2)
