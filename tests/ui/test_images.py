@@ -148,8 +148,15 @@ def test_files_dropped_on_a_card_go_into_that_note(page, api):
     card.evaluate(DRAG_JS, [files_arg(GREEN), ["dragenter", "dragover"]])
     expect(card).to_have_class(re.compile("drop-target"))
     screenshot(page, "image-drop-target")
+    held = []  # the upload waits here so its progress bar can be seen
+    page.route("**/api/notes/*/images", lambda route: held.append(route))
     card.evaluate(DRAG_JS, [files_arg(GREEN, BLUE, PINK), ["drop"]])
+    expect(card.locator(".upload-progress")).to_have_count(1)
+    eventually(lambda: held)
+    screenshot(page, "image-upload-progress")
+    held[0].continue_()
     card = page.locator(".card", has_text="Garden")
+    expect(card.locator(".upload-progress")).to_have_count(0)
     expect(card.locator("img")).to_have_count(3)
     expect(card).not_to_have_class(re.compile("drop-target"))
     assert len(api.get(target["id"])["images"]) == 3

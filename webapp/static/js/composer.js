@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { $, iconButton, imageInput } from "./dom.js";
 import { acceptDrop, acceptPaste } from "./drops.js";
-import { view } from "./grid.js";
+import { uploadTo, view } from "./grid.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { popoverOpen } from "./pickers.js";
@@ -121,19 +121,11 @@ export async function collapse() {
   saving = true;
   const fields = form.value();
   try {
-    let note = await api.createNote(fields);
+    const note = await api.createNote(fields);
     const files = pending.map((image) => image.file);
     reset();
     noteChanged(note);
-    if (files.length) {
-      try {
-        await api.addImages(note.id, files);
-        note = await api.getNote(note.id);
-        noteChanged(note);
-      } catch (error) {
-        showError(error);
-      }
-    }
+    if (files.length) await uploadTo(note.id, files); // its card shows the progress
   } catch (error) {
     // Keep the text where it is (and in localStorage) so nothing is lost.
     showError(error);

@@ -254,8 +254,8 @@ function buildCard(note) {
   return card;
 }
 
-/** Files dropped on a card go into that note; its card shows the upload's progress. */
-async function uploadTo(id, files) {
+/** Files dropped on a card (or kept with a new note) go into that note; its card shows the progress. */
+export async function uploadTo(id, files) {
   const bar = progressBar();
   const show = () => {
     const card = cards.get(id);
@@ -267,7 +267,8 @@ async function uploadTo(id, files) {
       bar.set(fraction);
       show();
     });
-    bar.set(null);
+    bar.set(null); // sent; the server is making the thumbnails
+    show();
     noteChanged(await api.getNote(id));
   } catch (error) {
     showError(error);
