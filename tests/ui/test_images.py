@@ -248,3 +248,21 @@ def test_images_pasted_or_dropped_into_the_composer_are_kept_with_the_note(page,
     expect(page.locator("#composer .nf-images img")).to_have_count(2)
     page.keyboard.press("Escape")
     expect(page.locator(".card", has_text="Pasted").locator("img")).to_have_count(2)
+
+
+def test_a_note_of_images_alone_is_kept_and_survives_the_editor(page, api):
+    page.get_by_role("button", name="Take a note…").click()
+    page.locator("#composer .nf-body").evaluate(PASTE_JS, files_arg(GREEN, PINK))
+    expect(page.locator("#composer .nf-images img")).to_have_count(2)
+    page.keyboard.press("Escape")
+    card = page.locator(".card").filter(has=page.locator("img"))
+    expect(card.locator("img")).to_have_count(2)
+    expect(card.locator(".card-empty")).to_have_count(0)
+    [note] = api.notes()
+    assert (note["title"], note["body"], len(note["images"])) == ("", "", 2)
+    card.click()  # opened and closed without text: still kept, not "Empty note discarded"
+    expect(page.locator("dialog#editor .nf-images img")).to_have_count(2)
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog#editor")).to_be_hidden()
+    expect(card.locator("img")).to_have_count(2)
+    assert len(api.notes()) == 1

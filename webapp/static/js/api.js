@@ -114,6 +114,13 @@ export const api = {
     for (const file of files) form.append("file", file);
     return upload(`/api/notes/${id}/images`, form, onProgress);
   },
+  /** A note whose content is images: `fields` (color, pinned, label_ids...) ride along. */
+  createNoteWithImages: (fields, files, onProgress = null) => {
+    const form = new FormData();
+    for (const file of files) form.append("file", file);
+    form.append("note", JSON.stringify(fields));
+    return upload("/api/notes/images", form, onProgress);
+  },
   deleteImage: (id) => request("DELETE", `/api/images/${id}`),
   listLabels: () => request("GET", "/api/labels"),
   createLabel: (name) => request("POST", "/api/labels", { body: { name } }),

@@ -2,7 +2,7 @@
 // What is typed is kept in localStorage until the server has it.
 import { api } from "./api.js";
 import { $, iconButton, imageInput } from "./dom.js";
-import { acceptDrop, acceptPaste } from "./drops.js";
+import { acceptDrop, acceptPaste, progressBar } from "./drops.js";
 import { uploadTo, view } from "./grid.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
@@ -14,7 +14,6 @@ let form;
 let expanded = false;
 let saving = false;
 let pending = []; // images picked before the note exists: {id, thumb_url (a blob: URL), file}
-let warnedImagesOnly = false;
 
 export function init() {
   const root = $("#composer");
@@ -108,10 +107,8 @@ function showPending() {
 /** Save what was typed (if anything) and fold up. */
 export async function collapse() {
   if (!expanded || saving) return;
-  if (form.isEmpty() && pending.length && !warnedImagesOnly) {
-    // The API keeps no note without text; say so once, then let the person go.
-    warnedImagesOnly = true;
-    snackbar("Add a title or some text to keep these images.");
+  if (form.isEmpty() && pending.length) {
+    await saveImagesOnly();
     return;
   }
   if (form.isEmpty()) {
@@ -134,11 +131,32 @@ export async function collapse() {
   }
 }
 
+/** Images and no text: one request makes the note; the composer stays open until it is kept. */
+async function saveImagesOnly() {
+  saving = true;
+  const { kind, color, pinned, label_ids } = form.value();
+  const bar = progressBar();
+  form.imageBox.prepend(bar.element);
+  try {
+    const note = await api.createNoteWithImages(
+      { kind, color, pinned, label_ids },
+      pending.map((image) => image.file),
+      (fraction) => bar.set(fraction),
+    );
+    reset();
+    noteChanged(note);
+  } catch (error) {
+    showError(error); // the images stay in the composer to try again
+  } finally {
+    bar.done();
+    saving = false;
+  }
+}
+
 function reset() {
   localStorage.removeItem(DRAFT);
   for (const image of pending) URL.revokeObjectURL(image.thumb_url);
   pending = [];
-  warnedImagesOnly = false;
   expanded = false;
   const root = $("#composer");
   root.className = "composer";

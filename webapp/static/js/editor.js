@@ -244,7 +244,7 @@ export async function close() {
   viewer.close();
   const closing = current;
   const pending = dirty && !conflict;
-  const emptied = form.isEmpty();
+  const emptied = form.isEmpty() && !images.length; // images alone are content
   dialog.close();
   if (pending) await save();
   if (emptied && closing && !conflict && !readDrafts()[closing.id]) {
