@@ -14,3 +14,13 @@ class NullableString(fields.String):
 class NullableNested(fields.Nested):
     def schema(self):
         return super().schema() | {"x-nullable": True}
+
+
+def upload_doc(description: str, **fields: str) -> dict:
+    """``ns.doc`` arguments for a multipart upload: required ``file`` parts, other form fields."""
+    params = {
+        "file": {"in": "formData", "type": "file", "required": True, "description": description}
+    }
+    for name, text in fields.items():
+        params[name] = {"in": "formData", "type": "string", "description": text}
+    return {"consumes": ["multipart/form-data"], "params": params}

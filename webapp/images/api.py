@@ -7,6 +7,7 @@ from flask_restx import Namespace, Resource, fields
 
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
+from webapp.api.fields import upload_doc
 from webapp.extensions import db
 from webapp.images import service
 from webapp.images.models import Image
@@ -46,11 +47,7 @@ def store() -> service.Store:
 @ns.route("/notes/<int:note_id>/images")
 @ns.response(404, "No such note", error_model)
 class NoteImages(Resource):
-    @ns.doc(
-        consumes=["multipart/form-data"],
-        params={"file": {"in": "formData", "type": "file", "required": True,
-                         "description": "One or more images (repeat the field)"}},
-    )  # fmt: skip
+    @ns.doc(**upload_doc("One or more images (repeat the field)"))
     @ns.response(201, "Stored", upload_model)
     @ns.response(400, "Damaged image, too many pixels, or no file", error_model)
     @ns.response(409, "The note is in the trash", error_model)

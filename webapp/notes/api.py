@@ -11,7 +11,7 @@ from jsonschema import Draft4Validator
 
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models, schema_error_fields
-from webapp.api.fields import NullableString
+from webapp.api.fields import NullableString, upload_doc
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.images.api import image_model
@@ -241,20 +241,10 @@ class NoteList(Resource):
 @ns.route("/notes/images")
 class NoteFromImages(Resource):
     @ns.doc(
-        consumes=["multipart/form-data"],
-        params={
-            "file": {
-                "in": "formData",
-                "type": "file",
-                "required": True,
-                "description": "One or more images (repeat the field)",
-            },
-            "note": {
-                "in": "formData",
-                "type": "string",
-                "description": "Other fields of the note, as NoteInput JSON",
-            },
-        },
+        **upload_doc(
+            "One or more images (repeat the field)",
+            note="Other fields of the note, as NoteInput JSON",
+        )
     )
     @ns.response(201, "Created", note_model)
     @ns.response(400, "Invalid fields, damaged image or no file", error_model)

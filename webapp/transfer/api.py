@@ -11,7 +11,7 @@ from flask_restx import Namespace, Resource, fields
 
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
-from webapp.api.fields import NullableNested, NullableString
+from webapp.api.fields import NullableNested, NullableString, upload_doc
 from webapp.dialogs import dialogs
 from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.extensions import db
@@ -53,17 +53,7 @@ def _jobs():
 
 @ns.route("/imports")
 class Imports(Resource):
-    @ns.doc(
-        consumes=["multipart/form-data"],
-        params={
-            "file": {
-                "in": "formData",
-                "type": "file",
-                "required": True,
-                "description": "A Google Takeout .zip, or a Kaap export .zip",
-            }
-        },
-    )
+    @ns.doc(**upload_doc("A Google Takeout .zip, or a Kaap export .zip"))
     @ns.response(202, "Started; poll the job", job_model)
     @ns.response(400, "No file", error_model)
     @ns.response(413, "Larger than IMPORT_MAX_BYTES", error_model)
