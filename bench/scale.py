@@ -49,6 +49,8 @@ class Server:
             "SECRET_KEY": "bench-only-secret",
             "KAAP_SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
             "KAAP_DATA_DIR": str(data_dir),
+            # Production insists on an explicit database; the bench's is the SQLite file.
+            "KAAP_DATABASE_URL": f"sqlite:///{data_dir / 'kaap.sqlite3'}",
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "webapp.serve", "--host", "127.0.0.1", "--port", "0"],

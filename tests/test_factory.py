@@ -54,13 +54,32 @@ def test_development_data_dir_defaults_to_the_instance_folder(monkeypatch):
 def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("KAAP_SECRET_KEY", raising=False)
+    url = f"sqlite:///{tmp_path / 'kaap.sqlite3'}"
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app({"CONFIG": "production", "DATA_DIR": str(tmp_path), "DATABASE_URL": url})
+
+
+def test_production_refuses_to_start_without_a_database_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.delenv("KAAP_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="KAAP_DATABASE_URL is not set"):
         create_app({"CONFIG": "production", "DATA_DIR": str(tmp_path)})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_serve_explains_the_refusal_and_exits_2(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"KAAP_DATABASE_URL", "SECRET_KEY"}}
+    env.update(KAAP_CONFIG="production", SECRET_KEY="from-env", KAAP_DATA_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "webapp.serve", "--port", "0"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("kaap: KAAP_DATABASE_URL is not set")
 
 
 def test_production_takes_the_secret_key_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "from-env")
-    app = create_app({"CONFIG": "production", "DATA_DIR": str(tmp_path)})
+    url = f"sqlite:///{tmp_path / 'kaap.sqlite3'}"
+    app = create_app({"CONFIG": "production", "DATA_DIR": str(tmp_path), "DATABASE_URL": url})
     assert app.secret_key == "from-env"
     assert not (tmp_path / "secret_key").exists()
 

@@ -48,6 +48,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         backups,
         database,
         dialogs,
+        hosting,
         images,
         maintenance,
         pages,
@@ -69,6 +70,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     dialogs.init_app(app)
     transfer.init_app(app)
     backups.init_app(app)
+    hosting.init_app(app)  # last: its middleware wraps everything above
     _register_cli(app)
 
     if app.config["AUTO_MIGRATE"]:
@@ -102,6 +104,11 @@ def _default_data_dir(app: Flask, mode: str) -> Path:
 
 
 def _resolve_paths(app: Flask) -> None:
+    if app.config["CONFIG"] == "production" and not app.config.get("DATABASE_URL"):
+        raise ConfigError(
+            "KAAP_DATABASE_URL is not set: production needs the database's URL from the "
+            "environment, for example KAAP_DATABASE_URL=postgresql+psycopg://kaap:PASSWORD@db/kaap."
+        )
     data_dir = Path(app.config.get("DATA_DIR") or _default_data_dir(app, app.config["CONFIG"]))
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,10 @@ class Config:
     # Given by the desktop shell; generated (and so unknown to anyone) if it is missing.
     LAUNCH_TOKEN: str | None = None
     LAUNCH_COOKIE_NAME = "kaap_launch"
+    # Server mode (webapp/hosting): one log line per request, and how many proxies in front
+    # to believe about the client's address, scheme and host (0: none, the client is direct).
+    LOG_REQUESTS = False
+    PROXY_FIX = 0
 
 
 class DevelopmentConfig(Config):
@@ -65,6 +69,9 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     NAME = "production"
     SESSION_COOKIE_SECURE = True
+    LOG_REQUESTS = True
+    # A pooled connection the database dropped (a restart) is replaced, not handed out.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 
 class DesktopConfig(Config):

@@ -1,0 +1,96 @@
+"""Server mode plumbing: /healthz, the request log, and trusting exactly one proxy."""
+
+import logging
+
+import pytest
+
+from tests.conftest import error_code
+from webapp import create_app
+from webapp.hosting import healthz
+
+DEAD_DATABASE = "postgresql+psycopg://nobody:nothing@127.0.0.1:1/none?connect_timeout=2"
+
+
+def test_healthz_answers_ok_without_session_or_csrf(app):
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_is_marked_public_for_the_login_check():
+    assert healthz.kaap_public is True
+
+
+def test_healthz_is_503_with_the_envelope_when_the_database_is_down(tmp_path):
+    settings = {"CONFIG": "testing", "DATA_DIR": str(tmp_path), "AUTO_MIGRATE": False}
+    app = create_app({**settings, "DATABASE_URL": DEAD_DATABASE})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert error_code(response) == "service_unavailable"
+
+
+@pytest.fixture
+def production(tmp_path, monkeypatch):
+    """A production app on a SQLite file, built from settings like a server's environment."""
+    monkeypatch.setenv("SECRET_KEY", "test-only")
+
+    url = f"sqlite:///{tmp_path / 'kaap.sqlite3'}"
+
+    def make(**settings):
+        return create_app(
+            {"CONFIG": "production", "DATA_DIR": str(tmp_path), "DATABASE_URL": url, **settings}
+        )
+
+    return make
+
+
+def logged(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "kaap.requests"]
+
+
+def test_production_logs_one_line_per_request_without_secrets(production, caplog):
+    client = production().test_client()
+    caplog.set_level(logging.INFO, logger="kaap.requests")
+    client.set_cookie("kaap_session", "cookie-secret")
+    response = client.get(
+        "/healthz?q=query-secret", headers={"Authorization": "Bearer token-secret"}
+    )
+    response.close()
+    (line,) = logged(caplog)
+    method, path, status, duration, address = line.split(" ")
+    assert (method, path, status, address) == ("GET", "/healthz", "200", "127.0.0.1")
+    assert duration.endswith("ms") and float(duration[:-2]) >= 0
+    assert "secret" not in caplog.text
+
+
+def test_a_logged_path_cannot_forge_a_log_line(production, caplog):
+    client = production().test_client()
+    caplog.set_level(logging.INFO, logger="kaap.requests")
+    client.get("/nowhere%0AGET /forged 200").close()
+    (line,) = logged(caplog)
+    assert "\n" not in line and line.startswith("GET /nowhere%0AGET%20/forged%20200 404 ")
+
+
+def test_other_modes_do_not_log_requests(app, caplog):
+    caplog.set_level(logging.INFO, logger="kaap.requests")
+    app.test_client().get("/healthz").close()
+    assert logged(caplog) == []
+
+
+FORWARDED = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+
+
+@pytest.mark.parametrize(("hops", "address"), [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_forwarded_headers_count_only_with_proxy_fix(production, caplog, hops, address):
+    client = production(PROXY_FIX=hops).test_client()
+    caplog.set_level(logging.INFO, logger="kaap.requests")
+    client.get("/healthz", headers=FORWARDED).close()
+    assert logged(caplog)[0].endswith(" " + address)
+
+
+def test_proxy_fix_trusts_one_hop_only(production, caplog):
+    client = production(PROXY_FIX=1).test_client()
+    caplog.set_level(logging.INFO, logger="kaap.requests")
+    # nginx appends the address it saw; whatever the client wrote before it is not believed.
+    client.get("/healthz", headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.7"}).close()
+    assert logged(caplog)[0].endswith(" 198.51.100.7")

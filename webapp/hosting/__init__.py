@@ -1,0 +1,91 @@
+"""Running as a server: the ``/healthz`` probe, one log line per request, trusting a proxy.
+
+``PROXY_FIX`` (``KAAP_PROXY_FIX=1``) is the number of proxies in front whose
+``X-Forwarded-*`` headers are believed; 0, the default, believes none, so a client cannot
+pick its own address or scheme by sending them. ``LOG_REQUESTS`` is on in production.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import ClosingIterator
+
+from webapp.api.envelope import error_body
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+request_log = logging.getLogger("kaap.requests")
+
+bp = Blueprint("hosting", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 ``{"status": "ok"}`` when the database answers, else 503 with the error envelope."""
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        log.warning("health check: the database does not answer: %s", exc.__class__.__name__)
+        body = error_body("service_unavailable", "The database does not answer.")
+        return jsonify(body), 503
+    return jsonify(status="ok")
+
+
+# Answers without an account or a session: load balancers and container health checks
+# call it (the accounts package lets views marked so through).
+healthz.kaap_public = True
+
+# Characters kept as they are in a logged path; anything else (spaces, newlines, non-ASCII)
+# is percent-encoded, so a request cannot forge log lines.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+class RequestLog:
+    """WSGI middleware: ``METHOD /path STATUS DURATIONms ADDRESS`` once the response is sent.
+
+    The query string, headers and cookies are never logged: they carry search terms, CSRF
+    tokens, API tokens and the desktop launch token.
+    """
+
+    def __init__(self, wsgi_app, logger: logging.Logger = request_log):
+        self.wsgi_app = wsgi_app
+        self.logger = logger
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        status = []
+
+        def _start_response(status_line, headers, exc_info=None):
+            status[:] = [status_line.split(" ", 1)[0]]
+            return start_response(status_line, headers, exc_info)
+
+        def _log():
+            path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+            self.logger.info(
+                "%s %s %s %.1fms %s",
+                environ.get("REQUEST_METHOD", "-"),
+                quote(path.encode("latin-1", "replace"), safe=_PATH_SAFE),
+                status[0] if status else "-",
+                (time.perf_counter() - started) * 1000,
+                environ.get("REMOTE_ADDR", "-"),
+            )
+
+        return ClosingIterator(self.wsgi_app(environ, _start_response), _log)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    if app.config.get("LOG_REQUESTS"):
+        app.wsgi_app = RequestLog(app.wsgi_app)
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops:
+        # Outermost, so the request log and every check see the client's address and scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
