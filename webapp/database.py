@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import click
 from flask import Flask, g, has_app_context, has_request_context, request
-from flask_migrate import upgrade
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
 
-from webapp.extensions import db, migrate
+from webapp.extensions import db
 from webapp.paths import resource
 from webapp.search.index import register_functions
 
@@ -75,12 +74,49 @@ def backup_sqlite(source: Path, dest: Path) -> Path:
     return dest
 
 
+# Alembic (through Flask-Migrate) costs about 0.3 s of imports, and most start-ups have
+# nothing to migrate: the revisions are read with plain SQL and from the scripts' text, and
+# Alembic is imported only to upgrade, or when a script is beyond that simple reading.
+_REVISION_LINE = re.compile(
+    r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:["']([^"']+)["']|(None))\s*$""", re.M
+)
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The revision stamped in the database, or None before the first migration."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        if len(rows) <= 1:
+            return rows[0][0] if rows else None
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(conn).get_current_revision()  # raises: several heads
+
+
+def script_revisions() -> dict[str, str | None]:
+    """Every migration script's revision and the one it revises, read from the scripts' text.
+
+    Empty when a script is not in the plain one-parent form (a merge, say): Alembic decides.
+    """
+    found: dict[str, str | None] = {}
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        values = {m[1]: m[2] for m in _REVISION_LINE.finditer(script.read_text("utf-8"))}
+        if set(values) != {"revision", "down_revision"}:
+            return {}
+        found[values["revision"]] = values["down_revision"]
+    return found
 
 
 def head_revision() -> str:
+    """The newest migration."""
+    parents = script_revisions()
+    heads = set(parents) - set(parents.values())
+    if len(heads) == 1:
+        return heads.pop()
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
@@ -112,14 +148,40 @@ def upgrade_to_head(app: Flask) -> str | None:
             tag=current or "base",
         ).path
         log.info("backed up the database to %s before migrating", backup)
+    from flask_migrate import upgrade
+
+    bind_migrate(app)
     upgrade(directory=str(MIGRATIONS_DIR))
     log.info("database migrated from %s to %s", current or "empty", head_revision())
     return str(backup) if backup else None
 
 
+class _MigrateOnDemand:
+    """``app.extensions["migrate"]`` until something reads it: then Flask-Migrate is bound."""
+
+    def __init__(self, app: Flask):
+        self._app = app
+
+    def __getattr__(self, name: str):
+        return getattr(bind_migrate(self._app), name)
+
+
+def bind_migrate(app: Flask):
+    """Bind Flask-Migrate to ``app`` if it is not yet; returns its ``extensions["migrate"]``."""
+    bound = app.extensions.get("migrate")
+    if bound is None or isinstance(bound, _MigrateOnDemand):
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+        bound = app.extensions["migrate"]
+    return bound
+
+
 def init_app(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    app.extensions["migrate"] = _MigrateOnDemand(app)
+    if click.get_current_context(silent=True) is not None:
+        bind_migrate(app)  # under the ``flask`` command: ``flask db`` must be there
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

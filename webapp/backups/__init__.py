@@ -47,9 +47,12 @@ def live_path(app: Flask) -> Path | None:
 
 def known_revisions() -> set[str]:
     """Every migration revision this Kaap knows (a backup from a newer one is refused)."""
-    from alembic.script import ScriptDirectory
+    from webapp.database import MIGRATIONS_DIR, script_revisions
 
-    from webapp.database import MIGRATIONS_DIR
+    known = set(script_revisions())
+    if known:
+        return known
+    from alembic.script import ScriptDirectory
 
     return {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
 
