@@ -11,11 +11,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+$(VENV)/.runtime: requirements.txt requirements-server.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-build.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev: requirements.txt requirements-server.txt requirements-build.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
@@ -56,7 +56,7 @@ vendor:
 bench-scale: $(VENV)/.runtime
 	$(BIN)/python bench/scale.py
 
-$(VENV)/.build: requirements.txt requirements-build.txt | $(BIN)/python
+$(VENV)/.build: requirements.txt requirements-server.txt requirements-build.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-build.txt
 	touch $(VENV)/.runtime $@
 
