@@ -77,8 +77,14 @@ def _empty_database(url: str) -> None:
 
 
 @pytest.fixture
-def app(data_dir, clock):
-    settings = {"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock}
+def app_settings() -> dict:
+    """Settings a test package adds to the app's (tests/accounts turns accounts on)."""
+    return {}
+
+
+@pytest.fixture
+def app(data_dir, clock, app_settings):
+    settings = {"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock, **app_settings}
     if TEST_DATABASE_URL:
         migrated = create_app({**settings, "DATABASE_URL": TEST_DATABASE_URL})
         with migrated.app_context():

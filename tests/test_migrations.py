@@ -53,6 +53,12 @@ SEEDS = {
         "'6f1c1ba6-4a4c-4f55-9d7e-3c9b1f0e2a11', 'third', '', 'text', 'default', 0, 0, NULL, "
         "'2025-01-04 00:00:00.000000', '2025-01-04 00:00:00.000000', 1, 'third')",
     ],
+    "0006": [
+        "INSERT INTO users (id, username, created_at, password_hash, is_admin) VALUES "
+        "(2, 'ana', '2025-01-05 00:00:00.000000', 'scrypt:32768:8:1$x$y', 1)",
+        "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at) VALUES "
+        "(1, 2, 'script', 'kaap_ab', 'f00d', '2025-01-05 00:00:00.000000')",
+    ],
 }
 
 

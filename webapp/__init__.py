@@ -45,6 +45,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     app.extensions["kaap.clock"] = app.config.get("CLOCK") or _utcnow
 
     from webapp import (
+        accounts,
         backups,
         database,
         dialogs,
@@ -64,6 +65,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     images.init_app(app)
     uploads.init_app(app)  # before CSRF too: it sets an upload's size limit
     csrf.init_app(app)
+    accounts.init_app(app)  # who is asking, then CSRF (a token request needs none)
     api.init_app(app)
     pages.init_app(app)
     maintenance.init_app(app)

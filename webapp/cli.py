@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from webapp import maintenance
+from webapp.accounts import cli as accounts_cli
 from webapp.extensions import db
 from webapp.search import index as search_index
 
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
         click.echo(f"Purged {purged} note(s) from the trash.")
 
     register_search(app)
+    accounts_cli.register(app)
 
 
 def register_search(app: Flask) -> None:

@@ -50,6 +50,19 @@ class Config:
     # Given by the desktop shell; generated (and so unknown to anyone) if it is missing.
     LAUNCH_TOKEN: str | None = None
     LAUNCH_COOKIE_NAME = "kaap_launch"
+    # Server mode (webapp/accounts): people register and log in, each sees only their own
+    # notes. Off on the desktop (one local user, no login) and in tests unless they ask.
+    ACCOUNTS = False
+    # After the first account (which becomes admin): may anyone register, or only an admin?
+    OPEN_SIGNUP = False
+    PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600
+    # Login attempts, per address and per account (Flask-Limiter's notation); counted when
+    # they fail. In memory by default; a redis:// URL shares the counts between processes.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 10 minutes"
+    SIGNUP_LIMIT_PER_ADDRESS = "10 per hour"
     # Server mode (webapp/hosting): one log line per request, and how many proxies in front
     # to believe about the client's address, scheme and host (0: none, the client is direct).
     LOG_REQUESTS = False
@@ -59,6 +72,7 @@ class Config:
 class DevelopmentConfig(Config):
     NAME = "development"
     DEBUG = True
+    ACCOUNTS = True
 
 
 class TestingConfig(Config):
@@ -69,6 +83,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     NAME = "production"
     SESSION_COOKIE_SECURE = True
+    ACCOUNTS = True
     LOG_REQUESTS = True
     # A pooled connection the database dropped (a restart) is replaced, not handed out.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

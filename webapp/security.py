@@ -89,7 +89,8 @@ class TrustedHostGuard:
 
 def _headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS writes.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     policy = DOCS_CSP if request.path.rstrip("/") == "/api/docs" else CSP
     response.headers.setdefault("Content-Security-Policy", policy)

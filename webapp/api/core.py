@@ -7,6 +7,7 @@ from flask_restx import Api
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from webapp.accounts.api import account_ns, auth_ns, users_ns
 from webapp.api.envelope import envelope_for
 from webapp.api.meta import ns as meta_ns
 from webapp.backups.api import ns as backups_ns
@@ -48,7 +49,17 @@ api = KaapApi(
     authorizations={"csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}},
     security="csrf",
 )
-for _ns in (notes_ns, images_ns, labels_ns, meta_ns, transfer_ns, backups_ns):
+for _ns in (
+    notes_ns,
+    images_ns,
+    labels_ns,
+    meta_ns,
+    transfer_ns,
+    backups_ns,
+    auth_ns,
+    account_ns,
+    users_ns,
+):
     api.add_namespace(_ns)
 
 
@@ -57,6 +68,12 @@ def _api_http_error(exc: HTTPException):
     # handlers, not the Api's: give those under /api the same envelope.
     if not request.path.startswith(API_PREFIX + "/") and request.path != API_PREFIX:
         return exc
+    body, status, headers = envelope_for(exc)
+    return jsonify(body), status, headers
+
+
+def _kaap_error(exc: KaapError):
+    # Raised before a resource runs (authentication in a before_request hook, say).
     body, status, headers = envelope_for(exc)
     return jsonify(body), status, headers
 
@@ -74,3 +91,4 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _api_http_error)
+    app.register_error_handler(KaapError, _kaap_error)

@@ -70,7 +70,8 @@ def schema_error_fields(errors: dict) -> dict[str, str]:
 def envelope_for(exc: Exception) -> tuple[dict, int, dict]:
     """Body, status and headers for any exception raised while handling an API request."""
     if isinstance(exc, KaapError):
-        return error_body(exc.code, exc.message, exc.fields), exc.status, {}
+        headers = dict(getattr(exc, "headers", None) or {})
+        return error_body(exc.code, exc.message, exc.fields), exc.status, headers
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         fields_ = _validation_fields(exc)

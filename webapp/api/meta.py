@@ -10,6 +10,8 @@ csrf_model = ns.model("CsrfToken", {"csrf_token": fields.String(required=True)})
 
 @ns.route("/csrf")
 class CsrfToken(Resource):
+    kaap_public = True  # the login form's script needs one before anyone is logged in
+
     @ns.marshal_with(csrf_model)
     def get(self):
         """A CSRF token for this session, to send as the X-CSRFToken header on writes."""

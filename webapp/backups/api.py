@@ -10,8 +10,26 @@ from webapp.api.envelope import error_model, register_models
 from webapp.backups.service import KINDS, Backup
 from webapp.notes.api import UTCTime
 
-ns = Namespace("backups", path="/", description="Backups of the database: list, create, restore")
+ns = Namespace(
+    "backups",
+    path="/",
+    description="Backups of the database: list, create, restore (in server mode, admins only)",
+)
 register_models(ns)
+
+
+def _admins_only() -> None:
+    """A backup holds every user's notes, and a restore rewinds them all: in server mode only
+    an admin may touch them (anyone else gets 404, as for anything not theirs)."""
+    if not current_app.config["ACCOUNTS"]:
+        return
+    from flask_login import current_user
+
+    from webapp.errors import NotFoundError
+
+    if not (current_user.is_authenticated and current_user.is_admin):
+        raise NotFoundError("Not found.")
+
 
 backup_model = ns.model(
     "Backup",
@@ -51,12 +69,14 @@ class BackupList(Resource):
     @ns.marshal_with(backup_list_model)
     def get(self):
         """Every backup, newest first."""
+        _admins_only()
         return {"items": [_json(b) for b in backups.list_all(current_app)]}
 
     @ns.response(409, "The database is not a SQLite file", error_model)
     @ns.response(201, "Created", backup_model)
     def post(self):
         """Back up the database now."""
+        _admins_only()
         return ns.marshal(_json(backups.create(current_app)), backup_model), 201
 
 
@@ -69,5 +89,6 @@ class BackupRestore(Resource):
     @ns.response(200, "Restored", restored_model)
     def post(self, name: str):
         """Replace the database with this backup, keeping the current one as a backup."""
+        _admins_only()
         backup, previous = backups.restore(current_app, name)
         return ns.marshal({"restored": _json(backup), "previous": previous}, restored_model)

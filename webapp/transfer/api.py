@@ -81,7 +81,7 @@ class ImportJob(Resource):
     @ns.response(200, "Progress, and the summary once done", job_model)
     def get(self, job_id: str):
         """An import's progress and, when done, its summary."""
-        job = _jobs().get(job_id)
+        job = _jobs().get(job_id, current_owner_id())
         if job is None:
             raise NotFoundError(
                 f"Import {job_id} does not exist (imports are forgotten at restart)."

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from webapp.accounts.service import current_owner_id
+from webapp.accounts.cli import owner_id, owner_option
 from webapp.extensions import db
 from webapp.timeutil import now
 from webapp.transfer.importer import import_path
@@ -19,7 +19,8 @@ def register(app: Flask) -> None:
     @app.cli.command("import-keep")
     @click.argument("path", type=click.Path(exists=True, path_type=Path))
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-    def import_keep(path: Path, as_json: bool) -> None:
+    @owner_option
+    def import_keep(path: Path, as_json: bool, username: str | None) -> None:
         """Import a Google Keep Takeout (.zip or folder) or a Kaap export."""
 
         def progress(done: int, total: int) -> None:
@@ -29,7 +30,7 @@ def register(app: Flask) -> None:
         summary = import_path(
             db.session,
             current_app.extensions["kaap.images"],
-            current_owner_id(),
+            owner_id(username),
             path,
             current_app.config["IMAGE_MAX_PIXELS"],
             progress,
@@ -51,9 +52,10 @@ def register(app: Flask) -> None:
 
     @app.cli.command("export")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-    def export(path: Path) -> None:
+    @owner_option
+    def export(path: Path, username: str | None) -> None:
         """Write every note, label and image to a zip (Kaap's export format)."""
         count = write_export(
-            db.session, current_app.extensions["kaap.images"], current_owner_id(), now(), path
+            db.session, current_app.extensions["kaap.images"], owner_id(username), now(), path
         )
         click.echo(f"Exported {count} note(s) to {path}.")

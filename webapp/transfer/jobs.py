@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Job:
     id: str
+    owner_id: int = 0  # only its owner may see it
     status: str = "queued"  # queued, running, done, failed
     done: int = 0
     total: int = 0
@@ -45,9 +46,11 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str, owner_id: int) -> Job | None:
+        """The owner's job; another owner's is as good as missing."""
         with self._lock:
-            return self._jobs.get(job_id)
+            job = self._jobs.get(job_id)
+        return job if job is not None and job.owner_id == owner_id else None
 
     def start_import(
         self,
@@ -58,7 +61,7 @@ class Jobs:
         delete_after: bool,
         name: str | None = None,
     ) -> Job:
-        job = Job(secrets.token_urlsafe(12))
+        job = Job(secrets.token_urlsafe(12), owner_id)
         with self._lock:
             self._jobs[job.id] = job
         thread = threading.Thread(

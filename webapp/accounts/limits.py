@@ -1,0 +1,67 @@
+"""Rate limits on logging in and signing up (Flask-Limiter's storage and strategies).
+
+Failed attempts count, per address and per account; once a limit is reached every attempt
+gets 429 until the window moves on, the right password included, so guessing stays slow.
+Flask-Limiter is only loaded in accounts mode: the desktop never pays for its import.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, request
+
+from webapp.errors import KaapError
+
+
+class TooManyAttempts(KaapError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def _strategy():
+    return current_app.extensions["kaap.limiter"].limiter
+
+
+def _limits(kind: str, account: str | None) -> list[tuple[object, tuple[str, ...]]]:
+    from limits import parse
+
+    config = current_app.config
+    address = request.remote_addr or "unknown"
+    out = [(parse(config[f"{kind.upper()}_LIMIT_PER_ADDRESS"]), (kind, "address", address))]
+    if account is not None:
+        out.append((parse(config["LOGIN_LIMIT_PER_ACCOUNT"]), (kind, "account", account)))
+    return out
+
+
+def check(kind: str, account: str | None = None) -> None:
+    """Raise 429 when ``kind`` ("login", "signup") is over a limit for this address or account."""
+    strategy = _strategy()
+    for item, keys in _limits(kind, account):
+        if not strategy.test(item, *keys):
+            reset = strategy.get_window_stats(item, *keys).reset_time
+            wait = max(1, int(reset - time.time()) + 1)
+            raise TooManyAttempts(
+                f"Too many attempts; try again in {wait} seconds.", retry_after=wait
+            )
+
+
+def hit(kind: str, account: str | None = None) -> None:
+    """Count one attempt (a failed login, or any signup)."""
+    strategy = _strategy()
+    for item, keys in _limits(kind, account):
+        strategy.hit(item, *keys)
+
+
+def init_app(app: Flask) -> None:
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    # No default limits: only login and signup are limited, by the checks above.
+    app.extensions["kaap.limiter"] = Limiter(
+        get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"]
+    )
