@@ -36,11 +36,7 @@ def bearer_secret() -> str | None:
     return secret.strip()
 
 
-@login_manager.request_loader
-def _load_from_token(_request):
-    secret = g.get("kaap_bearer")
-    if not secret:
-        return None
+def _load_from_token(secret: str):
     found = tokens.find(db.session, secret)
     if found is None:
         return None
@@ -75,7 +71,8 @@ def _authenticate():
 
     secret = bearer_secret()
     if secret is not None:
-        g.kaap_bearer = secret
+        # The token alone says who this is: a session cookie beside it is not looked at.
+        login_manager._update_request_context_with_user(_load_from_token(secret))
         if not is_public(request.endpoint) and not current_user.is_authenticated:
             raise service.Unauthorized(
                 "The API token is not valid (revoked, or mistyped).", code="bad_token"
