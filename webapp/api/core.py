@@ -43,11 +43,22 @@ api = KaapApi(
     version="1.0",
     description=(
         "Notes and labels of Kaap, an offline, Keep-style note app. Writes made with a "
-        "browser session send the `X-CSRFToken` header; `GET /api/csrf` returns a token."
+        "browser session send the `X-CSRFToken` header; `GET /api/csrf` returns a token. "
+        "On a Kaap server (accounts on), log in with `POST /api/auth/login`, or send a "
+        "personal API token as `Authorization: Bearer <token>` (no CSRF token needed); "
+        "anything else gets 401."
     ),
     doc="/docs",
-    authorizations={"csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}},
-    security="csrf",
+    authorizations={
+        "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+        "token": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Bearer <token>, a personal API token (server mode)",
+        },
+    },
+    security=["csrf", "token"],
 )
 for _ns in (
     notes_ns,
