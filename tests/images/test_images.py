@@ -165,6 +165,17 @@ def test_large_images_are_capped_and_thumbnails_are_small_webp(client, note):
     thumb.close()
 
 
+def test_a_jpeg_twice_the_cap_is_decoded_smaller_and_stored_upright(client, note):
+    # A draft decode (1/2 scale here): same stored size as a full decode, far fewer pixels.
+    (image,) = upload(client, note["id"], jpeg_with_exif((9000, 600))).get_json()["images"]
+    assert (image["width"], image["height"]) == (273, 4096)
+    stored = client.get(image["url"])
+    with Image.open(io.BytesIO(stored.data)) as decoded:
+        assert decoded.size == (273, 4096)
+        assert decoded.getpixel((136, 2048))[1] > 150  # the green of the original
+    stored.close()
+
+
 def test_animated_gif_keeps_its_first_frame(client, note):
     frames = [Image.new("P", (10, 10), i) for i in (1, 2, 3)]
     out = io.BytesIO()

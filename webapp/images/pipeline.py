@@ -12,17 +12,31 @@ import io
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import (
+    GifImagePlugin,
+    Image,
+    ImageOps,
+    JpegImagePlugin,
+    PngImagePlugin,
+    UnidentifiedImageError,
+    WebPImagePlugin,
+)
 
 from webapp.errors import KaapError, ValidationError
 
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+# Imported, the allowed formats' plugins are registered: else the first WebP save makes Pillow
+# import every plugin it has (about 40, 0.1-0.2 s) in the middle of someone's first upload.
+PLUGINS = (JpegImagePlugin, PngImagePlugin, GifImagePlugin, WebPImagePlugin)
 FULL_MAX_SIDE = 4096
 THUMB_MAX_SIDE = 512
 # What each decoded format is stored as (GIF's first frame keeps every pixel in PNG).
 STORED = {"JPEG": ("JPEG", "image/jpeg"), "PNG": ("PNG", "image/png"),
           "GIF": ("PNG", "image/png"), "WEBP": ("WEBP", "image/webp")}  # fmt: skip
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+# Encoder settings of the stored files (bench/images.py's floor uses the same).
+ENCODE_OPTIONS = {"JPEG": {"quality": 90}, "WEBP": {"quality": 82, "method": 2},
+                  "PNG": {"optimize": False}}  # fmt: skip
 
 
 class UnsupportedImageError(KaapError):
@@ -56,6 +70,11 @@ def process(upload: BinaryIO, max_pixels: int, field: str = "file") -> Processed
             raise _too_many_pixels(field, max_pixels)
         try:
             image.seek(0)
+            if image.format == "JPEG" and max(width, height) > FULL_MAX_SIDE:
+                # libjpeg decodes at 1/2, 1/4 or 1/8 scale for a fraction of the cost: a photo
+                # twice the stored size is never decoded whole (the box is square, so the
+                # EXIF orientation does not change the stored size).
+                image.draft(None, _fitted(image.size, FULL_MAX_SIDE))
             image.load()
             # In place: an upright photo is not copied (a 12 MP copy costs as much as a decode).
             clean = ImageOps.exif_transpose(image, in_place=True) or image
@@ -73,6 +92,12 @@ def process(upload: BinaryIO, max_pixels: int, field: str = "file") -> Processed
         thumb = clean.reduce(factor) if factor > 1 else clean.copy()
         thumb.thumbnail((THUMB_MAX_SIDE, THUMB_MAX_SIDE))
         return Processed(data, content_type, clean.width, clean.height, _encode(thumb, "WEBP"))
+
+
+def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """``size`` scaled down to fit a ``side`` x ``side`` box."""
+    scale = side / max(size)
+    return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
 
 
 def _too_many_pixels(field: str, max_pixels: int) -> ValidationError:
@@ -97,7 +122,5 @@ def _normalise_mode(image: Image.Image, fmt: str) -> Image.Image:
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
-    options = {"JPEG": {"quality": 90}, "WEBP": {"quality": 82, "method": 2},
-               "PNG": {"optimize": False}}[fmt]  # fmt: skip
-    image.save(out, format=fmt, **options)
+    image.save(out, format=fmt, **ENCODE_OPTIONS[fmt])
     return out.getvalue()

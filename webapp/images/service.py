@@ -36,9 +36,14 @@ class Store:
         return self.root / name[:2] / name
 
     def write(self, data: bytes, extension: str, *, sync: bool = True, name: str = "") -> str:
-        """Write a new file (atomically renamed into place); ``sync`` flushes it to disk."""
+        """Write a new file (atomically renamed into place); ``sync`` makes it durable.
+
+        Durable means the bytes and the name: the file is synced before the rename and its
+        directory after, so a row committed next never points at a file a power cut lost.
+        """
         name = name or f"{secrets.token_hex(16)}.{extension}"
         path = self.path(name)
+        new_directory = not path.parent.exists()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         with open(tmp, "wb") as fh:
@@ -47,6 +52,10 @@ class Store:
             if sync:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
+        if sync:
+            _sync_directory(path.parent)
+            if new_directory:
+                _sync_directory(self.root)
         return name
 
     def copy(self, name: str) -> str:
@@ -75,6 +84,16 @@ class Store:
         if not self.root.exists():
             return set()
         return {p.name for p in self.root.glob("??/*") if p.is_file()}
+
+
+def _sync_directory(path: Path) -> None:
+    if os.name != "posix":  # Windows cannot open a directory; NTFS journals renames
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _note(session: Session, owner_id: int, note_id: int) -> Note:
