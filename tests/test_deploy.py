@@ -21,6 +21,7 @@ from flask import request
 from waitress import create_server
 
 from webapp import create_app
+from webapp.hosting import waitress_options
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -119,11 +120,13 @@ def free_port() -> int:
 
 def local_nginx_conf(tmp: Path, listen: int, upstream: int) -> Path:
     """deploy/nginx.conf with loopback ports and this checkout's static files, in a main
-    config that keeps every file nginx writes under ``tmp``."""
+    config that keeps every file nginx writes under ``tmp``. nginx reaches the app from
+    127.0.0.2, so the app can tell its proxy from the client (127.0.0.1)."""
     site = NGINX_CONF.read_text()
     for old, new in (
         ("server kaap:5000;", f"server 127.0.0.1:{upstream};"),
         ("listen 80;", f"listen 127.0.0.1:{listen};"),
+        ("proxy_pass http://kaap;", "proxy_pass http://kaap;\n        proxy_bind 127.0.0.2;"),
     ):
         assert site.count(old) == 1, old
         site = site.replace(old, new)
@@ -163,7 +166,7 @@ def behind_nginx(tmp_path):
         return {"remote_addr": request.remote_addr, "scheme": request.scheme,
                 "host": request.host}  # fmt: skip
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4, **waitress_options(app))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     port = free_port()
@@ -213,10 +216,13 @@ def test_nginx_serves_static_files_with_caching_and_gzip(behind_nginx):
 def test_nginx_passes_the_rest_to_the_app_which_trusts_it_alone(behind_nginx):
     response, payload = fetch(behind_nginx, "GET", "/healthz")
     assert (response.status, json.loads(payload)) == (200, {"status": "ok"})
-    headers = {"Host": "notes.example:8080", "X-Forwarded-For": "6.6.6.6"}
+    # The client's own claims are not believed; nginx's account of it (127.0.0.1) is, though
+    # the connection the app sees comes from nginx (127.0.0.2).
+    headers = {"Host": "notes.example:8080", "X-Forwarded-For": "6.6.6.6",
+               "X-Forwarded-Proto": "https", "X-Forwarded-Port": "444"}  # fmt: skip
     response, payload = fetch(behind_nginx, "GET", "/_seen", headers=headers)
     assert json.loads(payload) == {
-        "remote_addr": "127.0.0.1",  # the client's own claim is not believed
+        "remote_addr": "127.0.0.1",
         "scheme": "http",
         "host": "notes.example:8080",
     }

@@ -1,6 +1,13 @@
 """Server mode plumbing: /healthz, the request log, and trusting exactly one proxy."""
 
+import http.client
 import logging
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
 
 import pytest
 
@@ -94,3 +101,39 @@ def test_proxy_fix_trusts_one_hop_only(production, caplog):
     # nginx appends the address it saw; whatever the client wrote before it is not believed.
     client.get("/healthz", headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.7"}).close()
     assert logged(caplog)[0].endswith(" 198.51.100.7")
+
+
+def test_waitress_behind_one_proxy_logs_the_address_the_proxy_saw(tmp_path):
+    """The real server: waitress drops X-Forwarded-* unless told to keep them for ProxyFix."""
+    env = {**os.environ, "KAAP_CONFIG": "production", "SECRET_KEY": "test-only",
+           "KAAP_DATA_DIR": str(tmp_path), "KAAP_PROXY_FIX": "1",
+           "KAAP_DATABASE_URL": f"sqlite:///{tmp_path / 'kaap.sqlite3'}"}  # fmt: skip
+    command = [sys.executable, "-m", "webapp.serve", "--port", "0"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout])
+    reader.start()
+
+    def wait_for(pattern: str) -> re.Match:
+        while found := lines.get(timeout=30):
+            if match := re.search(pattern, found):
+                return match
+        raise AssertionError(pattern)
+
+    try:
+        port = int(wait_for(r"Serving on http://127\.0\.0\.1:(\d+)").group(1))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/healthz", headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.9"})
+        assert conn.getresponse().status == 200
+        conn.close()
+        assert (
+            wait_for(r"kaap\.requests: (GET /healthz 200 [\d.]+ms \S+)$")
+            .group(1)
+            .endswith("ms 203.0.113.9")
+        )
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        reader.join(30)
+        proc.stdout.close()

@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     from waitress import serve
 
     from webapp import ConfigError, create_app
+    from webapp.hosting import waitress_options
 
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     logging.basicConfig(
@@ -30,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"Kaap is running at http://{args.host}:{args.port}/ (data in {app.config['DATA_DIR']})")
     print("Press Ctrl+C to stop.", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="Kaap")
+    options = waitress_options(app)
+    serve(app, host=args.host, port=args.port, threads=args.threads, ident="Kaap", **options)
     return 0
 
 

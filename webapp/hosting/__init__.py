@@ -81,6 +81,13 @@ class RequestLog:
         return ClosingIterator(self.wsgi_app(environ, _start_response), _log)
 
 
+def waitress_options(app: Flask) -> dict:
+    """What waitress must be told to serve this app: with ``PROXY_FIX`` it keeps the
+    ``X-Forwarded-*`` headers it drops by default, for ProxyFix, which believes only the
+    values the trusted proxies appended."""
+    return {"clear_untrusted_proxy_headers": not app.config.get("PROXY_FIX")}
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     if app.config.get("LOG_REQUESTS"):
@@ -88,4 +95,6 @@ def init_app(app: Flask) -> None:
     hops = int(app.config.get("PROXY_FIX") or 0)
     if hops:
         # Outermost, so the request log and every check see the client's address and scheme.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        # X-Forwarded-Host carries the port (nginx sends $http_host): X-Forwarded-Port, which
+        # nginx neither sets nor clears, is not believed.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
