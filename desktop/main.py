@@ -14,6 +14,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -206,6 +207,44 @@ def _run(options: argparse.Namespace, driver) -> int:
         instance.release()
 
 
+class AfterStart:
+    """The app's start-up work that waits for the page (``webapp.maintenance.after_start``:
+    the full database check, the daily backup, the trash purge), in a thread that closing the
+    window stops."""
+
+    DELAY = 1.0  # seconds after the first page load: its own requests go first
+
+    def __init__(self):
+        self.cancelled = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, app, on_damaged: Callable[[str], None]) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, args=(app, on_damaged), name="kaap-after-start"
+            )
+            self._thread.start()
+
+    def _run(self, app, on_damaged) -> None:
+        from webapp.maintenance import after_start
+
+        if self.cancelled.wait(self.DELAY):
+            return
+        try:
+            message = after_start(app, self.cancelled)
+        except Exception:
+            log.exception("the checks after start-up failed")
+            return
+        if message:
+            on_damaged(message)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop the check; a backup being written is finished first."""
+        self.cancelled.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
 def _build_app(data_dir: Path, token: str):
     from webapp import create_app
 
@@ -221,14 +260,16 @@ def _serve_and_show(options, driver, data_dir, instance, launched, log_path) -> 
     deferred.start()
     server = LocalServer(deferred)
     server.start()
+    later = AfterStart()
     try:
         gui = choose_gui(options.gui)
         prepare_environment(gui)
         exit_code = _show(
-            options, driver, gui, data_dir, instance, launched, deferred, server, token
+            options, driver, gui, data_dir, instance, launched, deferred, server, token, later
         )
     finally:
         server.stop()
+        later.stop()
         if deferred.wait():
             from webapp.extensions import db
 
@@ -251,7 +292,9 @@ def _serve_and_show(options, driver, data_dir, instance, launched, log_path) -> 
     return exit_code
 
 
-def _show(options, driver, gui, data_dir, instance, launched, deferred, server, token) -> int:
+def _show(
+    options, driver, gui, data_dir, instance, launched, deferred, server, token, later
+) -> int:
     import webview
     from webview.errors import WebViewException
 
@@ -282,9 +325,14 @@ def _show(options, driver, gui, data_dir, instance, launched, deferred, server, 
         else:
             window.destroy()  # nothing to show; _serve_and_show reports the error
 
+    def on_damaged(message: str) -> None:
+        window.load_url(server.base_url + "/")  # the page now says what is wrong
+
     def on_loaded():
         window.run_js(EXTERNAL_LINKS_JS)
         log.info("page loaded %.2f s after launch", time.monotonic() - launched)
+        if deferred.app is not None:
+            later.start(deferred.app, on_damaged)
         if os.environ.get("KAAP_STARTUP_PROBE") == "1":  # bench/startup.py reads this line
             painted_ms = js.awaited(window, PAINTED_JS)
             print(f"kaap-painted {painted_ms / 1000:.3f}", flush=True)

@@ -21,6 +21,10 @@ class Config:
     AUTO_MIGRATE = True
     # How many backups of each kind (daily, manual, pre-migrate, pre-restore) to keep.
     BACKUP_KEEP = 7
+    # Start-up only glances at the SQLite file (header, size, schema); reading every page, the
+    # daily backup, the trash purge and the image sweep wait for ``maintenance.after_start``,
+    # which the desktop calls once its window shows (on a large file they took seconds).
+    DEFER_HOUSEKEEPING = False
     TRASH_DAYS = 7
     # How often (seconds) a request may trigger the trash purge.
     PURGE_INTERVAL = 3600
@@ -91,6 +95,7 @@ class ProductionConfig(Config):
 
 class DesktopConfig(Config):
     NAME = "desktop"
+    DEFER_HOUSEKEEPING = True
     REQUIRE_LAUNCH_TOKEN = True
     # Werkzeug compares host names without the port: a foreign Host (DNS rebinding) gets 400.
     TRUSTED_HOSTS = ["127.0.0.1", "localhost"]

@@ -33,8 +33,31 @@ def run(app: Flask) -> int:
 def on_start(app: Flask) -> None:
     """Run inside an app context once the schema is current."""
     ensure_local_user(db.session)
+    if app.config["DEFER_HOUSEKEEPING"]:
+        # after_start purges soon; until then requests do not (the first would wait for it).
+        app.extensions["kaap.last_maintenance"] = now()
+        return
+    _housekeeping(app)
+
+
+def _housekeeping(app: Flask) -> None:
     run(app)
     images.sweep(db.session, app.extensions["kaap.images"], now())
+
+
+def after_start(app: Flask, cancelled: threading.Event) -> str | None:
+    """What ``DEFER_HOUSEKEEPING`` leaves for once the page shows: the full database check
+    and the daily backup (``backups.after_start``), then the trash purge and the image sweep.
+
+    Returns the message if the database turned out damaged (requests then get it, 503).
+    """
+    from webapp import backups
+
+    message = backups.after_start(app, cancelled)
+    if message is None and not cancelled.is_set():
+        with app.app_context(), _lock:
+            _housekeeping(app)
+    return message
 
 
 def _maybe_run() -> None:

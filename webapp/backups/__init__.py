@@ -131,7 +131,39 @@ def _has_user_data(app: Flask) -> bool:
 
 
 def on_start(app: Flask) -> Backup | None:
-    """Run once the schema is current: a daily backup when the newest is a day old."""
+    """Run once the schema is current: a daily backup when the newest is a day old.
+
+    With ``DEFER_HOUSEKEEPING`` it waits for ``after_start``, behind the full check.
+    """
+    if app.config["DEFER_HOUSEKEEPING"]:
+        return None
+    return _daily_backup(app)
+
+
+def after_start(app: Flask, cancelled: threading.Event) -> str | None:
+    """The start-up work ``DEFER_HOUSEKEEPING`` leaves for once the page shows: the full check
+    of the database (every page), then the daily backup.
+
+    A damaged file gets the message ``database_is_sound`` would have raised, returned and
+    answered to every request from then on (503). ``cancelled`` (the app is closing) stops it.
+    """
+    path = live_path(app)
+    if path is None or not path.exists() or EXTENSION in app.extensions:
+        return None
+    problem = service.problem(path, cancelled)
+    if cancelled.is_set():
+        return None
+    with app.app_context():
+        if problem is not None:
+            message = damaged_message(app, path, problem)
+            log.error("%s", message)
+            app.extensions[EXTENSION] = message
+            return message
+        _daily_backup(app)
+    return None
+
+
+def _daily_backup(app: Flask) -> Backup | None:
     from webapp.timeutil import now
 
     path = live_path(app)
@@ -170,6 +202,10 @@ def damaged_message(app: Flask, path: Path, problem: str) -> str:
 def database_is_sound(app: Flask) -> bool:
     """Check the SQLite file at start-up (``PRAGMA quick_check``) before anything writes it.
 
+    With ``DEFER_HOUSEKEEPING`` (the desktop) only a glance at the header, size and schema is
+    taken now, unless a migration is about to write the file; ``after_start`` reads every
+    page once the window shows.
+
     A damaged file raises ``CorruptDatabaseError``, except under the ``flask`` command (or with
     ``START_ON_DAMAGED``, as ``Kaap --restore-backup`` sets), where the app still loads so
     that ``flask --app webapp backups restore`` can run; its
@@ -181,17 +217,43 @@ def database_is_sound(app: Flask) -> bool:
     size = path.stat().st_size
     if size == 0 and not list_all(app):
         return True  # an empty file is a new database, unless backups say there was one
-    problem = "the file is empty" if size == 0 else service.problem(path)
+    if size == 0:
+        problem = "the file is empty"
+    elif app.config["DEFER_HOUSEKEEPING"]:
+        problem = _glance(path)
+    else:
+        problem = service.problem(path)
     if problem is None:
+        if app.config["DEFER_HOUSEKEEPING"]:
+            _refuse_once_damaged(app)  # after_start may still find damage
         return True
     message = damaged_message(app, path, problem)
     if click.get_current_context(silent=True) is None and not app.config.get("START_ON_DAMAGED"):
         raise CorruptDatabaseError(message)
     log.error("%s", message)
     app.extensions[EXTENSION] = message
+    _refuse_once_damaged(app)
+    return False
+
+
+def _glance(path: Path) -> str | None:
+    """The check at start-up with ``DEFER_HOUSEKEEPING``: every page only if a migration is
+    about to write the file."""
+    from webapp.database import head_revision
+
+    problem = service.first_problem(path)
+    if problem is not None:
+        return problem
+    try:
+        current = service.stored_revision(path) == head_revision()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if current else service.problem(path)
+
+
+def _refuse_once_damaged(app: Flask) -> None:
     # First of all before_request functions: the others (the trash purge) read the database.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_while_damaged)
-    return False
 
 
 def _refuse_while_damaged():
