@@ -86,9 +86,12 @@ def test_the_first_account_takes_over_the_local_users_notes(app):
 
     settings = {key: app.config[key] for key in ("CONFIG", "DATA_DIR", "CLOCK")}
     settings["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
-    with create_app({**settings, "ACCOUNTS": False}).test_client() as desktop:
-        desktop.environ_base["HTTP_X_CSRFTOKEN"] = desktop.get("/api/csrf").get_json()["csrf_token"]
-        assert desktop.post("/api/notes", json={"title": "written before"}).status_code == 201
+    desktop_app = create_app({**settings, "ACCOUNTS": False})
+    desktop = desktop_app.test_client()
+    desktop.environ_base["HTTP_X_CSRFTOKEN"] = desktop.get("/api/csrf").get_json()["csrf_token"]
+    assert desktop.post("/api/notes", json={"title": "written before"}).status_code == 201
+    with desktop_app.app_context():
+        db.engine.dispose()
     server = csrf_client(app)  # the same database, now in server mode
     assert register(server, "ana").status_code == 201
     refresh_csrf(server)
