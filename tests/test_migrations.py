@@ -59,6 +59,13 @@ SEEDS = {
         "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at) VALUES "
         "(1, 2, 'script', 'kaap_ab', 'f00d', '2025-01-05 00:00:00.000000')",
     ],
+    # 0007 adds a PostgreSQL index only; on SQLite any note will do, with LIKE's wildcards.
+    "0007": [
+        "INSERT INTO notes (id, owner_id, uid, title, body, kind, color, pinned, archived, "
+        "trashed_at, created_at, updated_at, version, search_text) VALUES (4, 1, "
+        "'0b7e3c52-9a51-4d4e-8f2c-5d0c7e1a9b33', '50% off_', '', 'text', 'default', 0, 0, NULL, "
+        "'2025-01-06 00:00:00.000000', '2025-01-06 00:00:00.000000', 1, '50% off_')",
+    ],
 }
 
 
