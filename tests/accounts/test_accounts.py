@@ -393,3 +393,15 @@ def test_operators_manage_users_and_tokens_from_the_command_line(app):
     assert export.exit_code != 0 and "--user" in export.output
     result = runner.invoke(args=["users", "delete", "ana", "--yes"])
     assert result.exit_code == 0, result.output
+
+
+def test_passwords_are_hashed_with_full_cost_scrypt_outside_tests(tmp_path):
+    from webapp import create_app
+    from webapp.accounts import passwords
+
+    app = create_app({"CONFIG": "development", "DATA_DIR": str(tmp_path)})
+    with app.app_context():
+        stored = passwords.hash_password(PASSWORD)
+        assert stored.startswith("scrypt:32768:8:1$") and PASSWORD not in stored
+        assert passwords.verify(stored, PASSWORD) and not passwords.verify(stored, "nope")
+        db.engine.dispose()

@@ -11,6 +11,7 @@ import gzip
 from functools import cache
 from pathlib import Path
 
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.errors import ValidationError
@@ -42,18 +43,24 @@ def check_rules(password: str, username: str = "", field: str = "password") -> N
         raise ValidationError(problem, fields={field: problem}, code="weak_password")
 
 
+def _method() -> str:
+    """werkzeug's scrypt at its default cost; tests may ask for a cheaper one."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if current_app else "scrypt"
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)  # scrypt, werkzeug's default
+    return generate_password_hash(password, method=_method())
 
 
 def verify(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; a user with no hash never matches, in the same time."""
     if len(password) > MAX_LENGTH:
         return False
-    return check_password_hash(password_hash or _dummy_hash(), password) and bool(password_hash)
+    dummy = _dummy_hash(_method())
+    return check_password_hash(password_hash or dummy, password) and bool(password_hash)
 
 
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     # Checked for unknown users too, so a wrong name and a wrong password take as long.
-    return generate_password_hash("kaap: no such user")
+    return generate_password_hash("kaap: no such user", method=method)
