@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import Flask, current_app, request
 
-from webapp.accounts.service import ensure_local_user
+from webapp.accounts.service import ensure_local_user, prune_sessions
 from webapp.extensions import db
 from webapp.images import service as images
 from webapp.notes import service as notes
@@ -24,6 +24,7 @@ def run(app: Flask) -> int:
     store = app.extensions["kaap.images"]
     purged = notes.purge_trash(db.session, when, app.config["TRASH_DAYS"], store)
     notes.prune_moves(db.session, when, timedelta(seconds=app.config["CURSOR_MAX_AGE"]))
+    prune_sessions(db.session, when - app.permanent_session_lifetime)
     app.extensions["kaap.last_maintenance"] = when
     if purged:
         log.info("purged %d note(s) from the trash", purged)

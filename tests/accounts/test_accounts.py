@@ -405,3 +405,16 @@ def test_passwords_are_hashed_with_full_cost_scrypt_outside_tests(tmp_path):
         assert stored.startswith("scrypt:32768:8:1$") and PASSWORD not in stored
         assert passwords.verify(stored, PASSWORD) and not passwords.verify(stored, "nope")
         db.engine.dispose()
+
+
+def test_a_session_ends_after_the_cookie_lifetime_even_if_the_cookie_stays(app, sign_up, clock):
+    ana = sign_up("ana")
+    clock.advance(days=29)
+    assert ana.get("/api/auth/me").status_code == 200
+    clock.advance(days=2)
+    assert ana.get("/api/auth/me").status_code == 401
+    from webapp import maintenance
+
+    with app.app_context():
+        maintenance.run(app)
+        assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0

@@ -25,7 +25,12 @@ PUBLIC_ENDPOINTS = frozenset({"static", "api.specs", "api.doc", "api.root", "res
 
 @login_manager.user_loader
 def _load_from_session(key: str):
-    return service.user_for_session(db.session, key)
+    return service.user_for_session(db.session, key, session_start_limit())
+
+
+def session_start_limit():
+    """Sessions older than the cookie's lifetime are over, whatever the cookie says."""
+    return now() - current_app.permanent_session_lifetime
 
 
 def bearer_secret() -> str | None:

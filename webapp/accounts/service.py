@@ -192,8 +192,19 @@ def end_session(session: Session, key: str | None) -> None:
         session.commit()
 
 
-def user_for_session(session: Session, key: str) -> User | None:
-    user = session.scalar(select(User).join(UserSession).where(UserSession.key_hash == digest(key)))
+def user_for_session(session: Session, key: str, not_before: datetime | None = None) -> User | None:
+    """The user of a live login session; one that began before ``not_before`` has expired."""
+    query = select(User).join(UserSession).where(UserSession.key_hash == digest(key))
+    if not_before is not None:
+        query = query.where(UserSession.created_at >= not_before)
+    user = session.scalar(query)
     if user is not None:
         user.session_key = key
     return user
+
+
+def prune_sessions(session: Session, not_before: datetime) -> int:
+    """Forget login sessions older than the cookie's lifetime."""
+    result = session.execute(delete(UserSession).where(UserSession.created_at < not_before))
+    session.commit()
+    return result.rowcount
