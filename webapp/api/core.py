@@ -18,7 +18,9 @@ from webapp.notes.api import ns as notes_ns
 from webapp.transfer.api import ns as transfer_ns
 
 API_PREFIX = "/api"
-MAX_ID = 2**63 - 1
+# The id columns are INTEGER: 64-bit on SQLite, 32-bit on PostgreSQL. No id is ever larger
+# than the smaller of the two, and a larger one must not reach PostgreSQL (an overflow is a 500).
+MAX_ID = 2**31 - 1
 
 
 class KaapApi(Api):
@@ -90,8 +92,8 @@ def _kaap_error(exc: KaapError):
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in URLs, within SQL's 64-bit integers: a larger number is no route (404)
-    rather than an overflow inside the database driver."""
+    """``<int:...>`` in URLs, within the id columns' range on every database: a larger number
+    is no route (404) rather than an overflow inside the database driver."""
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

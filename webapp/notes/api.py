@@ -62,7 +62,7 @@ note_input = ns.model(
         "color": fields.String(enum=list(COLORS)),
         "pinned": fields.Boolean,
         "archived": fields.Boolean,
-        "label_ids": fields.List(fields.Integer(min=1, max=2**63 - 1), max_items=1000, unique=True),
+        "label_ids": fields.List(fields.Integer(min=1, max=2**31 - 1), max_items=1000, unique=True),
     },
     strict=True,
 )
