@@ -31,3 +31,22 @@ def test_starting_on_a_current_database_imports_no_alembic(data_dir):
         cwd=Path(__file__).parents[1],
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_documentation_merges_share_models_and_copy_the_rest():
+    from flask_restx import Model, fields, namespace
+
+    from webapp.api import merge_docs
+
+    model = Model("Thing", {"name": fields.String(required=True)})
+    first = {"responses": {"200": ("OK", model, {})}, "params": {"id": {"in": "path"}}}
+    second = {"responses": {"404": ("Missing", model, {})}, "expect": [model]}
+    merged = merge_docs(first, second)
+    assert merged == {
+        "responses": {"200": ("OK", model, {}), "404": ("Missing", model, {})},
+        "params": {"id": {"in": "path"}},
+        "expect": [model],
+    }
+    assert merged["responses"]["200"][1] is model and merged["expect"][0] is model
+    assert merged["params"]["id"] is not first["params"]["id"]
+    assert namespace.merge is merge_docs  # what flask-restx's decorators call

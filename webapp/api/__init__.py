@@ -1,1 +1,47 @@
-"""The REST API under ``/api``: ``core`` builds it, ``envelope`` shapes its errors."""
+"""The REST API under ``/api``: ``core`` builds it, ``envelope`` shapes its errors.
+
+Every namespace imports ``envelope`` before it declares a resource, so this package is
+imported first: the place to make flask-restx's documentation decorators cheaper. Each
+``@ns.doc``, ``@ns.expect``, ``@ns.response`` and ``@ns.marshal_with`` merges the route's
+documentation with ``flask_restx.utils.merge``, which deep-copies every model it mentions,
+fields and nested models included: 0.06-0.1 s of start-up for the same Swagger document.
+Models are never changed once declared, so the merge below shares them and copies the rest.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from flask_restx import namespace
+from flask_restx.model import RawModel
+
+
+def _copy(value):
+    if isinstance(value, RawModel):
+        return value
+    if isinstance(value, dict):
+        out = copy.copy(value)
+        for key, item in value.items():
+            out[key] = _copy(item)
+        return out
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_copy(item) for item in value)
+    return copy.deepcopy(value)
+
+
+def merge_docs(first, second):
+    """``flask_restx.utils.merge`` (``second`` wins, dicts merged deeply), sharing models."""
+    if not isinstance(second, dict):
+        return second
+    result = copy.deepcopy(first) if isinstance(first, RawModel) else _copy(first)
+    for key, value in second.items():
+        if key in result and isinstance(result[key], dict):
+            result[key] = merge_docs(result[key], value)
+        else:
+            result[key] = _copy(value)
+    return result
+
+
+namespace.merge = merge_docs
