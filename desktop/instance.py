@@ -16,7 +16,6 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
-from multiprocessing.connection import Client, Listener
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ class SingleInstance:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self._fh = None
-        self._listener: Listener | None = None
+        self._listener = None  # a multiprocessing.connection.Listener
 
     def acquire(self) -> None:
         fh = open(self.data_dir / LOCK_FILE, "a+b")  # noqa: SIM115 (held until release)
@@ -59,6 +58,8 @@ class SingleInstance:
 
     def listen(self, on_show: Callable[[], None]) -> None:
         """Call ``on_show`` (in a background thread) whenever a second launch asks."""
+        from multiprocessing.connection import Listener  # after the app's build has started
+
         key = secrets.token_bytes(32)
         self._listener = Listener(("127.0.0.1", 0), authkey=key)
         port = self._listener.address[1]
@@ -95,6 +96,8 @@ class SingleInstance:
 
 def ask_running_to_show(data_dir: Path, timeout: float = 5) -> bool:
     """Ask the instance running on ``data_dir`` to bring its window forward; True if it did."""
+    from multiprocessing.connection import Client
+
     try:
         info = json.loads((data_dir / INFO_FILE).read_text())
         with Client(("127.0.0.1", int(info["port"])), authkey=bytes.fromhex(info["key"])) as conn:

@@ -9,8 +9,8 @@ are awaited by polling a page variable.
 from __future__ import annotations
 
 import json
+import secrets
 import time
-import uuid
 
 
 def value(window, expression: str):
@@ -21,7 +21,7 @@ def value(window, expression: str):
 
 def awaited(window, promise_expression: str, timeout: float = 20):
     """The value a promise in the page resolves to (AssertionError if it rejects or hangs)."""
-    slot = f"__kaap_{uuid.uuid4().hex}"
+    slot = f"__kaap_{secrets.token_hex(16)}"
     window.run_js(
         f"window.{slot} = null; Promise.resolve({promise_expression})"
         f".then(v => {{ window.{slot} = {{ok: true, value: v}}; }},"
