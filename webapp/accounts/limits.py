@@ -7,11 +7,14 @@ Flask-Limiter is only loaded in accounts mode: the desktop never pays for its im
 
 from __future__ import annotations
 
+import logging
 import time
 
 from flask import Flask, current_app, request
 
 from webapp.errors import KaapError
+
+log = logging.getLogger(__name__)
 
 
 class TooManyAttempts(KaapError):
@@ -23,8 +26,18 @@ class TooManyAttempts(KaapError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-def _strategy():
-    return current_app.extensions["kaap.limiter"].limiter
+def _strategies():
+    """The configured storage's strategy, then the in-memory one it falls back on."""
+    return current_app.extensions["kaap.limiter"].limiter, current_app.extensions["kaap.limits"]
+
+
+def _run(method: str, *args):
+    shared, local = _strategies()
+    try:
+        return getattr(shared, method)(*args)
+    except Exception:  # the storage (Redis) is down: keep limiting, in this process only
+        log.warning("rate-limit storage unavailable; counting in memory", exc_info=True)
+        return getattr(local, method)(*args)
 
 
 def _limits(kind: str, account: str | None) -> list[tuple[object, tuple[str, ...]]]:
@@ -40,10 +53,9 @@ def _limits(kind: str, account: str | None) -> list[tuple[object, tuple[str, ...
 
 def check(kind: str, account: str | None = None) -> None:
     """Raise 429 when ``kind`` ("login", "signup") is over a limit for this address or account."""
-    strategy = _strategy()
     for item, keys in _limits(kind, account):
-        if not strategy.test(item, *keys):
-            reset = strategy.get_window_stats(item, *keys).reset_time
+        if not _run("test", item, *keys):
+            reset = _run("get_window_stats", item, *keys).reset_time
             wait = max(1, int(reset - time.time()) + 1)
             raise TooManyAttempts(
                 f"Too many attempts; try again in {wait} seconds.", retry_after=wait
@@ -52,16 +64,21 @@ def check(kind: str, account: str | None = None) -> None:
 
 def hit(kind: str, account: str | None = None) -> None:
     """Count one attempt (a failed login, or any signup)."""
-    strategy = _strategy()
     for item, keys in _limits(kind, account):
-        strategy.hit(item, *keys)
+        _run("hit", item, *keys)
 
 
 def init_app(app: Flask) -> None:
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
+    from limits.storage import MemoryStorage
+    from limits.strategies import MovingWindowRateLimiter
 
     # No default limits: only login and signup are limited, by the checks above.
     app.extensions["kaap.limiter"] = Limiter(
-        get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"]
+        get_remote_address,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        strategy="moving-window",
     )
+    app.extensions["kaap.limits"] = MovingWindowRateLimiter(MemoryStorage())
