@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,22 +28,52 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """The app served by werkzeug on 127.0.0.1 at a free port, in a thread."""
-    data_dir = tmp_path_factory.mktemp("ui-data")
-    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
+@contextmanager
+def serving(app):
+    """``app`` served by werkzeug on 127.0.0.1 at a free port, in a thread; yields its URL."""
     http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join()
-    http.server_close()
-    with app.app_context():
-        from webapp.extensions import db
+    try:
+        yield f"http://127.0.0.1:{http.server_port}"
+    finally:
+        http.shutdown()
+        thread.join()
+        http.server_close()
+        with app.app_context():
+            from webapp.extensions import db
 
-        db.engine.dispose()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app (testing config: accounts off, as on the desktop) on a local port."""
+    data_dir = tmp_path_factory.mktemp("ui-data")
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
+    with serving(app) as url:
+        yield app, url
+
+
+def accounts_app(data_dir):
+    """Server mode: accounts on, open sign-up, limits no test run reaches."""
+    return create_app(
+        {
+            "CONFIG": "testing",
+            "ACCOUNTS": True,
+            "OPEN_SIGNUP": True,
+            "SIGNUP_LIMIT_PER_ADDRESS": "1000 per hour",
+            "DATA_DIR": str(data_dir),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def accounts_server(tmp_path_factory):
+    """Server mode on a local port with its own data directory."""
+    app = accounts_app(tmp_path_factory.mktemp("ui-accounts-data"))
+    with serving(app) as url:
+        yield app, url
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,25 @@
 // The REST client: CSRF header on every write, the error envelope turned into ApiError.
+// In server mode a 401 means the session ended (logged out elsewhere, password changed,
+// account deleted): the page goes to the login page rather than show a broken state.
 
-const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
+const csrfMeta = () => document.querySelector('meta[name="csrf-token"]');
+const csrfToken = () => csrfMeta().content;
+
+/** Accounts are on: the template says so (server mode), so no request is needed to know. */
+export const accountsOn = () => document.body.dataset.accounts === "on";
+
+let leaving = false;
+
+/** Off to /login, back here afterwards. The promise never settles: nothing else should happen
+ * on a page whose session is gone (drafts stay in localStorage). */
+export function loginAgain() {
+  if (!leaving) {
+    leaving = true;
+    const here = location.pathname + location.search + location.hash;
+    location.assign(`/login?next=${encodeURIComponent(here)}`);
+  }
+  return new Promise(() => {});
+}
 
 export class ApiError extends Error {
   constructor(status, code, message, fields = {}) {
@@ -36,6 +55,7 @@ async function request(method, path, { body, version, keepalive, form } = {}) {
   } catch {
     throw new OfflineError();
   }
+  if (response.status === 401 && accountsOn()) return loginAgain();
   if (response.status === 204) return null;
   let data = null;
   try {
@@ -70,6 +90,7 @@ function upload(path, form, onProgress) {
     }
     xhr.addEventListener("error", () => reject(new OfflineError()));
     xhr.addEventListener("load", () => {
+      if (xhr.status === 401 && accountsOn()) return loginAgain();
       let data = null;
       try {
         data = JSON.parse(xhr.responseText);
@@ -126,4 +147,18 @@ export const api = {
   createLabel: (name) => request("POST", "/api/labels", { body: { name } }),
   renameLabel: (id, name) => request("PATCH", `/api/labels/${id}`, { body: { name } }),
   deleteLabel: (id) => request("DELETE", `/api/labels/${id}`),
+  // Your account (server mode only: with accounts off these answer 404)
+  changePassword: (currentPassword, newPassword) =>
+    request("PUT", "/api/account/password", {
+      body: { current_password: currentPassword, new_password: newPassword },
+    }),
+  deleteAccount: (password) => request("DELETE", "/api/account", { body: { password } }),
+  listTokens: () => request("GET", "/api/account/tokens"),
+  createToken: (name) => request("POST", "/api/account/tokens", { body: { name } }),
+  revokeToken: (id) => request("DELETE", `/api/account/tokens/${id}`),
+  /** A new login session has a new CSRF secret (after a password change): fetch its token. */
+  refreshCsrf: async () => {
+    const { csrf_token: token } = await request("GET", "/api/csrf");
+    csrfMeta().content = token;
+  },
 };

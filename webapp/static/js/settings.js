@@ -1,5 +1,8 @@
-// The settings page: import from Google Keep with progress, export, backups.
+// The settings page: import from Google Keep with progress, export, backups; in server mode
+// also your account (account.js), and the backups card only for admins.
 // User-controlled text (file names, reasons) only ever becomes text nodes.
+import * as account from "./account.js";
+import { accountsOn, loginAgain } from "./api.js";
 import { h } from "./dom.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
@@ -16,6 +19,7 @@ async function call(method, path) {
   } catch {
     throw new Error("Kaap can't be reached. Try again in a moment.");
   }
+  if (response.status === 401 && accountsOn()) return loginAgain();
   const data = await response.json().catch(() => null);
   if (!response.ok) throw new Error(data?.error?.message ?? `The server answered ${response.status}.`);
   return data;
@@ -42,6 +46,7 @@ function upload(file, onProgress) {
     xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
     xhr.onerror = () => reject(new Error("Kaap can't be reached. Try again in a moment."));
     xhr.onload = () => {
+      if (xhr.status === 401 && accountsOn()) return loginAgain();
       let data = null;
       try {
         data = JSON.parse(xhr.responseText);
@@ -227,5 +232,6 @@ function setUpBackups() {
 
 setUpImport();
 setUpExport();
-setUpBackups();
-document.body.classList.add("ready");
+if ($("backups")) setUpBackups(); // not there for non-admins in server mode
+const accountReady = $("account") ? account.init() : Promise.resolve();
+accountReady.finally(() => document.body.classList.add("ready"));

@@ -1,0 +1,36 @@
+"""The pages in server mode: they say accounts are on, show who is logged in, and hide what
+is not theirs (backups); logging out is a plain form."""
+
+import re
+
+import pytest
+
+
+@pytest.fixture
+def app_settings() -> dict:
+    return {"ACCOUNTS": True, "OPEN_SIGNUP": True}
+
+
+def test_the_page_says_accounts_are_on_and_who_is_logged_in(sign_up):
+    page = sign_up("alice").get("/").get_data(as_text=True)
+    assert 'data-accounts="on"' in page
+    assert 'aria-label="Account: alice"' in page
+    assert re.search(r'<span class="avatar avatar-\d" aria-hidden="true">A</span>', page)
+
+
+def test_the_log_out_form_ends_the_session(sign_up):
+    client = sign_up("alice")
+    page = client.get("/").get_data(as_text=True)
+    form = re.search(r'action="/logout".*?name="csrf_token" value="([^"]+)"', page, re.S)
+    response = client.post("/logout", data={"csrf_token": form.group(1)})
+    assert (response.status_code, response.location) == (303, "/login")
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(("admin", "shown"), [(True, True), (False, False)])
+def test_only_an_admin_sees_the_backups_card(sign_up, admin, shown):
+    first = sign_up("admin")
+    client = first if admin else sign_up("bob")
+    page = client.get("/settings").get_data(as_text=True)
+    assert 'id="account"' in page
+    assert ('id="backups-title"' in page) is shown
