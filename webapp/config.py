@@ -22,8 +22,8 @@ class Config:
     # How many backups of each kind (daily, manual, pre-migrate, pre-restore) to keep.
     BACKUP_KEEP = 7
     # Start-up only glances at the SQLite file (header, size, schema); reading every page, the
-    # daily backup, the trash purge and the image sweep wait for ``maintenance.after_start``,
-    # which the desktop calls once its window shows (on a large file they took seconds).
+    # daily backup and the trash purge wait for ``maintenance.after_start``, which the desktop
+    # calls once its window shows (on a large file they took seconds).
     DEFER_HOUSEKEEPING = False
     TRASH_DAYS = 7
     # How often (seconds) a request may trigger the trash purge.

@@ -37,18 +37,15 @@ def on_start(app: Flask) -> None:
     if app.config["DEFER_HOUSEKEEPING"]:
         # after_start purges soon; until then requests do not (the first would wait for it).
         app.extensions["kaap.last_maintenance"] = now()
-        return
-    _housekeeping(app)
-
-
-def _housekeeping(app: Flask) -> None:
-    run(app)
+    else:
+        run(app)
+    # Before any request: the sweep would take an upload in progress for an orphan.
     images.sweep(db.session, app.extensions["kaap.images"], now())
 
 
 def after_start(app: Flask, cancelled: threading.Event) -> str | None:
     """What ``DEFER_HOUSEKEEPING`` leaves for once the page shows: the full database check
-    and the daily backup (``backups.after_start``), then the trash purge and the image sweep.
+    and the daily backup (``backups.after_start``), then the trash purge.
 
     Returns the message if the database turned out damaged (requests then get it, 503).
     """
@@ -57,7 +54,7 @@ def after_start(app: Flask, cancelled: threading.Event) -> str | None:
     message = backups.after_start(app, cancelled)
     if message is None and not cancelled.is_set():
         with app.app_context(), _lock:
-            _housekeeping(app)
+            run(app)
     return message
 
 
