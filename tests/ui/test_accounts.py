@@ -36,6 +36,18 @@ def api_login(app, username: str, password: str) -> int:
     return response.status_code
 
 
+def end_sessions(app, username: str) -> None:
+    """Change the password elsewhere: every session of ``username`` ends."""
+    other = api_client(app)
+    other.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    other.environ_base["HTTP_X_CSRFTOKEN"] = other.get("/api/csrf").get_json()["csrf_token"]
+    response = other.put(
+        "/api/account/password",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    )
+    assert response.status_code == 204
+
+
 @pytest.fixture(scope="module")
 def site(accounts_server):
     """Server mode with its admin (the first account); people signing up later are not."""
@@ -263,15 +275,7 @@ def test_deleting_the_account_asks_for_the_password_then_lands_on_login(tab, sit
 def test_a_session_that_ends_while_the_page_is_open_goes_to_login_and_back(tab, site, person):
     app, url = site
     log_in(tab, url, person)
-    # the password changed on another device: every session ends, this tab's too
-    other = api_client(app)
-    other.post("/api/auth/login", json={"username": person, "password": PASSWORD})
-    other.environ_base["HTTP_X_CSRFTOKEN"] = other.get("/api/csrf").get_json()["csrf_token"]
-    response = other.put(
-        "/api/account/password",
-        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
-    )
-    assert response.status_code == 204
+    end_sessions(app, person)  # the password changed on another device: this tab's ends too
     tab.click("a[href='#archive']")
     tab.wait_for_url(url + "/login?next=%2F%23archive")
     tab.get_by_label("User name").fill(person)
@@ -314,3 +318,25 @@ def test_the_account_card_on_a_phone(tab, site, person):
     expect(tab.locator("#token-secret")).to_be_visible()
     screenshot(tab, "account-settings")
     assert re.match(r"^kaap_", tab.locator("#token-secret-value").input_value())
+
+
+def test_an_unsaved_draft_stays_with_its_author_not_the_next_person(tab, site, person):
+    app, url = site
+    log_in(tab, url, person)
+    tab.click("#composer-open")
+    tab.keyboard.type("Half a thought")
+    end_sessions(app, person)
+    tab.keyboard.press("Escape")  # the save meets a 401: off to log in, the draft kept
+    tab.wait_for_url(re.compile(r".*/login\?next="))
+
+    somebody = f"person{next(_numbers)}"
+    sign_up(app, somebody)
+    log_in(tab, url, somebody)
+    expect(tab.locator("#composer-form")).to_be_hidden()  # no draft to bring back
+    tab.click("#account-button")
+    tab.get_by_role("button", name="Log out").click()
+    tab.wait_for_url(url + "/login")
+
+    log_in(tab, url, person, NEW_PASSWORD)
+    note = tab.locator("#composer-form").get_by_role("textbox", name="Note")
+    expect(note).to_have_value("Half a thought")

@@ -7,9 +7,9 @@ import { uploadTo, view } from "./grid.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { popoverOpen } from "./pickers.js";
-import { noteChanged } from "./store.js";
+import { noteChanged, personalKey } from "./store.js";
 
-const DRAFT = "kaap.composer";
+const DRAFT = personalKey("kaap.composer");
 let form;
 let expanded = false;
 let saving = false;

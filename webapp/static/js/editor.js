@@ -8,10 +8,10 @@ import { acceptDrop, acceptPaste, progressBar } from "./drops.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { closePopover, popoverOpen } from "./pickers.js";
-import { noteChanged, store } from "./store.js";
+import { noteChanged, personalKey, store } from "./store.js";
 import * as viewer from "./viewer.js";
 
-const DRAFTS = "kaap.drafts";
+const DRAFTS = personalKey("kaap.drafts");
 const SAVE_DELAY = 500;
 const RETRY_DELAY = 3000;
 

@@ -22,3 +22,10 @@ export function noteRemoved(id) {
   store.notes.delete(id);
   emit("removed", id);
 }
+
+/** A localStorage key of this person's: in server mode two people may share a browser, and
+ * one's unsaved draft must not show up for the other. The desktop keeps the plain name. */
+export function personalKey(name) {
+  const user = document.body.dataset.user;
+  return user ? `${name}.user${user}` : name;
+}
