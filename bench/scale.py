@@ -1,10 +1,11 @@
 """Kaap at scale: list and search latency through HTTP against waitress, beside raw SQL.
 
 For each corpus size it loads a seeded corpus (bench/corpus.py), starts the production
-server (``python -m webapp.serve``, waitress) on a free loopback port, and times each
-scenario over a few hundred requests on one keep-alive connection. The floor is the same
-request's SQL, captured from the app once, replayed on a plain sqlite3 connection to the same
-file in the same run. Usage::
+server (``python -m webapp.serve``, waitress, accounts on) on a free loopback port, and times
+each scenario over a few hundred requests on one keep-alive connection, as a user with a
+personal API token (``Authorization: Bearer``). The floor is the same request's SQL, token
+lookup included, captured from the app once, replayed on a plain sqlite3 connection to the
+same file in the same run. Usage::
 
     python bench/scale.py                    # N = 10,000 and 100,000, 300 requests each
     python bench/scale.py --sizes 10000 --requests 100 --no-record
@@ -38,11 +39,30 @@ from bench.corpus import LABELS, RARE, load  # noqa: E402
 from bench.results import RESULTS, record  # noqa: E402
 from webapp.search.index import register_functions  # noqa: E402
 
+BENCH_USER = ("bench", "bench-only-password-7f3a")
+
+
+def create_owner(data_dir: Path) -> str:
+    """The corpus's owner as an account (the first one takes the local user's notes) and an
+    API token for it; returns the token's secret."""
+    from webapp import create_app
+    from webapp.accounts.service import create_user
+    from webapp.accounts.tokens import create_token
+    from webapp.extensions import db
+    from webapp.timeutil import utcnow
+
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "ACCOUNTS": True})
+    with app.app_context():
+        user = create_user(db.session, *BENCH_USER, is_admin=True)
+        _, secret = create_token(db.session, user.id, "bench", utcnow())
+        db.engine.dispose()
+    return secret
+
 
 class Server:
     """``python -m webapp.serve`` in a subprocess, on a port the OS picks."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, secret: str):
         env = {
             **os.environ,
             "KAAP_CONFIG": "production",
@@ -73,11 +93,10 @@ class Server:
         # Keep draining its output so the pipe never blocks it.
         threading.Thread(target=self.proc.stdout.read, daemon=True).start()
         self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        self.cookie = ""
-        self.token = self.request("GET", "/api/csrf")[1]["csrf_token"]
+        self.auth = f"Bearer {secret}"
 
     def request(self, method: str, path: str, body: dict | None = None):
-        headers = {"Cookie": self.cookie, "X-CSRFToken": getattr(self, "token", "")}
+        headers = {"Authorization": self.auth}
         data = None
         if body is not None:
             data = json.dumps(body)
@@ -85,9 +104,6 @@ class Server:
         self.conn.request(method, path, body=data, headers=headers)
         response = self.conn.getresponse()
         payload = response.read()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
         if response.status >= 400:
             raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
         return response.status, json.loads(payload) if payload else None
@@ -103,17 +119,17 @@ class Server:
         self.proc.wait(timeout=10)
 
 
-def capture_sql(data_dir: Path, method: str, path: str, body: dict | None) -> list:
-    """The statements (with parameters) the app runs for one request."""
+def capture_sql(data_dir: Path, secret: str, method: str, path: str, body: dict | None) -> list:
+    """The statements (with parameters) the app runs for one request, as the server runs it."""
     from sqlalchemy import event
 
     from webapp import create_app
     from webapp.extensions import db
 
-    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "ACCOUNTS": True})
     client = app.test_client()
-    client.environ_base["HTTP_X_CSRFTOKEN"] = client.get("/api/csrf").get_json()["csrf_token"]
-    client.get("/api/notes?limit=1")  # the session's first request also does housekeeping
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    client.get("/api/notes?limit=1")  # the app's first request also does housekeeping
     statements = []
     with app.app_context():
         engine = db.engine
@@ -157,14 +173,17 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
-def time_calls(fn, count: int, warmup: int = 10) -> list[float]:
+def time_calls(fns: tuple, count: int, warmup: int = 10) -> list[list[float]]:
+    """Milliseconds of each function's calls, interleaved so both see the same machine."""
     for i in range(warmup):
-        fn(i)
-    samples = []
+        for fn in fns:
+            fn(i)
+    samples = [[] for _ in fns]
     for i in range(count):
-        began = time.perf_counter()
-        fn(warmup + i)
-        samples.append((time.perf_counter() - began) * 1000)
+        for fn, out in zip(fns, samples, strict=True):
+            began = time.perf_counter()
+            fn(warmup + i)
+            out.append((time.perf_counter() - began) * 1000)
     return samples
 
 
@@ -176,9 +195,10 @@ def run_size(n: int, requests: int) -> dict:
         create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
         load_seconds = load(data_dir / "kaap.sqlite3", n)
         print(f"N={n:,}: corpus loaded in {load_seconds:.1f} s", flush=True)
-        server = Server(data_dir)
+        secret = create_owner(data_dir)
+        server = Server(data_dir, secret)
         try:
-            rows = measure(server, data_dir, requests)
+            rows = measure(server, data_dir, secret, requests)
             rss, hwm = server.rss_mb()
         finally:
             server.stop()
@@ -195,7 +215,7 @@ def run_size(n: int, requests: int) -> dict:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def measure(server: Server, data_dir: Path, requests: int) -> list[dict]:
+def measure(server: Server, data_dir: Path, secret: str, requests: int) -> list[dict]:
     labels = {label["name"]: label["id"] for label in server.request("GET", "/api/labels")[1]}
     cursor, path, depth = None, "/api/notes", 0
     while depth < 100:  # the cursor of page 101 (or of the last page, for a small corpus)
@@ -241,9 +261,11 @@ def measure(server: Server, data_dir: Path, requests: int) -> list[dict]:
             def call(_i, method=method, path=path, body=body):
                 server.request(method, path, body)
 
-        api = percentiles(time_calls(call, requests))
-        statements = capture_sql(data_dir, method, path, body)
-        floor = percentiles(time_calls(lambda _i, s=statements: replay(floor_conn, s), requests))
+        statements = capture_sql(data_dir, secret, method, path, body)
+        api, floor = map(
+            percentiles,
+            time_calls((call, lambda _i, s=statements: replay(floor_conn, s)), requests),
+        )
         rows.append({"name": name, "api": api, "floor": floor, "statements": len(statements)})
         print(
             f"  {name:16} API p50 {api[0]:6.2f} ms  p95 {api[1]:6.2f} ms | "
@@ -296,8 +318,9 @@ def markdown(results: list[dict], requests: int) -> str:
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}. "
         f"{requests} timed requests per row after 10 warm-up ones, one keep-alive connection "
-        "to waitress on 127.0.0.1. SQL floor: the request's own statements replayed on a plain "
-        "sqlite3 connection to the same file, in the same run.",
+        "to waitress on 127.0.0.1, authenticated by an API token. SQL floor: the request's own "
+        "statements (the token's lookup included) replayed on a plain sqlite3 connection to the "
+        "same file, each replay right after an API request (interleaved).",
         "",
     ]
     for result in results:

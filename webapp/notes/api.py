@@ -291,7 +291,7 @@ class NoteItem(Resource):
     @ns.response(200, "OK", note_model)
     def get(self, note_id: int):
         """One note; its ETag is its version."""
-        return _with_etag(service.get_note(db.session, current_owner_id(), note_id))
+        return _with_etag(service.read_note(db.session, current_owner_id(), note_id))
 
     @ns.expect(note_input, validate=True)
     @ns.doc(params={"If-Match": {"in": "header", "description": "The version you edited"}})

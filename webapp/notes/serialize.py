@@ -17,6 +17,11 @@ def image_json(image) -> dict:
     }
 
 
+def _time(value) -> str | None:
+    # A ``Note`` holds datetimes, a ``NoteView`` the same instants already as text.
+    return value if value is None or isinstance(value, str) else isoformat(value)
+
+
 def note_json(note, matches: list[dict] | None = None) -> dict:
     """JSON of a ``Note`` or ``NoteView``; list results add where the query matched."""
     out = {
@@ -30,9 +35,9 @@ def note_json(note, matches: list[dict] | None = None) -> dict:
         "archived": note.archived,
         "labels": [{"id": label.id, "name": label.name} for label in note.labels],
         "images": [image_json(image) for image in note.images],
-        "trashed_at": isoformat(note.trashed_at),
-        "created_at": isoformat(note.created_at),
-        "updated_at": isoformat(note.updated_at),
+        "trashed_at": _time(note.trashed_at),
+        "created_at": _time(note.created_at),
+        "updated_at": _time(note.updated_at),
         "version": note.version,
     }
     if matches is not None:

@@ -7,11 +7,28 @@ simply not found.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal_column, select, tuple_
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
@@ -22,9 +39,23 @@ from webapp.labels.models import Label
 from webapp.notes import cursor as cursors
 from webapp.notes.changes import touch
 from webapp.notes.models import COLORS, KINDS, ChecklistItem, Note, NoteMove, note_labels
-from webapp.notes.views import ImageView, ItemView, LabelView, NoteView
+from webapp.notes.prepared import Prepared, run
+from webapp.notes.views import ImageView, ItemView, LabelView, NoteView, iso_stored
 from webapp.search import index as search_index
 from webapp.search import query as search_query
+from webapp.timeutil import UTCDateTime, isoformat
+
+_EDITED = ("title", "body", "kind", "color", "pinned", "archived")
+# Every column an edit writes (an unchanged search_text leaves the index alone: see 0003).
+_SAVED = (*_EDITED, "search_text", "updated_at", "version")
+
+_VIEW_COLUMNS = (
+    Note.id, Note.title, Note.body, Note.kind, Note.color, Note.pinned, Note.archived,
+    Note.trashed_at, Note.created_at, Note.updated_at, Note.version,
+)  # fmt: skip
+# On SQLite the ids travel as one JSON parameter: an expanding IN of 100 parameters costs
+# SQLAlchemy more than the queries themselves.
+_JSON_IDS = select(func.json_each(bindparam("ids")).table_valued("value").c.value)
 
 TITLE_MAX = 1000
 BODY_MAX_BYTES = 1_000_000
@@ -106,15 +137,29 @@ def _new_note(session: Session, owner_id: int, data: Mapping[str, Any], now: dat
     return note
 
 
-def create_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> Note:
-    """A new note from validated JSON fields; an empty note is refused."""
+def create_note(
+    session: Session, owner_id: int, data: Mapping[str, Any], now: datetime
+) -> NoteView:
+    """A new note from validated JSON fields; an empty note is refused.
+
+    Core statements, as ``update_note``: one INSERT (and its items and labels, if any).
+    """
     _check_values(data)
     if is_empty(data):
         raise ValidationError(
             "An empty note is not saved: give it a title, text or a checklist item.",
             code="empty_note",
         )
-    note = _new_note(session, owner_id, data, now)
+    stamp = isoformat(now)
+    note = NoteView(0, "", "", "text", "default", False, False, None, stamp, stamp, 1)
+    _apply_to_view(session, owner_id, note, data)
+    conn = session.connection()
+    values = {f"v_{name}": getattr(note, name) for name in _EDITED}
+    note.id = run(conn, _INSERT_NOTE, {
+        **values, "v_owner_id": owner_id, "v_uid": str(uuid.uuid4()), "v_created_at": now,
+        "v_updated_at": now, "v_version": 1, "v_search_text": search_text(note),
+    }).scalar_one()  # fmt: skip
+    _write_children(conn, note, data)
     session.commit()
     return note
 
@@ -169,6 +214,67 @@ def get_note(session: Session, owner_id: int, note_id: int) -> Note:
     return note
 
 
+_NOTE_BY_ID = select(*_VIEW_COLUMNS).where(
+    Note.id == bindparam("note_id"), Note.owner_id == bindparam("owner_id")
+)
+# Parameters named apart from the columns: SQLAlchemy keeps a column's own name for itself.
+_ADD_MOVE = insert(NoteMove).values(
+    {
+        name: bindparam(f"v_{name}")
+        for name in ("note_id", "moved_at", "old_pinned", "old_updated_at")
+    }
+)
+_SAVE_NOTE = (
+    update(Note)
+    .where(Note.id == bindparam("note_id"))
+    .values({name: bindparam(f"v_{name}") for name in _SAVED})
+)
+_INSERT_NOTE = (
+    insert(Note)
+    .values({name: bindparam(f"v_{name}") for name in ("owner_id", "uid", "created_at", *_SAVED)})
+    .returning(Note.id)
+)
+_DELETE_ITEMS = delete(ChecklistItem).where(ChecklistItem.note_id == bindparam("note_id"))
+_DELETE_LABELS = delete(note_labels).where(note_labels.c.note_id == bindparam("note_id"))
+_LABEL_REFS = (
+    select(Label.id, Label.name)
+    .where(Label.owner_id == bindparam("owner_id"), Label.id.in_(_JSON_IDS.scalar_subquery()))
+    .order_by(Label.name_key)
+)
+
+
+def read_note(session: Session, owner_id: int, note_id: int) -> NoteView:
+    """The owner's note with its items, labels and images, as lists show it: two queries."""
+    conn = session.connection()
+    row = run(conn, _NOTE_BY_ID, {"note_id": note_id, "owner_id": owner_id}).first()
+    if row is None:
+        raise NotFoundError(f"Note {note_id} does not exist.")
+    return with_children(session, [_view(row, conn.dialect.name == "sqlite")])[0]
+
+
+def _label_refs(session: Session, owner_id: int, label_ids: Sequence[int]) -> list[LabelView]:
+    """The owner's labels of these ids, in the notes' label order; unknown ids are a 400."""
+    wanted = list(dict.fromkeys(label_ids))
+    if not wanted:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        rows = run(conn, _LABEL_REFS, {"owner_id": owner_id, "ids": json.dumps(wanted)}).all()
+    else:
+        rows = conn.execute(
+            select(Label.id, Label.name)
+            .where(Label.owner_id == owner_id, Label.id.in_(wanted))
+            .order_by(Label.name_key)
+        ).all()
+    missing = sorted(set(wanted) - {label_id for label_id, _ in rows})
+    if missing:
+        raise ValidationError(
+            f"Unknown label id(s): {', '.join(map(str, missing))}.",
+            fields={"label_ids": f"unknown label id(s): {', '.join(map(str, missing))}"},
+        )
+    return [LabelView(label_id, name) for label_id, name in rows]
+
+
 def update_note(
     session: Session,
     owner_id: int,
@@ -176,20 +282,67 @@ def update_note(
     data: Mapping[str, Any],
     now: datetime,
     if_match: int | None = None,
-) -> Note:
-    """Change any subset of a note's fields; with ``if_match``, only if nobody else did."""
+) -> NoteView:
+    """Change any subset of a note's fields; with ``if_match``, only if nobody else did.
+
+    Core statements, not the ORM's unit of work: a note is read, then written with one
+    UPDATE (and its items or labels replaced when given), which costs a fraction of a flush.
+    """
     _check_values(data)
-    note = get_note(session, owner_id, note_id)
+    note = read_note(session, owner_id, note_id)
     if if_match is not None and note.version != if_match:
         raise PreconditionFailedError(
             f"The note changed elsewhere (now version {note.version}, you had {if_match}).",
             fields={"version": str(note.version)},
             code="version_conflict",
         )
-    touch(session, note, now)
-    _apply(session, owner_id, note, data)
+    old_pinned, old_updated_at = note.pinned, datetime.fromisoformat(note.updated_at)
+    _apply_to_view(session, owner_id, note, data)
+    # As ``touch``: the old place in the list, and edit times that only move forward.
+    updated_at = max(now, old_updated_at + timedelta(microseconds=1))
+    note.version += 1
+    note.updated_at = isoformat(updated_at)
+
+    conn = session.connection()
+    run(conn, _ADD_MOVE, {"v_note_id": note.id, "v_moved_at": now, "v_old_pinned": old_pinned,
+                          "v_old_updated_at": old_updated_at})  # fmt: skip
+    values = {f"v_{name}": getattr(note, name) for name in _EDITED}
+    run(conn, _SAVE_NOTE, {**values, "note_id": note.id, "v_search_text": search_text(note),
+                           "v_updated_at": updated_at, "v_version": note.version})  # fmt: skip
+    if "items" in data:
+        run(conn, _DELETE_ITEMS, {"note_id": note.id})
+    if "label_ids" in data:
+        run(conn, _DELETE_LABELS, {"note_id": note.id})
+    _write_children(conn, note, data)
     session.commit()
     return note
+
+
+def _apply_to_view(session: Session, owner_id: int, note: NoteView, data) -> None:
+    """Validated JSON fields onto a view (labels checked to be the owner's)."""
+    for name in _EDITED:
+        if name in data:
+            setattr(note, name, data[name])
+    if "items" in data:
+        note.items = [
+            ItemView(item["text"], bool(item.get("checked", False))) for item in data["items"]
+        ]
+    if "label_ids" in data:
+        note.labels = _label_refs(session, owner_id, data["label_ids"])
+
+
+def _write_children(conn, note: NoteView, data) -> None:
+    """Insert the view's items and labels, where ``data`` gave them."""
+    if "items" in data and note.items:
+        conn.execute(insert(ChecklistItem), [
+            {"note_id": note.id, "position": i, "text": item.text, "checked": item.checked}
+            for i, item in enumerate(note.items)
+        ])  # fmt: skip
+    if "label_ids" in data and note.labels:
+        conn.execute(
+            insert(note_labels),
+            [{"note_id": note.id, "label_id": label.id} for label in note.labels],
+        )
 
 
 def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
@@ -291,35 +444,114 @@ def copy_note(
 # Listing ---------------------------------------------------------------------------------
 
 
-def _filters(
-    session: Session,
-    owner_id: int,
-    state: str,
-    label_id: int | None,
-    color: str | None,
-    kind: str | None,
-    has_image: bool | None,
-    query: search_query.Query,
-) -> list:
-    """The conditions of a list request."""
-    found = search_index.plan(session, query, label_id)
+@dataclass(frozen=True)
+class _Shape:
+    """What a list query's SQL depends on; its values are bound parameters.
+
+    On SQLite each shape's statements are built and compiled once (``Prepared``): building
+    and compiling them per request cost more than running them.
+    """
+
+    state: str
+    label: bool  # a label filter the driver does not already apply
+    color: bool
+    kind: bool
+    has_image: bool | None
+    include: int
+    exclude: int
+    driver: str | None  # "text", "grams" or "label": the candidate set that drives
+    after: bool  # a later page: the keyset condition
+
+
+def _conditions(shape: _Shape, dialect: str, v: Mapping[str, Any]) -> list:
+    """The conditions of a list request; ``v`` names each value: a bound parameter or itself."""
     # A driven query must not walk the list-order index: "+owner_id" keeps SQLite off it.
-    owner = literal_column("+notes.owner_id") if found.driven else Note.owner_id
-    conditions = [owner == owner_id, *found.conditions]
-    if state == "active":
+    owner = literal_column("+notes.owner_id") if shape.driver else Note.owner_id
+    conditions = [owner == v["owner_id"]]
+    conditions += search_index.term_conditions(
+        [v[f"include_{i}"] for i in range(shape.include)],
+        [v[f"exclude_{i}"] for i in range(shape.exclude)],
+        dialect,
+    )
+    if shape.label:
+        conditions.append(search_index.label_condition(v["label_id"]))
+    if shape.driver:
+        conditions.append(search_index.driver_condition(shape.driver, v["driver"]))
+    if shape.state == "active":
         conditions += [Note.trashed_at.is_(None), Note.archived.is_(False)]
-    elif state == "archived":
+    elif shape.state == "archived":
         conditions += [Note.trashed_at.is_(None), Note.archived.is_(True)]
     else:
         conditions.append(Note.trashed_at.is_not(None))
-    if color is not None:
-        conditions.append(Note.color == color)
-    if kind is not None:
-        conditions.append(Note.kind == kind)
-    if has_image is not None:
+    if shape.color:
+        conditions.append(Note.color == v["color"])
+    if shape.kind:
+        conditions.append(Note.kind == v["kind"])
+    if shape.has_image is not None:
         with_image = select(Image.id).where(Image.note_id == Note.id).exists()
-        conditions.append(with_image if has_image else ~with_image)
+        conditions.append(with_image if shape.has_image else ~with_image)
     return conditions
+
+
+def _statements(shape: _Shape, dialect: str, v: Mapping[str, Any]):
+    """The page's two queries: notes unchanged since the walk began, and notes moved since."""
+    conditions = _conditions(shape, dialect, v)
+    # Notes unchanged since the walk began stand where their columns say.
+    unchanged = select(*_VIEW_COLUMNS).where(*conditions, Note.updated_at <= v["as_of"])
+    if shape.after:
+        unchanged = unchanged.where(tuple_(Note.pinned, Note.updated_at, Note.id) < v["after"])
+    order = (Note.pinned.desc(), Note.updated_at.desc(), Note.id.desc())
+    unchanged = unchanged.order_by(*order).limit(v["limit"])
+    if not shape.after:
+        return unchanged, None
+    # Notes changed since stand where their first recorded move says they stood.
+    first = (
+        select(NoteMove.note_id, func.min(NoteMove.id).label("move_id"))
+        .where(NoteMove.moved_at > v["as_of"])
+        .group_by(NoteMove.note_id)
+        .subquery()
+    )
+    moved = (
+        select(NoteMove.old_pinned, NoteMove.old_updated_at, *_VIEW_COLUMNS)
+        .select_from(first)
+        .join(NoteMove, NoteMove.id == first.c.move_id)
+        .join(Note, Note.id == first.c.note_id)
+        .where(
+            *conditions,
+            Note.updated_at > v["as_of"],
+            NoteMove.old_updated_at <= v["as_of"],
+            tuple_(NoteMove.old_pinned, NoteMove.old_updated_at, Note.id) < v["after"],
+        )
+        .order_by(NoteMove.old_pinned.desc(), NoteMove.old_updated_at.desc(), Note.id.desc())
+        .limit(v["limit"])
+    )
+    return unchanged, moved
+
+
+_TIME = UTCDateTime()
+
+
+def _parameters(shape: _Shape):
+    """Bound parameters for every value a shape's statements use."""
+    v = {
+        name: bindparam(name)
+        for name in ("owner_id", "label_id", "color", "kind", "driver", "limit")
+    }
+    v |= {f"include_{i}": bindparam(f"include_{i}") for i in range(shape.include)}
+    v |= {f"exclude_{i}": bindparam(f"exclude_{i}") for i in range(shape.exclude)}
+    v["as_of"] = bindparam("as_of", type_=_TIME)
+    v["after"] = tuple_(
+        bindparam("after_pinned", type_=Boolean()),
+        bindparam("after_updated_at", type_=_TIME),
+        bindparam("after_id", type_=Integer()),
+    )
+    return v
+
+
+@lru_cache(maxsize=256)
+def _prepared(shape: _Shape, dialect: Dialect) -> tuple[Prepared, Prepared | None]:
+    unchanged, moved = _statements(shape, dialect.name, _parameters(shape))
+    return Prepared(unchanged, dialect), Prepared(moved, dialect) if moved is not None else None
 
 
 def check_list_args(
@@ -372,62 +604,75 @@ def list_notes(
         )
     as_of = after.as_of if after else now
     query = search_query.parse(q)
-    conditions = _filters(session, owner_id, state, label_id, color, kind, has_image, query)
-
-    # Notes unchanged since the walk began stand where their columns say. Core statements on
-    # the session's connection: plain rows need none of the ORM's result machinery.
     conn = session.connection()
-    unchanged = select(*_VIEW_COLUMNS).where(*conditions, Note.updated_at <= as_of)
+    driver = search_index.choose_driver(conn, query, label_id)
+    shape = _Shape(
+        state=state,
+        label=label_id is not None and (driver is None or driver[0] != "label"),
+        color=color is not None,
+        kind=kind is not None,
+        has_image=has_image,
+        include=len(query.include),
+        exclude=len(query.exclude),
+        driver=driver[0] if driver else None,
+        after=after is not None,
+    )
+    values = {
+        "owner_id": owner_id, "label_id": label_id, "color": color, "kind": kind,
+        "driver": driver[1] if driver else None, "as_of": as_of, "limit": limit + 1,
+        **{f"include_{i}": term for i, term in enumerate(query.include)},
+        **{f"exclude_{i}": term for i, term in enumerate(query.exclude)},
+    }  # fmt: skip
     if after:
-        unchanged = unchanged.where(
-            tuple_(Note.pinned, Note.updated_at, Note.id) < after.after.as_tuple()
-        )
-    order = (Note.pinned.desc(), Note.updated_at.desc(), Note.id.desc())
-    found = [
-        (cursors.SortKey(row.pinned, row.updated_at, row.id), row)
-        for row in conn.execute(unchanged.order_by(*order).limit(limit + 1))
-    ]
+        key = after.after
+        values |= {"after_pinned": key.pinned, "after_updated_at": key.updated_at,
+                   "after_id": key.id}  # fmt: skip
+    raw = conn.dialect.name == "sqlite"
+    if raw:
+        unchanged, moved = _prepared(shape, conn.dialect)
+        fetch = lambda prepared: prepared.execute(conn, values).all()  # noqa: E731
+    else:
+        # Other databases: built per request with the values in place (a LIKE pattern's
+        # escaping, for one, needs the term itself).
+        unchanged, moved = _statements(shape, conn.dialect.name, {
+            **values, "after": tuple_(*after.after.as_tuple()) if after else None
+        })  # fmt: skip
+        fetch = lambda statement: conn.execute(statement).all()  # noqa: E731
 
-    # Notes changed since stand where their first recorded move says they stood. The moves
-    # since the walk began are few and indexed by time, so they drive this query; usually
-    # there are none, which one prepared statement tells.
-    if after and conn.execute(_MOVED_SINCE, {"as_of": as_of}).first() is not None:
-        first = (
-            select(NoteMove.note_id, func.min(NoteMove.id).label("move_id"))
-            .where(NoteMove.moved_at > as_of)
-            .group_by(NoteMove.note_id)
-            .subquery()
-        )
-        moved = (
-            select(NoteMove.old_pinned, NoteMove.old_updated_at, *_VIEW_COLUMNS)
-            .select_from(first)
-            .join(NoteMove, NoteMove.id == first.c.move_id)
-            .join(Note, Note.id == first.c.note_id)
-            .where(
-                *conditions,
-                Note.updated_at > as_of,
-                NoteMove.old_updated_at <= as_of,
-                tuple_(NoteMove.old_pinned, NoteMove.old_updated_at, Note.id)
-                < after.after.as_tuple(),
-            )
-            .order_by(NoteMove.old_pinned.desc(), NoteMove.old_updated_at.desc(), Note.id.desc())
-            .limit(limit + 1)
-        )
-        found += [(cursors.SortKey(row[0], row[1], row.id), row[2:]) for row in conn.execute(moved)]
+    found = [(_sort_key(row[5], row[9], row[0], raw), row) for row in fetch(unchanged)]
+    # The moves since the walk began are few and indexed by time, so they drive this query;
+    # usually there are none, which one prepared statement tells.
+    if after and run(conn, _MOVED_SINCE, {"as_of": as_of}).first() is not None:
+        found += [(_sort_key(r[0], r[1], r[2], raw), r[2:]) for r in fetch(moved)]
         found.sort(key=lambda entry: entry[0].as_tuple(), reverse=True)
 
     page, more = found[:limit], len(found) > limit
-    notes = with_children(session, [NoteView(*row) for _, row in page])
+    notes = with_children(session, [_view(row, raw) for _, row in page])
     next_cursor = cursors.encode(cursors.Cursor(page[-1][0], as_of)) if more else None
     return notes, next_cursor
 
 
 _MOVED_SINCE = select(NoteMove.id).where(NoteMove.moved_at > bindparam("as_of")).limit(1)
 
-_VIEW_COLUMNS = (
-    Note.id, Note.title, Note.body, Note.kind, Note.color, Note.pinned, Note.archived,
-    Note.trashed_at, Note.created_at, Note.updated_at, Note.version,
-)  # fmt: skip
+
+def _stored_time(text: str | None) -> datetime | None:
+    """A timestamp as SQLite keeps it (``2026-11-25 13:49:19.123456``, UTC) as a datetime."""
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _sort_key(pinned, updated_at, note_id: int, raw: bool) -> cursors.SortKey:
+    return cursors.SortKey(bool(pinned), _stored_time(updated_at) if raw else updated_at, note_id)
+
+
+def _view(row, raw: bool) -> NoteView:
+    """A list row as a view: raw SQLite rows carry text timestamps and 0/1 booleans."""
+    id_, title, body, kind, color, pinned, archived, trashed, created, updated, version = row
+    if raw:
+        trashed, created, updated = iso_stored(trashed), iso_stored(created), iso_stored(updated)
+    else:
+        trashed, created, updated = isoformat(trashed), isoformat(created), isoformat(updated)
+    return NoteView(id_, title, body, kind, color, bool(pinned), bool(archived), trashed,
+                    created, updated, version)  # fmt: skip
 
 
 def _child_statements(ids):
@@ -451,26 +696,49 @@ def _child_statements(ids):
     return items, labels, images
 
 
-# On SQLite the ids travel as one JSON parameter: an expanding IN of 100 parameters costs
-# SQLAlchemy more than the queries themselves.
-_JSON_IDS = select(func.json_each(bindparam("ids")).table_valued("value").c.value)
-_SQLITE_CHILDREN = _child_statements(_JSON_IDS.scalar_subquery())
+def _children_in_one(ids):
+    """Items (0), labels (1) and images (2) of the notes, in one statement and in order."""
+    null = literal(None)
+    items = select(
+        literal(0).label("part"), ChecklistItem.note_id, ChecklistItem.position.label("place"),
+        ChecklistItem.text, ChecklistItem.checked, null, null,
+    ).where(ChecklistItem.note_id.in_(ids))  # fmt: skip
+    labels = (
+        select(literal(1), note_labels.c.note_id, Label.name_key, Label.id, Label.name, null, null)
+        .join(Label, Label.id == note_labels.c.label_id)
+        .where(note_labels.c.note_id.in_(ids))
+    )
+    images = select(
+        literal(2), Image.note_id, Image.position, Image.id, Image.width, Image.height,
+        Image.content_type,
+    ).where(Image.note_id.in_(ids))  # fmt: skip
+    return union_all(items, labels, images).order_by("part", "place")
+
+
+_SQLITE_CHILDREN = _children_in_one(_JSON_IDS.scalar_subquery())
 _PORTABLE_CHILDREN = _child_statements(bindparam("ids", expanding=True))
 
 
 def with_children(session: Session, views: list[NoteView]) -> list[NoteView]:
-    """Fill the views' items, labels and images: three queries for any number of notes."""
+    """Fill the views' items, labels and images: one query on SQLite, three elsewhere."""
     if not views:
         return views
     ids = [view.id for view in views]
-    if session.get_bind().dialect.name == "sqlite":
-        items, labels, images = _SQLITE_CHILDREN
-        params = {"ids": json.dumps(ids)}
-    else:
-        items, labels, images = _PORTABLE_CHILDREN
-        params = {"ids": ids}
     conn = session.connection()
     by_id = {view.id: view for view in views}
+    if conn.dialect.name == "sqlite":
+        rows = run(conn, _SQLITE_CHILDREN, {"ids": json.dumps(ids)})
+        for part, note_id, _, a, b, c, d in rows.fetchall():
+            view = by_id[note_id]
+            if part == 0:
+                view.items.append(ItemView(a, bool(b)))
+            elif part == 1:
+                view.labels.append(LabelView(a, b))
+            else:
+                view.images.append(ImageView(a, b, c, d))
+        return views
+    items, labels, images = _PORTABLE_CHILDREN
+    params = {"ids": ids}
     for note_id, text_, checked in conn.execute(items, params):
         by_id[note_id].items.append(ItemView(text_, checked))
     for note_id, label_id, name in conn.execute(labels, params):

@@ -10,18 +10,16 @@
 
 Both are written by triggers on ``notes`` in the transaction that changes the note, so the
 index can never disagree with a committed note. Other databases use plain substring
-conditions (see ``plan``).
+conditions (see ``choose_driver``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import bindparam, column, func, literal_column, not_, select, table
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from webapp.notes.models import Note
+from webapp.notes.prepared import run
 from webapp.search.query import Query
 
 TABLES = ("notes_fts", "notes_grams")
@@ -86,15 +84,7 @@ def substring(term: str, dialect: str):
     return Note.search_text.contains(term, autoescape=True)
 
 
-@dataclass
-class Plan:
-    """How to find the notes of a query: SQL conditions, and whether a candidate set drives."""
-
-    conditions: list
-    driven: bool = False
-
-
-def _ids_matching(table_, match: str):
+def _ids_matching(table_, match):
     return select(table_.c.rowid).where(literal_column(table_.name).op("MATCH")(match))
 
 
@@ -129,36 +119,40 @@ def _sources(query: Query, label_id: int | None) -> list[tuple[str, object]]:
     return sources
 
 
-def _candidates(what: str, value):
-    if what == "label":
-        return _label_ids(value)
-    return _ids_matching(_fts if what == "text" else _grams, value)
+def choose_driver(connection: Connection, query: Query, label_id: int | None):
+    """The smallest candidate set under ``DRIVE_AT_MOST`` as ``(what, value)``, or None.
 
-
-def plan(session: Session, query: Query, label_id: int | None) -> Plan:
-    """Conditions for the query's terms and the label filter, and the cheapest way to run them.
-
-    Every term is checked as an exact substring of ``search_text`` on the rows it reaches; the
-    indexes only decide which rows are reached: the smallest candidate set under
-    ``DRIVE_AT_MOST`` drives, else the walk in list order stops as soon as a page is full.
+    Every term is checked as an exact substring of ``search_text`` on the rows a list query
+    reaches; the indexes only decide which rows are reached: a candidate set this small
+    drives (fetch the candidates, then sort them), else the walk in list order stops as soon
+    as a page is full. SQLite only: other databases always walk.
     """
-    dialect = session.get_bind().dialect.name
-    conditions = [substring(t, dialect) for t in query.include]
-    conditions += [not_(substring(t, dialect)) for t in query.exclude]
-    label = [Note.id.in_(_label_ids(label_id))] if label_id is not None else []
-    if dialect != "sqlite":
-        return Plan(conditions + label)
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        return None
     best = None
-    conn = session.connection()
     for what, value in _sources(query, label_id):
-        size = conn.execute(_PROBES[what], {"match": value}).scalar_one()
+        size = run(connection, _PROBES[what], {"match": value}).scalar_one()
         if size < DRIVE_AT_MOST[what] and (best is None or size < best[0]):
             best = (size, what, value)
-    if best is None:
-        return Plan(conditions + label)
-    _, what, value = best
-    driver = Note.id.in_(_candidates(what, value))
-    return Plan([*conditions, *([] if what == "label" else label), driver], True)
+    return None if best is None else best[1:]
+
+
+def driver_condition(what: str, value):
+    """Notes among the candidates of a driver (``value`` may be a bound parameter)."""
+    if what == "label":
+        return Note.id.in_(_label_ids(value))
+    return Note.id.in_(_ids_matching(_fts if what == "text" else _grams, value))
+
+
+def label_condition(label_id):
+    """Notes with the label (``label_id`` may be a bound parameter)."""
+    return Note.id.in_(_label_ids(label_id))
+
+
+def term_conditions(include, exclude, dialect: str) -> list:
+    """Every included term occurs and no excluded one does (terms or bound parameters)."""
+    return [substring(t, dialect) for t in include] + [not_(substring(t, dialect)) for t in exclude]
 
 
 # Refill both indexes from notes.search_text (plain SQL, so bulk loaders can run it too).
