@@ -108,7 +108,7 @@ class Owned:
     backups: list[str] = field(default_factory=list)
 
     def values(self, param: str) -> list:
-        """A's real values for a path parameter of the API; None for one the walk cannot fill."""
+        """The user's values for a path parameter of the API; None for one the walk cannot fill."""
         return {
             "note_id": [note["id"] for note in self.notes.values()],
             "image_id": self.images,
@@ -137,9 +137,8 @@ def populate(client: FlaskClient, words: tuple[str, ...], color: tuple[int, int,
         owned.labels[key] = created(client.post("/api/labels", json={"name": name}))
     label_ids = [label["id"] for label in owned.labels.values()]
 
-    def note(key: str, **fields) -> dict:
+    def note(key: str, **fields) -> None:
         owned.notes[key] = created(client.post("/api/notes", json=fields))
-        return owned.notes[key]
 
     note(
         "text",
