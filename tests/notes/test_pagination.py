@@ -93,6 +93,18 @@ def test_invalid_cursor_is_400(client):
     assert "cursor" in response.get_json()["error"]["fields"]
 
 
+@pytest.mark.parametrize("note_id", [2**31, 2**63, -1])
+def test_a_cursor_with_an_id_out_of_range_is_400_not_500(client, note_id):
+    import base64
+    import json
+
+    raw = [0, "2026-01-05T09:00:00+00:00", note_id, "2026-01-05T09:00:00+00:00"]
+    token = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+    response = client.get(f"/api/notes?cursor={token}")
+    assert response.status_code == 400
+    assert "cursor" in response.get_json()["error"]["fields"]
+
+
 def test_cursor_older_than_a_day_must_restart(client, clock, make_note):
     for _ in range(3):
         make_note()

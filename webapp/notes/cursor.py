@@ -10,6 +10,9 @@ from datetime import datetime
 
 from webapp.errors import ValidationError
 
+# Ids are 32-bit on PostgreSQL: a larger one would reach the driver and fail there (a 500).
+MAX_ID = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class SortKey:
@@ -46,7 +49,7 @@ def decode(token: str) -> Cursor:
     try:
         data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         pinned, updated_at, note_id, as_of = json.loads(data)
-        if pinned not in (0, 1) or type(note_id) is not int:
+        if pinned not in (0, 1) or type(note_id) is not int or not 0 <= note_id <= MAX_ID:
             raise ValueError
         key = SortKey(bool(pinned), datetime.fromisoformat(updated_at), note_id)
         cursor = Cursor(key, datetime.fromisoformat(as_of))
