@@ -166,11 +166,10 @@ def _if_match() -> int | None:
 
 def _json(body, status: int = 200, headers: dict | None = None):
     # A finished response: flask-restx returns it as is, without negotiating a representation
-    # (parsing Accept on every request cost more than the page's SQL).
-    response = current_app.json.response(body)
-    response.status_code = status
-    response.headers.update(headers or {})
-    return response
+    # (parsing Accept on every request cost more than the page's SQL). The bodies hold JSON's
+    # own types only, so json.dumps goes straight to UTF-8 text, without Flask's provider.
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return current_app.response_class(text, status, headers, mimetype="application/json")
 
 
 def _with_etag(note, status: int = 200, headers: dict | None = None):

@@ -639,16 +639,22 @@ def list_notes(
         })  # fmt: skip
         fetch = lambda statement: conn.execute(statement).all()  # noqa: E731
 
-    found = [(_sort_key(row[5], row[9], row[0], raw), row) for row in fetch(unchanged)]
+    # (pinned, updated_at, id): raw rows sort by SQLite's text, which orders as the times do.
+    found = [((row[5], row[9], row[0]), row) for row in fetch(unchanged)]
     # The moves since the walk began are few and indexed by time, so they drive this query;
     # usually there are none, which one prepared statement tells.
     if after and run(conn, _MOVED_SINCE, {"as_of": as_of}).first() is not None:
-        found += [(_sort_key(r[0], r[1], r[2], raw), r[2:]) for r in fetch(moved)]
-        found.sort(key=lambda entry: entry[0].as_tuple(), reverse=True)
+        found += [((r[0], r[1], r[2]), r[2:]) for r in fetch(moved)]
+        found.sort(key=lambda entry: entry[0], reverse=True)
 
     page, more = found[:limit], len(found) > limit
     notes = with_children(session, [_view(row, raw) for _, row in page])
-    next_cursor = cursors.encode(cursors.Cursor(page[-1][0], as_of)) if more else None
+    next_cursor = None
+    if more:
+        pinned, updated_at, last_id = page[-1][0]
+        updated_at = _stored_time(updated_at) if raw else updated_at
+        key = cursors.SortKey(bool(pinned), updated_at, last_id)
+        next_cursor = cursors.encode(cursors.Cursor(key, as_of))
     return notes, next_cursor
 
 
@@ -658,10 +664,6 @@ _MOVED_SINCE = select(NoteMove.id).where(NoteMove.moved_at > bindparam("as_of"))
 def _stored_time(text: str | None) -> datetime | None:
     """A timestamp as SQLite keeps it (``2026-11-25 13:49:19.123456``, UTC) as a datetime."""
     return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def _sort_key(pinned, updated_at, note_id: int, raw: bool) -> cursors.SortKey:
-    return cursors.SortKey(bool(pinned), _stored_time(updated_at) if raw else updated_at, note_id)
 
 
 def _view(row, raw: bool) -> NoteView:

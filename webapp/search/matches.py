@@ -28,7 +28,10 @@ def _folded(text: str) -> tuple[str, list[int]]:
 
 def find(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     """Non-overlapping ``(start, end)`` spans of ``text`` (code point offsets) matching any term."""
-    folded = text.casefold()
+    return _spans(text, text.casefold(), terms)
+
+
+def _spans(text: str, folded: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     terms = [term for term in terms if term in folded]
     if not terms:
         return []
@@ -43,6 +46,8 @@ def find(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
             end = start + len(term)
             spans.append((origin[start], origin[end - 1] + 1))
             start = folded.find(term, end)
+    if len(spans) == 1:
+        return spans
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -56,8 +61,15 @@ def matches(note, terms: list[str]) -> list[dict]:
     """Every match of the terms in the note: ``{"field", "start", "end"}``."""
     if not terms:
         return []
-    return [
-        {"field": name, "start": start, "end": end}
-        for name, text in note_fields(note)
-        for start, end in find(text, terms)
-    ]
+    out = []
+    for name, text in note_fields(note):
+        folded = text.casefold()
+        # Most fields of a page hold no term: test before calling into the span search.
+        for term in terms:
+            if term in folded:
+                out += [
+                    {"field": name, "start": start, "end": end}
+                    for start, end in _spans(text, folded, terms)
+                ]
+                break
+    return out
