@@ -34,3 +34,12 @@ def test_only_an_admin_sees_the_backups_card(sign_up, admin, shown):
     page = client.get("/settings").get_data(as_text=True)
     assert 'id="account"' in page
     assert ('id="backups-title"' in page) is shown
+
+
+@pytest.mark.parametrize(("admin", "shown"), [(True, True), (False, False)])
+def test_only_an_admin_gets_the_users_card_and_its_dialog(sign_up, admin, shown):
+    first = sign_up("admin")
+    client = first if admin else sign_up("bob")
+    page = client.get("/settings").get_data(as_text=True)
+    assert ('id="users"' in page) is shown
+    assert ('id="delete-user-dialog"' in page) is shown

@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { $, h } from "./dom.js";
 
 /** The API's words for what went wrong: its message, and any field message that adds to it. */
-function explain(error) {
+export function explain(error) {
   if (!error?.status) return error?.message || "Something went wrong. Please try again.";
   const extra = Object.values(error.fields ?? {}).filter(
     (text) => typeof text === "string" && text.includes(" ") && text !== error.message,
@@ -12,14 +12,14 @@ function explain(error) {
   return [error.message, ...extra].join(" ");
 }
 
-function say(id, text, kind = "error") {
+export function say(id, text, kind = "error") {
   const box = $(`#${id}`);
   box.textContent = text;
   box.className = `form-message ${text ? kind : ""}`.trim();
 }
 
 /** Mark the inputs the API named (`fields`) as invalid, and focus the first. */
-function markInvalid(inputs, fields = {}) {
+export function markInvalid(inputs, fields = {}) {
   let first = null;
   for (const [field, input] of Object.entries(inputs)) {
     const bad = field in fields;

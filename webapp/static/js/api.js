@@ -156,6 +156,11 @@ export const api = {
   listTokens: () => request("GET", "/api/account/tokens"),
   createToken: (name) => request("POST", "/api/account/tokens", { body: { name } }),
   revokeToken: (id) => request("DELETE", `/api/account/tokens/${id}`),
+  // Users (admins only: others get 404)
+  listUsers: () => request("GET", "/api/users"),
+  createUser: (username, password, isAdmin) =>
+    request("POST", "/api/users", { body: { username, password, is_admin: isAdmin } }),
+  deleteUser: (id) => request("DELETE", `/api/users/${id}`),
   /** A new login session has a new CSRF secret (after a password change): fetch its token. */
   refreshCsrf: async () => {
     const { csrf_token: token } = await request("GET", "/api/csrf");

@@ -1,9 +1,10 @@
 // The settings page: import from Google Keep with progress, export, backups; in server mode
-// also your account (account.js), and the backups card only for admins.
+// also your account (account.js), and the users (users.js) and backups cards only for admins.
 // User-controlled text (file names, reasons) only ever becomes text nodes.
 import * as account from "./account.js";
 import { accountsOn, loginAgain } from "./api.js";
 import { h } from "./dom.js";
+import * as users from "./users.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
@@ -233,5 +234,5 @@ function setUpBackups() {
 setUpImport();
 setUpExport();
 if ($("backups")) setUpBackups(); // not there for non-admins in server mode
-const accountReady = $("account") ? account.init() : Promise.resolve();
-accountReady.finally(() => document.body.classList.add("ready"));
+const ready = [$("account") && account.init(), $("users") && users.init()]; // users: admins only
+Promise.allSettled(ready).then(() => document.body.classList.add("ready"));
