@@ -11,15 +11,14 @@ import re
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 from flask import request
-from waitress import create_server
 
+from tests.live import serving
 from webapp import create_app
 from webapp.hosting import waitress_options
 
@@ -166,28 +165,24 @@ def behind_nginx(tmp_path):
         return {"remote_addr": request.remote_addr, "scheme": request.scheme,
                 "host": request.host}  # fmt: skip
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4, **waitress_options(app))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    port = free_port()
-    conf = local_nginx_conf(tmp_path, port, server.effective_port)
-    proc = subprocess.Popen([binary, "-e", str(tmp_path / "error.log"), "-c", str(conf)],
-                            stderr=subprocess.PIPE)  # fmt: skip
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.05)
-    yield port
-    proc.terminate()
-    proc.wait(10)
-    proc.stderr.close()
-    server.close()
-    thread.join(5)
+    with serving(app, threads=4, **waitress_options(app)) as upstream:
+        port = free_port()
+        conf = local_nginx_conf(tmp_path, port, upstream)
+        proc = subprocess.Popen([binary, "-e", str(tmp_path / "error.log"), "-c", str(conf)],
+                                stderr=subprocess.PIPE)  # fmt: skip
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+        yield port
+        proc.terminate()
+        proc.wait(10)
+        proc.stderr.close()
 
 
 def fetch(port: int, method: str, path: str, body=None, headers=None):

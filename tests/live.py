@@ -1,0 +1,25 @@
+"""The app on a real waitress server in a thread, for tests that speak HTTP over a socket."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from waitress import create_server, wasyncore
+
+
+@contextmanager
+def serving(app, **options) -> Iterator[int]:
+    """Serve ``app`` on 127.0.0.1 on a port the OS picks; yields the port."""
+    server = create_server(app, host="127.0.0.1", port=0, **options)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield server.effective_port
+    finally:
+        # Closed from inside the server's own loop: closing its sockets from this thread
+        # races the loop's select() on them (EBADF). With nothing left, the loop returns.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(10)
+        server.task_dispatcher.shutdown()
