@@ -207,3 +207,31 @@ def test_actions_on_missing_notes_are_404(client, path):
     response = client.post(path) if path.count("/") == 4 else client.patch(path, json={})
     assert response.status_code == 404
     assert error_code(response) == "not_found"
+
+
+@pytest.mark.sqlite_only
+def test_a_write_that_cannot_get_the_lock_is_a_503_and_saves_nothing(data_dir, clock):
+    import sqlite3
+
+    from webapp import create_app
+
+    settings = {"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock}
+    app = create_app({**settings, "SQLITE_BUSY_TIMEOUT_MS": 50})
+    client = app.test_client()
+    client.environ_base["HTTP_X_CSRFTOKEN"] = client.get("/api/csrf").get_json()["csrf_token"]
+    holder = sqlite3.connect(data_dir / "kaap.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    try:
+        response = client.post("/api/notes", json={"title": "waiting"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "busy"
+    assert response.headers["Retry-After"] == "1"
+    assert client.get("/api/notes").get_json()["items"] == []
+    assert client.post("/api/notes", json={"title": "again"}).status_code == 201
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.engine.dispose()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_restx import Api
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from webapp.accounts.api import account_ns, auth_ns, users_ns
-from webapp.api.envelope import envelope_for
+from webapp.api.envelope import database_busy, envelope_for
 from webapp.api.meta import ns as meta_ns
 from webapp.backups.api import ns as backups_ns
 from webapp.errors import KaapError
@@ -27,8 +28,10 @@ class KaapApi(Api):
     """flask-restx ``Api`` whose every error, validation included, uses the envelope."""
 
     def handle_error(self, e):
-        if not isinstance(e, (HTTPException, KaapError)) and current_app.config.get(
-            "PROPAGATE_EXCEPTIONS"
+        if (
+            not isinstance(e, (HTTPException, KaapError))
+            and not database_busy(e)
+            and current_app.config.get("PROPAGATE_EXCEPTIONS")
         ):
             raise e
         body, status, headers = envelope_for(e)
@@ -85,8 +88,10 @@ def _api_http_error(exc: HTTPException):
     return jsonify(body), status, headers
 
 
-def _kaap_error(exc: KaapError):
+def _kaap_error(exc: Exception):
     # Raised before a resource runs (authentication in a before_request hook, say).
+    if not isinstance(exc, KaapError) and not database_busy(exc):
+        raise exc
     body, status, headers = envelope_for(exc)
     return jsonify(body), status, headers
 
@@ -105,3 +110,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _api_http_error)
     app.register_error_handler(KaapError, _kaap_error)
+    app.register_error_handler(OperationalError, _kaap_error)

@@ -67,8 +67,19 @@ def schema_error_fields(errors: dict) -> dict[str, str]:
     return out
 
 
+def database_busy(exc: Exception) -> bool:
+    """SQLite's write lock stayed taken past the busy timeout (a burst of writers)."""
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
 def envelope_for(exc: Exception) -> tuple[dict, int, dict]:
     """Body, status and headers for any exception raised while handling an API request."""
+    if database_busy(exc):
+        # Nothing was written (the transaction never got the lock): safe to send again.
+        message = "The database is busy; nothing was saved, try again in a moment."
+        return error_body("busy", message), 503, {"Retry-After": "1"}
     if isinstance(exc, KaapError):
         headers = dict(getattr(exc, "headers", None) or {})
         return error_body(exc.code, exc.message, exc.fields), exc.status, headers
