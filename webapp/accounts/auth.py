@@ -46,8 +46,8 @@ def _load_from_token(secret: str):
     if found is None:
         return None
     user, token_id, last_used = found
-    db.session.commit()  # end the read, so the touch below starts a writing transaction
     if tokens.needs_touch(last_used, now()):
+        db.session.commit()  # end the read, so the touch below starts a writing transaction
         g.kaap_write = True
         try:
             tokens.touch(db.session, token_id, now())
