@@ -7,13 +7,24 @@ import time
 
 from waitress import create_server, wasyncore
 
+# The largest body the app accepts (webapp.config.max_body_size of the desktop config: a 4 GB
+# Takeout import), so its own limits answer, not waitress's 1 GB default. A constant, because
+# importing webapp here would hold up the window (tests/desktop checks the two agree).
+MAX_BODY_SIZE = 4 * 1024**3 + 1024**2
+
 
 class LocalServer:
     """Owns the WSGI server thread: ``start`` returns once the port is bound."""
 
     def __init__(self, app, threads: int = 4):
         self.server = create_server(
-            app, host="127.0.0.1", port=0, threads=threads, ident="Kaap", expose_tracebacks=False
+            app,
+            host="127.0.0.1",
+            port=0,
+            threads=threads,
+            ident="Kaap",
+            expose_tracebacks=False,
+            max_request_body_size=MAX_BODY_SIZE,
         )
         self.port: int = self.server.effective_port
         self._thread = threading.Thread(target=self.server.run, name="kaap-server", daemon=True)

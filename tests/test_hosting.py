@@ -137,3 +137,39 @@ def test_waitress_behind_one_proxy_logs_the_address_the_proxy_saw(tmp_path):
         proc.wait(30)
         reader.join(30)
         proc.stdout.close()
+
+
+def test_waitress_lets_the_app_answer_for_bodies_over_its_own_1_gb_default(app, client):
+    import http.client
+
+    from tests.live import serving
+    from webapp.hosting import waitress_options
+
+    options = waitress_options(app)
+    assert options["max_request_body_size"] > app.config["IMPORT_MAX_BYTES"] >= 1024**3
+    # The same rule with small limits, over a socket: waitress passes a body past the app's
+    # import limit, and the app answers with its envelope rather than waitress's plain text.
+    app.config["IMPORT_MAX_BYTES"] = 256 * 1024
+    options = waitress_options(app)
+    assert options["max_request_body_size"] == app.config["IMAGE_MAX_BYTES"] + 1024 * 1024
+    body = b"x" * (512 * 1024)
+    token = client.environ_base["HTTP_X_CSRFTOKEN"]
+    cookie = client.get_cookie("kaap_session").value
+    with serving(app, **options) as port:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(
+            "POST",
+            "/api/imports",
+            body=body,
+            headers={
+                "Content-Type": "multipart/form-data; boundary=x",
+                "X-CSRFToken": token,
+                "Cookie": f"kaap_session={cookie}",
+            },
+        )
+        response = conn.getresponse()
+        payload = response.read()
+        conn.close()
+    assert response.status == 413
+    assert response.getheader("Content-Type") == "application/json"
+    assert b'"code": "request_entity_too_large"' in payload.replace(b'":"', b'": "')

@@ -108,3 +108,11 @@ class DesktopConfig(Config):
 CONFIGS: dict[str, type[Config]] = {
     cls.NAME: cls for cls in (DevelopmentConfig, TestingConfig, ProductionConfig, DesktopConfig)
 }
+
+
+def max_body_size(config) -> int:
+    """The largest request body any endpoint accepts, with room for the multipart framing:
+    what the WSGI server (waitress refuses over 1 GB by default) must let through, so the
+    app's own limits answer with their clear errors."""
+    keys = ("MAX_CONTENT_LENGTH", "IMAGE_MAX_BYTES", "IMPORT_MAX_BYTES")
+    return max(int(config.get(key) or 0) for key in keys) + 1024 * 1024

@@ -104,3 +104,11 @@ def test_apps_have_no_native_dialogs_unless_the_shell_swaps_them_in(app):
         assert isinstance(dialogs(), NoDialogs)
         app.extensions[EXTENSION] = WebviewDialogs(FakeWindow(("/tmp/out.zip",)))
         assert dialogs().ask_save_path("out.zip") == "/tmp/out.zip"
+
+
+def test_the_local_server_takes_every_body_the_desktop_app_accepts():
+    from desktop.server import MAX_BODY_SIZE
+    from webapp.config import DesktopConfig, max_body_size
+
+    limits = {key: getattr(DesktopConfig, key) for key in dir(DesktopConfig) if key.isupper()}
+    assert max_body_size(limits) == MAX_BODY_SIZE

@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import ClosingIterator
 
 from webapp.api.envelope import error_body
+from webapp.config import max_body_size
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,12 @@ def waitress_options(app: Flask) -> dict:
     """What waitress must be told to serve this app: with ``PROXY_FIX`` it keeps the
     ``X-Forwarded-*`` headers it drops by default, for ProxyFix, which believes only the
     values the trusted proxies appended."""
-    return {"clear_untrusted_proxy_headers": not app.config.get("PROXY_FIX")}
+    return {
+        "clear_untrusted_proxy_headers": not app.config.get("PROXY_FIX"),
+        # waitress refuses bodies over 1 GB with its own plain-text 413; a Takeout with photos
+        # can be larger. Let the app's limits (IMPORT_MAX_BYTES and the rest) decide.
+        "max_request_body_size": max_body_size(app.config),  # webapp/config.py
+    }
 
 
 def init_app(app: Flask) -> None:
