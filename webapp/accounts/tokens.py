@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from webapp.accounts.models import ApiToken, User
 from webapp.accounts.service import digest
 from webapp.errors import NotFoundError, ValidationError
+from webapp.notes.prepared import run
 
 PREFIX = "kaap_"
 # ``last_used_at`` is written at most this often, so a busy script costs no write per call.
@@ -49,14 +51,50 @@ def revoke_token(session: Session, user_id: int, token_id: int) -> None:
     session.commit()
 
 
-def find(session: Session, secret: str) -> tuple[User, int, datetime | None] | None:
+@dataclass(frozen=True)
+class TokenUser:
+    """Who a token request acts for: the user's fields, read without the ORM (a token request
+    is a script's, often many a second). Flask-Login's protocol, like ``User``; no
+    ``session_key``, so account changes refuse it."""
+
+    id: int
+    username: str
+    is_admin: bool
+    created_at: datetime
+    session_key = None
+    password_hash = None
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> None:
+        return None
+
+
+_FIND = (
+    select(
+        User.id, User.username, User.is_admin, User.created_at, ApiToken.id, ApiToken.last_used_at
+    )
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
+def _time(value) -> datetime | None:
+    """SQLite's raw rows carry text timestamps (naive UTC); other databases datetimes."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
+
+def find(session: Session, secret: str) -> tuple[TokenUser, int, datetime | None] | None:
     """The token's user, the token's id and when it was last used; None for no such token."""
-    row = session.execute(
-        select(User, ApiToken.id, ApiToken.last_used_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == digest(secret))
-    ).first()
-    return None if row is None else tuple(row)
+    row = run(session.connection(), _FIND, {"token_hash": digest(secret)}).first()
+    if row is None:
+        return None
+    user_id, username, is_admin, created_at, token_id, last_used = row
+    user = TokenUser(user_id, username, bool(is_admin), _time(created_at))
+    return user, token_id, _time(last_used)
 
 
 def needs_touch(last_used: datetime | None, now: datetime) -> bool:
