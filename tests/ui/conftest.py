@@ -167,19 +167,24 @@ def context(browser):
 
 
 @pytest.fixture
-def page(context, base_url, api):
-    """The app at /, with every JS error and alert() failing the test."""
+def tab(context):
+    """A browser tab where any script error or alert() fails the test."""
     page = context.new_page()
     problems = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on(
         "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
     )
-    page.problems = problems
-    page.goto(base_url + "/")
-    page.wait_for_selector("body.ready")
     yield page
     assert problems == []
+
+
+@pytest.fixture
+def page(tab, base_url, api):
+    """The app at /, in a tab where every JS error and alert() fails the test."""
+    tab.goto(base_url + "/")
+    tab.wait_for_selector("body.ready")
+    return tab
 
 
 def screenshot(page, name: str) -> None:

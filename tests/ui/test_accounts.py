@@ -63,19 +63,6 @@ def person(site) -> str:
     return name
 
 
-@pytest.fixture
-def tab(context):
-    """A browser tab where any script error or alert() fails the test."""
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
-    )
-    yield page
-    assert problems == []
-
-
 def log_in(page, url: str, username: str, password: str = PASSWORD) -> None:
     page.goto(url + "/login")
     page.get_by_label("User name").fill(username)

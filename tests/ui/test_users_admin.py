@@ -18,19 +18,6 @@ def site(accounts_server):
     return app, url
 
 
-@pytest.fixture
-def tab(context):
-    """A browser tab where any script error or alert() fails the test."""
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
-    )
-    yield page
-    assert problems == []
-
-
 def logged_in(app, username: str, password: str = PASSWORD):
     client = api_client(app)
     assert (
