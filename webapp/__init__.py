@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -89,6 +90,35 @@ class KaapRequest(Request):
         if e is None:
             return super().on_json_loading_failed(e)
         raise BadRequest("The request body is not valid JSON.") from e
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        data = super().get_json(force=force, silent=silent, cache=cache)
+        if data is not None:
+            check_unicode(data, self.get_data(cache=True))
+        return data
+
+
+def check_unicode(data, raw: bytes | str) -> None:
+    """Refuse JSON whose text holds a lone surrogate (``"\\ud800"``): valid JSON, but no
+    Unicode text, so it could be neither stored nor sent back. Only an escape makes one, so
+    the walk runs only when the raw body has such an escape."""
+    escape = b"\\u" if isinstance(raw, bytes) else "\\u"
+    if escape not in raw or not _has_surrogate(data):
+        return
+    raise BadRequest("The request holds text that is not valid Unicode (a lone surrogate).")
+
+
+def _has_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _utcnow():

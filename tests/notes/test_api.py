@@ -111,6 +111,26 @@ def test_invalid_fields_are_400_with_the_field_named(client, payload, field):
     assert client.get("/api/notes").get_json()["items"] == []
 
 
+@pytest.mark.parametrize(
+    "raw", ['{"title": "a\\ud800b"}', '{"items": [{"text": "\\uDFFF"}]}', '{"\\ud800": 1}']
+)
+def test_lone_surrogates_are_400_not_500(client, make_note, raw):
+    note = make_note(title="kept")
+    for method, path in (("POST", "/api/notes"), ("PATCH", f"/api/notes/{note['id']}")):
+        response = client.open(path, method=method, data=raw, content_type="application/json")
+        assert response.status_code == 400, response.get_json()
+        assert "not valid Unicode" in response.get_json()["error"]["message"]
+    assert [n["title"] for n in client.get("/api/notes").get_json()["items"]] == ["kept"]
+
+
+def test_escaped_emoji_pairs_are_text(client):
+    response = client.post(
+        "/api/notes", data='{"title": "\\ud83d\\ude00"}', content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert response.get_json()["title"] == "\N{GRINNING FACE}"
+
+
 def test_body_of_exactly_one_megabyte_is_accepted(client):
     assert client.post("/api/notes", json={"body": "a" * 1_000_000}).status_code == 201
 

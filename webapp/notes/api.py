@@ -9,6 +9,7 @@ from flask import current_app, request, url_for
 from flask_restx import Namespace, Resource, fields
 from jsonschema import Draft4Validator
 
+from webapp import check_unicode
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models, schema_error_fields
 from webapp.api.fields import NullableString, upload_doc
@@ -273,6 +274,7 @@ def _form_note_fields(raw: str | None) -> dict:
         data = json.loads(raw)
     except ValueError:
         raise ValidationError("The note field is not JSON.", fields={"note": "not JSON"}) from None
+    check_unicode(data, raw)
     validator = Draft4Validator({**note_input.__schema__, "definitions": _definitions()})
     errors = {".".join(map(str, e.path)): e.message for e in validator.iter_errors(data)}
     if errors:
