@@ -60,10 +60,9 @@ class Config:
     # After the first account (which becomes admin): may anyone register, or only an admin?
     OPEN_SIGNUP = False
     PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600
-    # Login attempts, per address and per account (Flask-Limiter's notation); counted when
-    # they fail. In memory by default; a redis:// URL shares the counts between processes.
+    # Login attempts, per address and per account (in the `limits` library's notation);
+    # counted when they fail. In memory by default; a redis:// URL shares them between processes.
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 10 minutes"
     SIGNUP_LIMIT_PER_ADDRESS = "10 per hour"
