@@ -13,6 +13,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
 
 from webapp.extensions import db
+from webapp.notes.prepared import execute_sql
 from webapp.paths import resource
 from webapp.search.index import register_functions
 
@@ -54,7 +55,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         writing = (has_request_context() and request.method in WRITE_METHODS) or (
             has_app_context() and g.get("kaap_write", False)
         )
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        execute_sql(connection, "BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def backup_sqlite(source: Path, dest: Path) -> Path:

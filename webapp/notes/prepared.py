@@ -48,16 +48,21 @@ class Prepared:
             processor = self.processors.get(name)
             values.append(value if processor is None or value is None else processor(value))
         params = tuple(values) if self.positional else dict(zip(self.names, values, strict=True))
-        dispatch = connection.dispatch
-        if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
-            return connection.exec_driver_sql(self.sql, params)
-        try:
-            return Rows(connection.connection.driver_connection.execute(self.sql, params))
-        except sqlite3.Error as error:
-            # Raised as SQLAlchemy raises it ("database is locked" is a 503, not a 500).
-            raise DBAPIError.instance(
-                self.sql, params, error, sqlite3.Error, dialect=connection.dialect
-            ) from error
+        return execute_sql(connection, self.sql, params)
+
+
+def execute_sql(connection: Connection, sql: str, params=()) -> CursorResult | Rows:
+    """Plain SQL on SQLite, on the driver's connection unless something listens for statements."""
+    dispatch = connection.dispatch
+    if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+        return connection.exec_driver_sql(sql, params)
+    try:
+        return Rows(connection.connection.driver_connection.execute(sql, params))
+    except sqlite3.Error as error:
+        # Raised as SQLAlchemy raises it ("database is locked" is a 503, not a 500).
+        raise DBAPIError.instance(
+            sql, params, error, sqlite3.Error, dialect=connection.dialect
+        ) from error
 
 
 class Rows:
