@@ -74,6 +74,32 @@ def test_damage_inside_the_file_is_found_after_start_then_refused(filled, data_d
     closed(app)
 
 
+def test_a_request_that_meets_the_damage_first_is_a_503_that_says_what_to_do(
+    filled, data_dir, clock
+):
+    # The window shows before the full check has read every page: a list that reaches the
+    # damaged page must say what is wrong, not answer 500, and every request after it too.
+    path, good = filled
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    offset = path.read_bytes().index(b"note 30")  # the page of a row of the notes table
+    with path.open("r+b") as fh:
+        fh.seek(offset // 4096 * 4096)
+        fh.write(b"\xff" * 4096)
+    assert service.first_problem(path) is None  # the glance before the window sees nothing
+    app = desktop_app(data_dir, clock)
+    client = app.test_client()
+    response = client.get("/api/notes?limit=100")
+    assert response.status_code == 503
+    assert error_code(response) == "database_damaged"
+    message = response.get_json()["error"]["message"]
+    assert "damaged" in message and good in message and "--restore-backup" in message
+    assert client.get("/api/labels").status_code == 503
+    page = client.get("/")
+    assert page.status_code == 503 and good in page.get_data(as_text=True)
+    closed(app)
+
+
 @pytest.mark.parametrize("how", ["garbage", "truncated", "empty"])
 def test_a_glance_still_stops_start_up_on_a_damaged_file(filled, data_dir, clock, how):
     path, good = filled

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_restx import Api
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from webapp.accounts.api import account_ns, auth_ns, users_ns
-from webapp.api.envelope import database_busy, envelope_for
+from webapp.api.envelope import database_busy, database_damaged, envelope_for
 from webapp.api.meta import ns as meta_ns
 from webapp.backups.api import ns as backups_ns
 from webapp.errors import KaapError
@@ -31,6 +31,7 @@ class KaapApi(Api):
         if (
             not isinstance(e, (HTTPException, KaapError))
             and not database_busy(e)
+            and not database_damaged(e)
             and current_app.config.get("PROPAGATE_EXCEPTIONS")
         ):
             raise e
@@ -89,10 +90,13 @@ def _api_http_error(exc: HTTPException):
 
 
 def _kaap_error(exc: Exception):
-    # Raised before a resource runs (authentication in a before_request hook, say).
-    if not isinstance(exc, KaapError) and not database_busy(exc):
+    # Raised before a resource runs (authentication in a before_request hook, say), or by a
+    # page: a damaged database file is a 503 that says what to do, on pages too.
+    if not isinstance(exc, KaapError) and not database_busy(exc) and not database_damaged(exc):
         raise exc
     body, status, headers = envelope_for(exc)
+    if not request.path.startswith(API_PREFIX + "/") and database_damaged(exc):
+        return body["error"]["message"], status, {"Content-Type": "text/plain; charset=utf-8"}
     return jsonify(body), status, headers
 
 
@@ -110,4 +114,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _api_http_error)
     app.register_error_handler(KaapError, _kaap_error)
-    app.register_error_handler(OperationalError, _kaap_error)
+    app.register_error_handler(DatabaseError, _kaap_error)  # busy or damaged, else re-raised

@@ -74,8 +74,24 @@ def database_busy(exc: Exception) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
+def database_damaged(exc: Exception) -> bool:
+    """SQLite found the file damaged while reading it (SQLITE_CORRUPT or SQLITE_NOTADB)."""
+    import sqlite3
+
+    from sqlalchemy.exc import DatabaseError
+
+    if not isinstance(exc, DatabaseError) or not isinstance(exc.orig, sqlite3.DatabaseError):
+        return False
+    code = getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF  # extended codes keep the primary
+    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
 def envelope_for(exc: Exception) -> tuple[dict, int, dict]:
     """Body, status and headers for any exception raised while handling an API request."""
+    if database_damaged(exc):
+        from webapp.backups import record_damage
+
+        return error_body("database_damaged", record_damage(current_app, exc)), 503, {}
     if database_busy(exc):
         # Nothing was written (the transaction never got the lock): safe to send again.
         message = "The database is busy; nothing was saved, try again in a moment."

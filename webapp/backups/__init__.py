@@ -251,6 +251,21 @@ def _glance(path: Path) -> str | None:
     return None if current else service.problem(path)
 
 
+def record_damage(app: Flask, exc: Exception) -> str:
+    """A request found the file damaged (before the desktop's deferred check got to it, or
+    once it broke while running): from now on every request is refused with the message,
+    which names the newest good backup. Returns the message."""
+    message = app.extensions.get(EXTENSION)
+    if message is None:
+        problem = str(getattr(exc, "orig", None) or exc)
+        message = damaged_message(app, live_path(app), problem)
+        log.error("%s", message)
+        app.extensions[EXTENSION] = message
+        if _refuse_while_damaged not in app.before_request_funcs.get(None, []):
+            _refuse_once_damaged(app)
+    return message
+
+
 def _refuse_once_damaged(app: Flask) -> None:
     # First of all before_request functions: the others (the trash purge) read the database.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_while_damaged)

@@ -52,47 +52,48 @@ class Prepared:
 
 
 def execute_sql(connection: Connection, sql: str, params=()) -> CursorResult | Rows:
-    """Plain SQL on SQLite, on the driver's connection unless something listens for statements."""
+    """Plain SQL on SQLite, on the driver's connection unless something listens for statements.
+
+    The rows are fetched at once (Kaap's statements return a page at most), so a driver error
+    can only come from here, and comes as SQLAlchemy's: "database is locked" is a 503, a
+    damaged file a 503 that names the backup to restore, not a 500.
+    """
     dispatch = connection.dispatch
     if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
         return connection.exec_driver_sql(sql, params)
     try:
-        return Rows(connection.connection.driver_connection.execute(sql, params))
+        return Rows(connection.connection.driver_connection.execute(sql, params).fetchall())
     except sqlite3.Error as error:
-        # Raised as SQLAlchemy raises it ("database is locked" is a 503, not a 500).
         raise DBAPIError.instance(
             sql, params, error, sqlite3.Error, dialect=connection.dialect
         ) from error
 
 
 class Rows:
-    """A driver cursor's rows with the few result methods Kaap uses."""
+    """Fetched rows with the few result methods Kaap uses."""
 
-    __slots__ = ("_cursor",)
+    __slots__ = ("_rows",)
 
-    def __init__(self, cursor: sqlite3.Cursor):
-        self._cursor = cursor
+    def __init__(self, rows: list):
+        self._rows = rows
 
     def __iter__(self):
-        return iter(self._cursor)
+        return iter(self._rows)
 
     def all(self) -> list:
-        return self._cursor.fetchall()
+        return self._rows
 
     fetchall = all
 
     def first(self):
-        row = self._cursor.fetchone()
-        self._cursor.close()
-        return row
+        return self._rows[0] if self._rows else None
 
     def scalar_one(self):
-        rows = self._cursor.fetchall()
-        if not rows:
+        if not self._rows:
             raise NoResultFound("No row was found when one was required")
-        if len(rows) > 1:
+        if len(self._rows) > 1:
             raise MultipleResultsFound("Multiple rows were found when exactly one was required")
-        return rows[0][0]
+        return self._rows[0][0]
 
 
 @lru_cache(maxsize=64)
