@@ -1,13 +1,12 @@
 """``/api/auth``, ``/api/account`` and ``/api/users``: accounts in server mode.
 
 Thin resources over ``webapp.accounts.service``. With accounts off (the desktop app, tests
-that do not ask for them) every one of these answers 404.
+that do not ask for them) every one of these answers 404, and Flask-Login is never imported.
 """
 
 from __future__ import annotations
 
 from flask import current_app, session
-from flask_login import current_user, login_user, logout_user
 from flask_restx import Namespace, Resource, fields
 
 from webapp.accounts import limits, service, tokens
@@ -97,6 +96,9 @@ def _accounts_on() -> None:
 
 def _user() -> service.User:
     _accounts_on()
+    # Flask-Login is imported with accounts on only (here, once they are known to be on).
+    from flask_login import current_user
+
     if not current_user.is_authenticated:
         raise service.Unauthorized("Log in first, or send an API token.")
     return current_user._get_current_object()
@@ -115,6 +117,8 @@ def _session_user() -> service.User:
 
 def log_in(user: service.User) -> None:
     """A fresh session for ``user``: the old cookie's content (and CSRF secret) goes."""
+    from flask_login import login_user
+
     session.clear()
     service.start_session(db.session, user, now())
     login_user(user)
@@ -122,8 +126,17 @@ def log_in(user: service.User) -> None:
 
 
 def log_out() -> None:
+    from flask_login import current_user
+
     if current_user.is_authenticated:
         service.end_session(db.session, current_user.session_key)
+    _forget_user()
+
+
+def _forget_user() -> None:
+    """Forget this request's user and clear the cookie session."""
+    from flask_login import logout_user
+
     logout_user()
     session.clear()
 
@@ -251,8 +264,7 @@ class Account(Resource):
         if not service.passwords.verify(user.password_hash, account_ns.payload["password"]):
             raise service.Forbidden("The password is wrong.", fields={"password": "wrong"})
         service.delete_user(db.session, user, current_app.extensions.get("kaap.images"))
-        logout_user()
-        session.clear()
+        _forget_user()
         return "", 204
 
 

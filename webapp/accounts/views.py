@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from webapp.accounts import service
 from webapp.accounts.api import log_in, log_out, try_login, try_register
@@ -44,6 +43,8 @@ def login():
     if not current_app.config["ACCOUNTS"]:
         abort(404)
     if request.method == "GET":
+        from flask_login import current_user  # accounts are on: see above
+
         if current_user.is_authenticated:
             return redirect(_next_url())
         if not service.has_accounts(db.session):
