@@ -33,6 +33,24 @@ def test_starting_on_a_current_database_imports_no_alembic(data_dir):
     assert result.stdout.strip() == "[]"
 
 
+def test_the_desktop_imports_no_server_accounts_and_no_pillow(data_dir):
+    """Accounts are off on the desktop, and Pillow waits for the first image."""
+    code = (
+        "import sys; from webapp import create_app; "
+        f"create_app({{'CONFIG': 'desktop', 'DATA_DIR': {str(data_dir)!r}}}); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'flask_login', 'flask_limiter', 'limits', 'redis', 'PIL'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_documentation_merges_share_models_and_copy_the_rest():
     from flask_restx import Model, fields, namespace
 

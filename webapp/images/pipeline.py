@@ -9,25 +9,17 @@ orientation first. Animated GIF and WebP keep their first frame only.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
-
-from PIL import (
-    GifImagePlugin,
-    Image,
-    ImageOps,
-    JpegImagePlugin,
-    PngImagePlugin,
-    UnidentifiedImageError,
-    WebPImagePlugin,
-)
+from functools import cache
+from typing import TYPE_CHECKING, BinaryIO
 
 from webapp.errors import KaapError, ValidationError
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
-# Imported, the allowed formats' plugins are registered: else the first WebP save makes Pillow
-# import every plugin it has (about 40, 0.1-0.2 s) in the middle of someone's first upload.
-PLUGINS = (JpegImagePlugin, PngImagePlugin, GifImagePlugin, WebPImagePlugin)
 FULL_MAX_SIDE = 4096
 THUMB_MAX_SIDE = 512
 # What each decoded format is stored as (GIF's first frame keeps every pixel in PNG).
@@ -55,9 +47,10 @@ class Processed:
 
 def process(upload: BinaryIO, max_pixels: int, field: str = "file") -> Processed:
     """Turn an uploaded file into clean image bytes and a thumbnail, or raise a 4xx error."""
+    Image, ImageOps = _pillow()
     try:
         image = Image.open(upload, formats=FORMATS)
-    except UnidentifiedImageError:
+    except Image.UnidentifiedImageError:
         raise UnsupportedImageError(
             "That file is not a JPEG, PNG, GIF or WebP image.",
             fields={field: "not a JPEG, PNG, GIF or WebP image"},
@@ -92,6 +85,26 @@ def process(upload: BinaryIO, max_pixels: int, field: str = "file") -> Processed
         thumb = clean.reduce(factor) if factor > 1 else clean.copy()
         thumb.thumbnail((THUMB_MAX_SIDE, THUMB_MAX_SIDE))
         return Processed(data, content_type, clean.width, clean.height, _encode(thumb, "WEBP"))
+
+
+@cache
+def _pillow():
+    """Pillow's ``Image`` and ``ImageOps``, imported on the first image, not at start-up
+    (Pillow costs 20-30 ms of the app's start and is needed only when an image arrives)."""
+    from PIL import (
+        GifImagePlugin,  # noqa: F401 (the allowed formats' plugins: see below)
+        Image,
+        ImageOps,
+        JpegImagePlugin,  # noqa: F401
+        PngImagePlugin,  # noqa: F401
+        WebPImagePlugin,  # noqa: F401
+    )
+
+    # Imported above, the allowed formats' plugins are registered: else the first WebP save
+    # makes Pillow import every plugin it has (about 40, 0.1-0.2 s) during someone's upload.
+    # Pillow only warns about a decompression bomb below twice its limit: make it an error.
+    warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+    return Image, ImageOps
 
 
 def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
