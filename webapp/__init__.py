@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask, Request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 
 from webapp.config import CONFIGS
@@ -36,6 +37,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = KaapRequest
+    app.session_interface = KaapSessionInterface()
     app.json.sort_keys = False  # keep fields in their documented order; sorting costs time
     app.config.from_object(CONFIGS[mode])
     app.config.from_prefixed_env("KAAP")
@@ -96,6 +98,20 @@ class KaapRequest(Request):
         if data is not None:
             check_unicode(data, self.get_data(cache=True))
         return data
+
+
+class KaapSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with the signing serializer built once per set of keys
+    instead of twice per request (cookie or not)."""
+
+    _serializer: tuple | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._serializer
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
 
 
 def check_unicode(data, raw: bytes | str) -> None:
