@@ -1,10 +1,42 @@
 import re
+from pathlib import Path
+
+import pytest
 
 
 def test_index_is_the_app_shell_with_its_modules(client):
     page = client.get("/").get_data(as_text=True)
     assert 'type="module" src="/static/js/app.js"' in page
     assert "Notes you add appear here" in page
+
+
+def test_index_preloads_every_module_its_script_imports(client):
+    """The web view fetches them at once, not one level of imports after another."""
+    page = client.get("/").get_data(as_text=True)
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/js/([\w.-]+)">', page))
+    js = Path(__file__).parent.parent / "webapp" / "static" / "js"
+    imports = re.compile(r"""^\s*(?:import|export)\b[^"';]*?["']\./([\w.-]+)["']""", re.M)
+    reachable, todo = set(), ["app.js"]
+    while todo:
+        for name in imports.findall((js / todo.pop()).read_text()):
+            if name not in reachable:
+                reachable.add(name)
+                todo.append(name)
+    assert preloaded == reachable - {"app.js"}
+    assert "noteform.js" in preloaded  # imported by composer.js and editor.js, not app.js
+
+
+@pytest.mark.parametrize("app_settings", [{"TEMPLATE_CACHE": True}])
+def test_compiled_templates_are_kept_by_name_for_the_next_start(client, data_dir):
+    from webapp.pages import TemplateCache
+
+    assert client.get("/").status_code == 200
+    assert len(list((data_dir / "cache" / "templates").iterdir())) == 2  # index and base
+    # Not by path: the one-file executable unpacks its templates somewhere new every time.
+    cache = TemplateCache(str(data_dir))
+    assert cache.get_cache_key("pages/index.html", "/tmp/_MEI1/x") == cache.get_cache_key(
+        "pages/index.html", "/tmp/_MEI2/x"
+    )
 
 
 def test_index_carries_the_csrf_token_for_the_scripts(client):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from pathlib import Path
+
 from flask import Blueprint, Flask, current_app, render_template
+from jinja2 import FileSystemBytecodeCache
 
 from webapp.dialogs import dialogs
 
@@ -33,5 +38,48 @@ def settings():
     )
 
 
+# ``import ... from "./x.js"`` and ``export ... from "./x.js"``: the static imports of a module.
+_STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^"'`;]*?["']\./([\w.-]+\.js)["']""", re.M)
+
+
+@cache
+def module_preloads(script: str, folder: str) -> tuple[str, ...]:
+    """Every module that ``script`` (in ``folder``) imports, directly or not, in the order
+    found. The page lists them as ``modulepreload`` links, so the web view fetches them all
+    at once instead of one level of imports after another. Read once per process: a module
+    missing from the list is only fetched later, never left out."""
+    found: dict[str, None] = {}
+    todo = [script]
+    while todo:
+        try:
+            text = (Path(folder) / todo.pop()).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for name in _STATIC_IMPORT.findall(text):
+            if name != script and name not in found:
+                found[name] = None
+                todo.append(name)
+    return tuple(found)
+
+
+class TemplateCache(FileSystemBytecodeCache):
+    """Compiled templates on disk, one entry per template name: Jinja's own key also holds the
+    file's path, which in the one-file executable is a new temporary folder at every launch.
+    Jinja recompiles an entry whose source changed (it keeps a checksum) and writes by rename.
+    """
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(name)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+
+    def preloads(script: str) -> tuple[str, ...]:
+        return module_preloads(script, str(Path(app.static_folder) / "js"))
+
+    app.add_template_global(preloads, "module_preloads")
+    if app.config["TEMPLATE_CACHE"]:
+        folder = Path(app.config["DATA_DIR"]) / "cache" / "templates"
+        folder.mkdir(parents=True, exist_ok=True)
+        app.jinja_env.bytecode_cache = TemplateCache(str(folder))
