@@ -134,9 +134,12 @@ def main() -> int:
     try:
         launch_once(cases["source", "Kaap"], env)  # creates and migrates the database
         results = {case: [] for case in cases}
+        # On a shared machine the load says how far to trust the times (ratios suffer less).
+        load_before = os.getloadavg()[0]
         for _ in range(args.runs):  # interleaved, so drift hits every case alike
             for case, command in cases.items():
                 results[case].append(launch_once(command, env))
+        load_after = os.getloadavg()[0]
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
         if xvfb:
@@ -149,7 +152,8 @@ def main() -> int:
     )  # fmt: skip
     print(f"{datetime.date.today()}, {platform.platform()}, {cpu}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, display {env['DISPLAY']}"
-          f"{' (Xvfb)' if xvfb else ''}, {args.runs} runs each, medians (min-max)")  # fmt: skip
+          f"{' (Xvfb)' if xvfb else ''}, {args.runs} runs each, medians (min-max), "
+          f"load average {load_before:.2f} before the runs, {load_after:.2f} after")  # fmt: skip
     print()
     print("| run | app | launch to painted (s) | memory PSS (MB) | executable (MB) |")
     print("|---|---|---|---|---|")
