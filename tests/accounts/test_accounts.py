@@ -418,3 +418,18 @@ def test_a_session_ends_after_the_cookie_lifetime_even_if_the_cookie_stays(app, 
     with app.app_context():
         maintenance.run(app)
         assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0
+
+
+def test_accounts_without_their_packages_is_one_sentence(tmp_path, monkeypatch):
+    # The desktop executable leaves server mode's packages out: KAAP_ACCOUNTS=1 there must
+    # say so, not end in a ModuleNotFoundError.
+    import importlib.util
+
+    from webapp import ConfigError, create_app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "limits" else real(name, *a)
+    )
+    with pytest.raises(ConfigError, match="need limits, which this build of Kaap leaves out"):
+        create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path), "ACCOUNTS": True})
