@@ -35,16 +35,26 @@ def _spans(text: str, folded: str, terms: Iterable[str]) -> list[tuple[int, int]
     terms = [term for term in terms if term in folded]
     if not terms:
         return []
-    if len(folded) == len(text):
-        origin = range(len(text))  # every character folded to one: offsets carry over
-    else:
+    origin = None  # every character folded to one: offsets carry over
+    if len(folded) != len(text):
         folded, origin = _folded(text)
+    elif len(terms) == 1:  # the usual case, in one pass: spans come sorted and apart
+        term, spans = terms[0], []
+        start = folded.find(term)
+        while start != -1:
+            end = start + len(term)
+            if spans and spans[-1][1] == start:  # touching: one span, as merged below
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+            start = folded.find(term, end)
+        return spans
     spans = []
     for term in terms:
         start = folded.find(term)
         while start != -1:
             end = start + len(term)
-            spans.append((origin[start], origin[end - 1] + 1))
+            spans.append((start, end) if origin is None else (origin[start], origin[end - 1] + 1))
             start = folded.find(term, end)
     if len(spans) == 1:
         return spans
