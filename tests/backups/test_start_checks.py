@@ -80,12 +80,7 @@ def test_a_request_that_meets_the_damage_first_is_a_503_that_says_what_to_do(
     # The window shows before the full check has read every page: a list that reaches the
     # damaged page must say what is wrong, not answer 500, and every request after it too.
     path, good = filled
-    with closing(sqlite3.connect(path)) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    offset = path.read_bytes().index(b"note 30")  # the page of a row of the notes table
-    with path.open("r+b") as fh:
-        fh.seek(offset // 4096 * 4096)
-        fh.write(b"\xff" * 4096)
+    garble_a_note(path)
     assert service.first_problem(path) is None  # the glance before the window sees nothing
     app = desktop_app(data_dir, clock)
     client = app.test_client()
@@ -98,6 +93,31 @@ def test_a_request_that_meets_the_damage_first_is_a_503_that_says_what_to_do(
     page = client.get("/")
     assert page.status_code == 503 and good in page.get_data(as_text=True)
     closed(app)
+
+
+def test_a_server_whose_file_breaks_while_running_answers_503_from_then_on(filled, data_dir, clock):
+    path, good = filled
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "CLOCK": clock})
+    client = app.test_client()
+    assert client.get("/api/notes").status_code == 200
+    closed(app)  # the pool's connections would keep reading pages they already hold
+    garble_a_note(path)
+    response = client.get("/api/notes?limit=100")
+    assert response.status_code == 503
+    assert error_code(response) == "database_damaged"
+    assert f"backups restore {good}" in response.get_json()["error"]["message"]
+    assert client.get("/api/csrf").status_code == 503  # refused before it reads anything
+    closed(app)
+
+
+def garble_a_note(path: Path) -> None:
+    """Overwrite the page holding a row of the notes table: reading it is SQLITE_CORRUPT."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    offset = path.read_bytes().index(b"note 30")
+    with path.open("r+b") as fh:
+        fh.seek(offset // 4096 * 4096)
+        fh.write(b"\xff" * 4096)
 
 
 @pytest.mark.parametrize("how", ["garbage", "truncated", "empty"])
