@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 
 from webapp.config import CONFIGS
+from webapp.unicode import check_unicode
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -112,29 +112,6 @@ class KaapSessionInterface(SecureCookieSessionInterface):
         if cached is None or cached[0] != keys:
             cached = self._serializer = (keys, super().get_signing_serializer(app))
         return cached[1]
-
-
-def check_unicode(data, raw: bytes | str) -> None:
-    """Refuse JSON whose text holds a lone surrogate (``"\\ud800"``): valid JSON, but no
-    Unicode text, so it could be neither stored nor sent back. Only an escape makes one, so
-    the walk runs only when the raw body has such an escape."""
-    escape = b"\\u" if isinstance(raw, bytes) else "\\u"
-    if escape not in raw or not _has_surrogate(data):
-        return
-    raise BadRequest("The request holds text that is not valid Unicode (a lone surrogate).")
-
-
-def _has_surrogate(value) -> bool:
-    if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_surrogate(v) for v in value)
-    return False
-
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _utcnow():

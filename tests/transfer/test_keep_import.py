@@ -171,3 +171,21 @@ def test_the_same_note_twice_in_one_archive_is_imported_once(app, client, tmp_pa
     summary = run_import(app, path)
     assert summary.imported == 1
     assert "already imported" in summary.skipped[0]["reason"]
+
+
+def test_half_an_emoji_is_replaced_not_a_lost_note(app, client, tmp_path):
+    # JSON may hold a lone surrogate escape (an emoji cut in two); SQLite cannot store it.
+    path = tmp_path / "halves.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "Takeout/Keep/a.json",
+            b'{"title": "cut \\ud83d", "textContent": "x", "createdTimestampUsec": 5,'
+            b' "labels": [{"name": "l\\udc00"}],'
+            b' "listContent": [{"text": "\\ud800\\ud800", "isChecked": false}]}',
+        )
+    summary = run_import(app, path)
+    assert summary.imported == 1 and summary.failed == []
+    assert "4 characters were not valid Unicode" in summary.warnings[0]["reason"]
+    note = notes_by_title(client)["cut \N{REPLACEMENT CHARACTER}"]
+    assert note["items"][0]["text"] == "\N{REPLACEMENT CHARACTER}" * 2
+    assert note["labels"][0]["name"] == "l\N{REPLACEMENT CHARACTER}"

@@ -10,7 +10,6 @@ from flask import current_app, request, url_for
 from flask_restx import Namespace, Resource, fields
 from jsonschema import Draft4Validator
 
-from webapp import check_unicode
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models, schema_error_fields
 from webapp.api.fields import NullableString, upload_doc
@@ -23,6 +22,7 @@ from webapp.notes.serialize import note_json
 from webapp.search.matches import matches
 from webapp.search.query import parse as parse_query
 from webapp.timeutil import isoformat, now
+from webapp.unicode import check_unicode
 
 ns = Namespace("notes", path="/", description="Notes: create, edit, list, search, trash")
 register_models(ns)

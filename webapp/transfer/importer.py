@@ -19,6 +19,7 @@ from webapp.transfer import kaap_format, keep
 from webapp.transfer.archive import ArchiveError, Source
 from webapp.transfer.notes import Incoming, exists, label_for, prepare_images, write
 from webapp.transfer.summary import Summary
+from webapp.unicode import replace_surrogates
 
 Progress = Callable[[int, int], None]
 # (where in the archive, the note or None when already reported, how many read so far)
@@ -115,6 +116,9 @@ def _keep_notes(session, owner_id, source: Source, summary: Summary, name) -> tu
                 summary.fail(path, f"not valid JSON ({exc})")
                 yield path, None, done
                 continue
+            raw, replaced = replace_surrogates(raw)
+            if replaced:
+                summary.warn(path, _replaced(replaced))
             incoming = keep.parse(source, path, raw, lambda why, p=path: summary.warn(p, why))
             if incoming is None:
                 summary.skip(path, "not a Keep note")
@@ -135,6 +139,9 @@ def _kaap_notes(session, owner_id, source: Source, summary: Summary) -> tuple[Pe
     except (ValueError, UnicodeDecodeError, ArchiveError) as exc:
         summary.fail(kaap_format.INDEX, str(exc))
         return iter(()), 0
+    index, replaced = replace_surrogates(index)
+    if replaced:
+        summary.warn(kaap_format.INDEX, _replaced(replaced))
     for label in index.get("labels") or []:
         if isinstance(label, dict) and isinstance(label.get("name"), str):
             label_for(session, owner_id, label["name"])
@@ -152,3 +159,12 @@ def _kaap_notes(session, owner_id, source: Source, summary: Summary) -> tuple[Pe
             yield path, incoming, done
 
     return pending(), len(notes)
+
+
+def _replaced(count: int) -> str:
+    # JSON can hold half of an emoji ("\ud83d" alone): not text that SQLite can store.
+    many = count > 1
+    return (
+        f"{count} character{'s' if many else ''} {'were' if many else 'was'} not valid Unicode "
+        "(half of an emoji, say) and became \ufffd"
+    )
