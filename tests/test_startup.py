@@ -1,5 +1,6 @@
 """Start-up does only what the first page needs (see bench/startup.py and bench/RESULTS.md)."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -17,11 +18,12 @@ def test_revisions_read_from_the_scripts_agree_with_alembic():
     }
 
 
-def test_starting_on_a_current_database_imports_no_alembic(data_dir):
+def loaded_after_start(data_dir, config: str, packages: set[str]) -> list[str]:
+    """Which of ``packages`` a fresh process has imported once ``create_app`` returns."""
     code = (
         "import sys; from webapp import create_app; "
-        f"create_app({{'CONFIG': 'testing', 'DATA_DIR': {str(data_dir)!r}}}); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'flask_migrate')))"
+        f"create_app({{'CONFIG': {config!r}, 'DATA_DIR': {str(data_dir)!r}}}); "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {packages!r}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -30,25 +32,17 @@ def test_starting_on_a_current_database_imports_no_alembic(data_dir):
         check=True,
         cwd=Path(__file__).parents[1],
     )
-    assert result.stdout.strip() == "[]"
+    return ast.literal_eval(result.stdout)
+
+
+def test_starting_on_a_current_database_imports_no_alembic(data_dir):
+    assert loaded_after_start(data_dir, "testing", {"alembic", "flask_migrate"}) == []
 
 
 def test_the_desktop_imports_no_server_accounts_and_no_pillow(data_dir):
     """Accounts are off on the desktop, and Pillow waits for the first image."""
-    code = (
-        "import sys; from webapp import create_app; "
-        f"create_app({{'CONFIG': 'desktop', 'DATA_DIR': {str(data_dir)!r}}}); "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'flask_login', 'flask_limiter', 'limits', 'redis', 'PIL'}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[1],
-    )
-    assert result.stdout.strip() == "[]"
+    server_only = {"flask_login", "flask_limiter", "limits", "redis", "PIL"}
+    assert loaded_after_start(data_dir, "desktop", server_only) == []
 
 
 def test_documentation_merges_share_models_and_copy_the_rest():
