@@ -66,6 +66,12 @@ SEEDS = {
         "'0b7e3c52-9a51-4d4e-8f2c-5d0c7e1a9b33', '50% off_', '', 'text', 'default', 0, 0, NULL, "
         "'2025-01-06 00:00:00.000000', '2025-01-06 00:00:00.000000', 1, '50% off_')",
     ],
+    "0008": [
+        "INSERT INTO drafts (owner_id, key, content, updated_at) VALUES (1, 'note-1', "
+        "'{\"fields\": {\"body\": \"unsaved\"}, \"version\": 3}', '2025-01-07 00:00:00.000000')",
+        "INSERT INTO settings (owner_id, name, value, updated_at) VALUES "
+        "(2, 'theme', 'dark', '2025-01-07 00:00:00.000000')",
+    ],
 }
 
 

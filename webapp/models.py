@@ -1,17 +1,21 @@
 """Every model, imported once so the metadata is complete (migrations, create_all)."""
 
 from webapp.accounts.models import ApiToken, User, UserSession
+from webapp.drafts.models import Draft
 from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
+from webapp.settings.models import Setting
 
 __all__ = [
     "ApiToken",
     "ChecklistItem",
+    "Draft",
     "Image",
     "Label",
     "Note",
     "NoteMove",
+    "Setting",
     "User",
     "UserSession",
     "note_labels",

@@ -465,6 +465,38 @@ def create_backup(w: World, walker: Walker) -> None:
         assert answer(response) == (404, "not_found")
 
 
+@own("GET", "/drafts")
+def list_drafts(w: World, walker: Walker) -> None:
+    keys = {draft["key"] for draft in walker.call("GET", "/api/drafts").get_json()}
+    assert keys <= {"composer"} | {f"note-{i}" for i in w.b_owned.note_ids}
+
+
+@own("PUT", "/drafts/{key}")
+def keep_draft(w: World, walker: Walker) -> None:
+    # Under the very keys A's drafts have: B keeps a draft of B's own, A's stay as they were.
+    for key in ("composer", f"note-{w.a_owned.notes['text']['id']}"):
+        body = {"content": {"fields": {"body": "B's draft"}}}
+        response = walker.call("PUT", f"/api/drafts/{key}", json=body, allow=(key,))
+        assert response.status_code == 200 and response.get_json()["key"] == key
+
+
+@own("DELETE", "/drafts/{key}")
+def drop_draft(w: World, walker: Walker) -> None:
+    for key in ("composer", f"note-{w.a_owned.notes['text']['id']}"):
+        assert walker.call("DELETE", f"/api/drafts/{key}").status_code == 204
+
+
+@own("GET", "/settings")
+def read_settings(w: World, walker: Walker) -> None:
+    assert walker.call("GET", "/api/settings").status_code == 200
+
+
+@own("PATCH", "/settings")
+def change_settings(w: World, walker: Walker) -> None:
+    changed = walker.call("PATCH", "/api/settings", json={"theme": "light"}).get_json()
+    assert changed["theme"] == "light"
+
+
 @own("GET", "/csrf")
 def csrf(w: World, walker: Walker) -> None:
     assert walker.call("GET", "/api/csrf").status_code == 200

@@ -176,6 +176,13 @@ def populate(client: FlaskClient, words: tuple[str, ...], color: tuple[int, int,
     owned.jobs.append(created(started, 202)["id"])
     assert wait_for_job(client, owned.jobs[0])["status"] == "done"
 
+    # Unsaved text (a composer draft, an edit's) and settings of their own.
+    text_note = owned.notes["text"]["id"]
+    for key in ("composer", f"note-{text_note}"):
+        draft = {"content": {"fields": {"title": f"{w[3]} unsaved", "body": w[4]}, "version": 1}}
+        created(client.put(f"/api/drafts/{key}", json=draft), 200)
+    created(client.patch("/api/settings", json={"theme": "dark", "layout": "list"}), 200)
+
     token = created(client.post("/api/account/tokens", json={"name": f"{w[1]} script"}))
     owned.tokens.append(token["id"])
     owned.token_secret = token["token"]
@@ -220,4 +227,6 @@ def snapshot(app, client: FlaskClient, owned: Owned) -> dict:
         "me": client.get("/api/auth/me").get_json(),
         "jobs": [client.get(f"/api/imports/{job}").get_json() for job in owned.jobs],
         "files": image_files(app, owned.user_id),
+        "drafts": client.get("/api/drafts").get_json(),
+        "settings": client.get("/api/settings").get_json(),
     }

@@ -144,6 +144,15 @@ class Api:
         self.client.delete("/api/trash")
         for label in self.labels():
             self.client.delete(f"/api/labels/{label['id']}")
+        for draft in self.drafts():
+            self.client.delete(f"/api/drafts/{draft['key']}")
+        self.client.patch("/api/settings", json={"theme": "system", "layout": "grid"})
+
+    def drafts(self):
+        return self.client.get("/api/drafts").get_json()
+
+    def settings(self):
+        return self.client.get("/api/settings").get_json()
 
 
 @pytest.fixture

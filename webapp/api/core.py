@@ -12,10 +12,12 @@ from webapp.accounts.api import account_ns, auth_ns, users_ns
 from webapp.api.envelope import database_busy, database_damaged, envelope_for
 from webapp.api.meta import ns as meta_ns
 from webapp.backups.api import ns as backups_ns
+from webapp.drafts.api import ns as drafts_ns
 from webapp.errors import KaapError
 from webapp.images.api import ns as images_ns
 from webapp.labels.api import ns as labels_ns
 from webapp.notes.api import ns as notes_ns
+from webapp.settings.api import ns as settings_ns
 from webapp.transfer.api import ns as transfer_ns
 
 API_PREFIX = "/api"
@@ -70,6 +72,8 @@ for _ns in (
     notes_ns,
     images_ns,
     labels_ns,
+    drafts_ns,
+    settings_ns,
     meta_ns,
     transfer_ns,
     backups_ns,

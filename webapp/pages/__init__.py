@@ -9,7 +9,10 @@ from pathlib import Path
 from flask import Blueprint, Flask, current_app, render_template
 from jinja2 import FileSystemBytecodeCache
 
+from webapp.accounts.service import current_owner_id
 from webapp.dialogs import dialogs
+from webapp.extensions import db
+from webapp.settings.service import get_settings
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -24,17 +27,25 @@ def _account():
     return current_user if current_user.is_authenticated else None
 
 
+def _settings() -> dict[str, str]:
+    """The person's theme and layout, drawn into the page so it never flashes the wrong ones."""
+    return get_settings(db.session, current_owner_id())
+
+
 @bp.get("/")
 def index():
     """The app shell; the ES modules in ``static/js`` fetch and draw the notes."""
-    return render_template("pages/index.html", account=_account())
+    return render_template("pages/index.html", account=_account(), settings=_settings())
 
 
 @bp.get("/settings")
 def settings():
     """Import from Google Keep, export, backups; your account in server mode."""
     return render_template(
-        "pages/settings.html", native_export=dialogs().native, account=_account()
+        "pages/settings.html",
+        native_export=dialogs().native,
+        account=_account(),
+        settings=_settings(),
     )
 
 

@@ -11,7 +11,7 @@ export const accountsOn = () => document.body.dataset.accounts === "on";
 let leaving = false;
 
 /** Off to /login, back here afterwards. The promise never settles: nothing else should happen
- * on a page whose session is gone (drafts stay in localStorage). */
+ * on a page whose session is gone (drafts stay in localStorage and on the server). */
 export function loginAgain() {
   if (!leaving) {
     leaving = true;
@@ -143,6 +143,11 @@ export const api = {
     return upload("/api/notes/images", form, onProgress);
   },
   deleteImage: (id) => request("DELETE", `/api/images/${id}`),
+  listDrafts: () => request("GET", "/api/drafts"),
+  keepDraft: (key, content, options = {}) =>
+    request("PUT", `/api/drafts/${key}`, { body: { content }, ...options }),
+  dropDraft: (key, options = {}) => request("DELETE", `/api/drafts/${key}`, options),
+  updateSettings: (changes) => request("PATCH", "/api/settings", { body: changes }),
   listLabels: () => request("GET", "/api/labels"),
   createLabel: (name) => request("POST", "/api/labels", { body: { name } }),
   renameLabel: (id, name) => request("PATCH", `/api/labels/${id}`, { body: { name } }),

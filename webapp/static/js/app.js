@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import * as composer from "./composer.js";
 import { $ } from "./dom.js";
+import * as drafts from "./drafts.js";
 import { guardPage } from "./drops.js";
 import * as editor from "./editor.js";
 import * as grid from "./grid.js";
@@ -59,8 +60,14 @@ function start() {
     close.addEventListener("click", () => close.closest("dialog").close());
   }
   window.addEventListener("hashchange", route);
-  // "ready" once the first page of notes is drawn (tests and the desktop self-test wait on it)
-  route().finally(() => document.body.classList.add("ready"));
+  // The server's drafts (those of an earlier launch, another back end) join localStorage's.
+  const offered = drafts.load().then(() => {
+    composer.offerDraft();
+    return editor.retryDrafts();
+  });
+  // "ready" once the first page of notes is drawn and every kept draft was offered (tests and
+  // the desktop self-test wait on it)
+  Promise.allSettled([route(), offered]).finally(() => document.body.classList.add("ready"));
 }
 
 function markActive() {

@@ -1,5 +1,5 @@
 // "Take a note…": expands on focus; clicking outside or Esc saves a non-empty note and collapses.
-// What is typed is kept in localStorage until the server has it.
+// What is typed is kept as a draft (drafts.js) until the note is saved.
 import { api } from "./api.js";
 import { $, iconButton, imageInput } from "./dom.js";
 import { acceptDrop, acceptPaste, progressBar } from "./drops.js";
@@ -7,10 +7,11 @@ import { uploadTo, view } from "./grid.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { popoverOpen } from "./pickers.js";
-import { noteChanged, personalKey } from "./store.js";
+import * as drafts from "./drafts.js";
+import { noteChanged } from "./store.js";
 
-const DRAFT = personalKey("kaap.composer");
 let form;
+let touched = false; // typed into since the composer was last filled
 let expanded = false;
 let saving = false;
 let pending = []; // images picked before the note exists: {id, thumb_url (a blob: URL), file}
@@ -20,7 +21,10 @@ export function init() {
   const picker = imageInput(addPending);
   root.append(picker);
   form = new NoteForm({
-    onChange: () => localStorage.setItem(DRAFT, JSON.stringify(form.value())),
+    onChange: () => {
+      touched = true;
+      drafts.keepComposer(form.value());
+    },
     onClose: () => collapse(),
     tools: [iconButton("image", "Add image", () => picker.click())],
   });
@@ -56,14 +60,15 @@ export function init() {
       collapse();
     }
   });
-  const draft = localStorage.getItem(DRAFT);
-  if (draft) {
-    try {
-      expand("text", JSON.parse(draft));
-    } catch {
-      localStorage.removeItem(DRAFT);
-    }
-  }
+  offerDraft();
+}
+
+/** Open the composer with its kept draft, if there is one and nothing newer was typed. */
+export function offerDraft() {
+  const draft = drafts.composerDraft();
+  if (!draft || touched || saving) return;
+  if (expanded) form.load(draft);
+  else expand("text", draft);
 }
 
 export const isExpanded = () => expanded;
@@ -124,7 +129,7 @@ export async function collapse() {
     noteChanged(note);
     if (files.length) await uploadTo(note.id, files); // its card shows the progress
   } catch (error) {
-    // Keep the text where it is (and in localStorage) so nothing is lost.
+    // Keep the text where it is (and its draft) so nothing is lost.
     showError(error);
   } finally {
     saving = false;
@@ -154,7 +159,8 @@ async function saveImagesOnly() {
 }
 
 function reset() {
-  localStorage.removeItem(DRAFT);
+  drafts.dropComposer();
+  touched = false;
   for (const image of pending) URL.revokeObjectURL(image.thumb_url);
   pending = [];
   expanded = false;

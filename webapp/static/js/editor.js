@@ -1,6 +1,6 @@
 // The editor dialog: every change saves itself (debounced, If-Match on the version it was
-// edited from). Unsaved text sits in localStorage until the server has it, so closing the
-// dialog, the tab or the window never loses it; a 412 keeps the text and asks what to do.
+// edited from). Unsaved text is kept as a draft (drafts.js) until the save succeeds, so closing
+// the dialog, the tab or the window never loses it; a 412 keeps the text and asks what to do.
 import * as actions from "./actions.js";
 import { api } from "./api.js";
 import { $, debounce, editedLabel, h, iconButton, imageInput } from "./dom.js";
@@ -8,10 +8,10 @@ import { acceptDrop, acceptPaste, progressBar } from "./drops.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { closePopover, popoverOpen } from "./pickers.js";
-import { noteChanged, personalKey, store } from "./store.js";
+import * as drafts from "./drafts.js";
+import { noteChanged, store } from "./store.js";
 import * as viewer from "./viewer.js";
 
-const DRAFTS = personalKey("kaap.drafts");
 const SAVE_DELAY = 500;
 const RETRY_DELAY = 3000;
 
@@ -24,20 +24,9 @@ let conflict = false;
 let retryTimer = null;
 let images = []; // the open note's images, for the viewer
 
-const readDrafts = () => JSON.parse(localStorage.getItem(DRAFTS) || "{}");
-const writeDrafts = (drafts) => localStorage.setItem(DRAFTS, JSON.stringify(drafts));
-
-function keepDraft(id, fields, version) {
-  const drafts = readDrafts();
-  drafts[id] = { fields, version };
-  writeDrafts(drafts);
-}
-
-function dropDraft(id) {
-  const drafts = readDrafts();
-  delete drafts[id];
-  writeDrafts(drafts);
-}
+const readDrafts = drafts.noteDrafts;
+const keepDraft = drafts.keepNote;
+const dropDraft = drafts.dropNote;
 
 const saveSoon = debounce(() => save(), SAVE_DELAY);
 
@@ -88,7 +77,6 @@ export function init() {
   });
   window.addEventListener("pagehide", flushOnExit);
   window.addEventListener("beforeunload", flushOnExit);
-  retryDrafts();
 }
 
 export const isOpen = () => dialog.open;
@@ -272,6 +260,7 @@ async function trash() {
 
 function flushOnExit() {
   if (current && dirty && !conflict) save({ keepalive: true });
+  drafts.flush();
 }
 
 function scheduleRetry() {
@@ -290,11 +279,10 @@ function sameContent(note, fields) {
 }
 
 /** Send every kept draft whose note is not open; a conflict opens the note with the draft. */
-async function retryDrafts() {
+export async function retryDrafts() {
   if (current && dialog.open && dirty) await save();
-  const drafts = readDrafts();
   let offline = false;
-  for (const [key, draft] of Object.entries(drafts)) {
+  for (const [key, draft] of Object.entries(readDrafts())) {
     const id = Number(key);
     if (current?.id === id && dialog.open) continue;
     try {
