@@ -68,7 +68,7 @@ SEEDS = {
     ],
     "0008": [
         "INSERT INTO drafts (owner_id, key, content, updated_at) VALUES (1, 'note-1', "
-        "'{\"fields\": {\"body\": \"unsaved\"}, \"version\": 3}', '2025-01-07 00:00:00.000000')",
+        '\'{"fields": {"body": "unsaved"}, "version": 3}\', \'2025-01-07 00:00:00.000000\')',
         "INSERT INTO settings (owner_id, name, value, updated_at) VALUES "
         "(2, 'theme', 'dark', '2025-01-07 00:00:00.000000')",
     ],

@@ -38,9 +38,7 @@ def draft_json(draft: Draft) -> dict[str, Any]:
 def list_drafts(session: Session, owner_id: int) -> list[Draft]:
     """Every draft of the owner, oldest change first."""
     return list(
-        session.scalars(
-            select(Draft).where(Draft.owner_id == owner_id).order_by(Draft.updated_at)
-        )
+        session.scalars(select(Draft).where(Draft.owner_id == owner_id).order_by(Draft.updated_at))
     )
 
 
