@@ -76,12 +76,23 @@ def _qt_misses_xcb_cursor() -> bool:
     return x11 and ctypes.util.find_library("xcb-cursor") is None
 
 
-def choose_gui(requested: str | None) -> str | None:
-    """The pywebview ``gui`` to use: None lets pywebview pick (Windows, macOS)."""
+def choose_gui(requested: str | None, kept: str | None = None) -> str | None:
+    """The pywebview ``gui`` to use: None lets pywebview pick (Windows, macOS).
+
+    ``requested`` (``--gui``) or else the one ``kept`` from the last launch, as long as it
+    still loads: each back end has its own web view profile, so switching silently (PyGObject
+    installed since, say) would be a different browser. Otherwise the first that loads.
+    """
     if not is_linux_like():
         return None
     loads = {"gtk": _gtk_loads, "qt": _qt_loads}
-    candidates = [requested] if requested else list(LINUX_GUIS)
+    if requested:
+        candidates = [requested]
+    else:
+        candidates = list(LINUX_GUIS)
+        if kept in LINUX_GUIS:
+            candidates.remove(kept)
+            candidates.insert(0, kept)
     for name in candidates:
         if loads[name]():
             if name == "qt" and _qt_misses_xcb_cursor():

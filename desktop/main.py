@@ -1,8 +1,10 @@
 """Kaap on the desktop: ``python -m desktop [--data-dir DIR] [--debug] [--gui gtk|qt]``.
 
-The web app runs on waitress on 127.0.0.1 (a port the OS picks) in a background thread and is
-shown in a pywebview window on the main thread. A per-launch token in the start URL is swapped
-for a cookie, so nothing else on the machine can use the server (see ``webapp/security.py``).
+The web app runs on waitress on 127.0.0.1 in a background thread and is shown in a pywebview
+window on the main thread. The port and the back end are those of the last launch when they
+can be (``desktop/state.py``): the web view's storage belongs to one origin and one back end.
+A per-launch token in the start URL is swapped for a cookie, so nothing else on the machine
+can use the server (see ``webapp/security.py``); the port is no secret.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from desktop.gui import (
     prepare_environment,
 )
 from desktop.instance import AlreadyRunning, SingleInstance, ask_running_to_show
+from desktop.state import ShellState
 
 log = logging.getLogger("kaap.desktop")
 
@@ -258,11 +261,15 @@ def _serve_and_show(options, driver, data_dir, instance, launched, log_path) -> 
     token = secrets.token_urlsafe(32)
     deferred = DeferredApp(lambda: _build_app(data_dir, token))
     deferred.start()
-    server = LocalServer(deferred)
+    state = ShellState(data_dir / "desktop.json")
+    server = LocalServer(deferred, port=state.port)
     server.start()
     later = AfterStart()
     try:
-        gui = choose_gui(options.gui)
+        gui = choose_gui(options.gui, kept=state.gui)
+        if state.port and server.port != state.port:
+            log.warning("port %d was taken: serving on %d from now on", state.port, server.port)
+        state.save(port=server.port, gui=gui)
         prepare_environment(gui)
         exit_code = _show(
             options, driver, gui, data_dir, instance, launched, deferred, server, token, later

@@ -1,7 +1,11 @@
-"""The web app on waitress, on 127.0.0.1 and a port the OS picks, in a background thread."""
+"""The web app on waitress, on 127.0.0.1, in a background thread: on the port it had last
+time if it is free (the web view's storage is per origin), else on one the OS picks."""
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 import threading
 import time
 
@@ -13,20 +17,43 @@ from waitress import create_server, wasyncore
 MAX_BODY_SIZE = 4 * 1024**3 + 1024**2
 
 
-class LocalServer:
-    """Owns the WSGI server thread: ``start`` returns once the port is bound."""
+log = logging.getLogger(__name__)
 
-    def __init__(self, app, threads: int = 4):
+
+def bind_local(port: int | None) -> socket.socket:
+    """A socket bound to 127.0.0.1:``port``, or to a port the OS picks if that one is not free."""
+    for candidate in ([port] if port else []) + [0]:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if os.name == "nt":  # there SO_REUSEADDR would share a port another program listens on
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        else:  # the last launch's closed connections (TIME_WAIT) must not hold the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", candidate))
+        except OSError as exc:
+            sock.close()
+            if not candidate:
+                raise
+            log.warning("port %d is not free (%s): taking another", candidate, exc.strerror)
+            continue
+        return sock
+    raise AssertionError("unreachable")
+
+
+class LocalServer:
+    """Owns the WSGI server thread, bound on creation to ``port`` (when it is free) or to a
+    port the OS picks; ``start`` serves."""
+
+    def __init__(self, app, threads: int = 4, port: int | None = None):
         self.server = create_server(
             app,
-            host="127.0.0.1",
-            port=0,
+            sockets=[bind_local(port)],
             threads=threads,
             ident="Kaap",
             expose_tracebacks=False,
             max_request_body_size=MAX_BODY_SIZE,
         )
-        self.port: int = self.server.effective_port
+        self.port = int(self.server.effective_port)
         self._thread = threading.Thread(target=self.server.run, name="kaap-server", daemon=True)
 
     @property
@@ -53,6 +80,9 @@ class LocalServer:
 
             server.trigger.pull_trigger(close_channels)
             self._thread.join(max(0.1, deadline - time.monotonic()))
+        elif self._thread.ident is None:  # never started: no loop owns the sockets
+            for channel in list(server._map.values()):
+                channel.close()
         dispatcher.shutdown(timeout=max(0.1, deadline - time.monotonic()))
 
 

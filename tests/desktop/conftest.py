@@ -58,6 +58,8 @@ class Launched:
 
     def __init__(self, args, env, data_dir: Path, module: list[str]):
         self.data_dir = data_dir
+        # A data directory used before keeps its log: this launch's lines start here.
+        self._log_from = self._log_path.stat().st_size if self._log_path.exists() else 0
         self.proc = subprocess.Popen(
             [sys.executable, "-m", *module, "--data-dir", str(data_dir), *args],
             cwd=ROOT,
@@ -69,9 +71,17 @@ class Launched:
         )
 
     @property
+    def _log_path(self) -> Path:
+        return self.data_dir / "logs" / "kaap.log"
+
+    @property
     def log(self) -> str:
-        path = self.data_dir / "logs" / "kaap.log"
-        return path.read_text() if path.exists() else ""
+        """What this launch has logged so far."""
+        if not self._log_path.exists():
+            return ""
+        with self._log_path.open("rb") as fh:
+            fh.seek(self._log_from)
+            return fh.read().decode("utf-8", "replace")
 
     def wait_for_log(self, pattern: str, timeout: float = 30) -> re.Match:
         deadline = time.monotonic() + timeout

@@ -3,12 +3,19 @@ followed by Kaap's own options. Each runs in the window's process, like the self
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import sqlite3
 import sys
+import threading
 import time
 
-from desktop.js import value
-from desktop.main import parse_args, run
-from desktop.selftest import wait_loaded
+from sqlalchemy.exc import OperationalError
+
+from desktop.js import awaited, value
+from desktop.main import PAINTED_JS, parse_args, run
+from desktop.selftest import CREATE_NOTE_JS, PAGE_READY, request, wait_for, wait_loaded
 
 CLICK_EXTERNAL_LINK_JS = """
 var link = document.createElement('a');
@@ -29,7 +36,149 @@ def external_link(session) -> None:
     assert value(session.window, "location.origin") == origin, "the window left Kaap"
 
 
-DRIVERS = {"external_link": external_link}
+# --- drafts and settings across launches (tests/desktop/test_relaunch.py) ------------------
+
+UNSAVED = "typed while the server could not save it: 회의 ✓"
+EDITED = "an edit whose save never finished"
+log = logging.getLogger("kaap.test-driver")
+
+
+def _busy(*args, **kwargs):
+    """What a locked database does to a write: the API answers 503."""
+    raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+
+def _type(window, selector: str, text: str) -> None:
+    """Set a field's text and tell the page, as typing would."""
+    window.run_js(
+        f"var f = document.querySelector({json.dumps(selector)}); f.focus(); "
+        f"f.value = {json.dumps(text)}; f.dispatchEvent(new Event('input', {{bubbles: true}})); 0"
+    )
+
+
+def _api(session, path: str):
+    status, body = request(session, path)
+    assert status == 200, f"{path}: {status} {body!r}"
+    return json.loads(body)
+
+
+def _eventually(check, what: str, timeout: float = 20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"{what} within {timeout} s")
+
+
+def _screenshot_pause(session) -> None:
+    """Log that the window shows what the test wants to see, and give it time to look."""
+    awaited(session.window, PAINTED_JS)
+    time.sleep(0.3)  # the web view's frame reaches the X screen a little after it is drawn
+    log.info("window ready for a screenshot")
+    flag = session.data_dir / "screenshot-taken"
+    _eventually(flag.exists, "the test took no screenshot", timeout=15)
+    flag.unlink()
+
+
+def leave_unsaved(session) -> None:
+    """Launch 1: the server fails the composer's save (503); the theme and layout change.
+    With KAAP_TEST_DRAFTS_FAIL=1 it fails the drafts too: only localStorage has the text."""
+    from webapp.drafts import service as drafts
+    from webapp.notes import service as notes
+
+    notes.create_note = _busy
+    if os.environ.get("KAAP_TEST_DRAFTS_FAIL") == "1":
+        drafts.keep_draft = _busy
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    window = session.window
+    window.run_js("document.querySelector('#composer-open').click(); 0")
+    _type(window, "#composer .nf-body", UNSAVED)
+    window.run_js("document.body.dispatchEvent(new MouseEvent('mousedown', {bubbles: true})); 0")
+    wait_for(session, "!document.querySelector('#snackbar').hidden", "no error was shown")
+    window.run_js("document.querySelector('#theme-toggle').click(); 0")
+    window.run_js("document.querySelector('#layout-toggle').click(); 0")
+    _eventually(
+        lambda: _api(session, "/api/settings") == {"theme": "dark", "layout": "list"},
+        "the settings did not reach the server",
+    )
+    if os.environ.get("KAAP_TEST_DRAFTS_FAIL") == "1":
+        stored = value(window, "localStorage.getItem('kaap.composer')")
+        assert UNSAVED in stored, stored
+        time.sleep(1.5)  # the web view writes its storage to disk on a timer
+    else:
+        _eventually(
+            lambda: (
+                [d["content"]["fields"]["body"] for d in _api(session, "/api/drafts")] == [UNSAVED]
+            ),
+            "the draft did not reach the server",
+        )
+    assert _api(session, "/api/notes")["items"] == []
+    _screenshot_pause(session)
+
+
+def find_unsaved(session) -> None:
+    """Launch 2: the composer offers the draft; dark theme and list layout; then it saves."""
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    window = session.window
+    composer = "document.querySelector('#composer .nf-body').value"
+    wait_for(session, f"{composer} === {json.dumps(UNSAVED)}", "the draft was not offered")
+    assert value(window, "document.documentElement.dataset.theme") == "dark"
+    assert value(window, "document.body.classList.contains('list-view')")
+    _screenshot_pause(session)
+    window.run_js("document.body.dispatchEvent(new MouseEvent('mousedown', {bubbles: true})); 0")
+    _eventually(
+        lambda: [n["body"] for n in _api(session, "/api/notes")["items"]] == [UNSAVED],
+        "the offered draft was not saved",
+    )
+    _eventually(lambda: _api(session, "/api/drafts") == [], "the saved draft was not dropped")
+    log.info("the draft of the last launch was offered and saved")
+
+
+def crash_while_saving(session) -> None:
+    """An edit whose save hangs on the server; the test kills Kaap (SIGKILL) meanwhile."""
+    from webapp.notes import service as notes
+
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    window = session.window
+    created = awaited(window, CREATE_NOTE_JS % json.dumps("Before the crash"))
+    note_id = created["body"]["id"]
+    window.run_js("location.reload(); 0")
+    wait_for(session, f"{PAGE_READY} && !!document.querySelector('.card')", "no card")
+    notes.update_note = lambda *args, **kwargs: threading.Event().wait()  # never answers
+    window.run_js("document.querySelector('.card').click(); 0")
+    wait_for(session, "document.querySelector('dialog#editor').open", "the editor did not open")
+    _type(window, "#editor .nf-body", EDITED)
+    _eventually(
+        lambda: [d["key"] for d in _api(session, "/api/drafts")] == [f"note-{note_id}"],
+        "the pending edit's draft did not reach the server",
+    )
+    log.info("edit pending on note %d", note_id)
+    threading.Event().wait()  # until the test kills the process
+
+
+def find_edit_saved(session) -> None:
+    """After the crash: the pending edit was offered again and saved."""
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    _eventually(
+        lambda: [n["body"] for n in _api(session, "/api/notes")["items"]] == [EDITED],
+        "the pending edit was not saved at the next start",
+    )
+    _eventually(lambda: _api(session, "/api/drafts") == [], "the saved draft was not dropped")
+    log.info("the edit pending at the crash is saved")
+
+
+DRIVERS = {
+    "external_link": external_link,
+    "leave_unsaved": leave_unsaved,
+    "find_unsaved": find_unsaved,
+    "crash_while_saving": crash_while_saving,
+    "find_edit_saved": find_edit_saved,
+}
 
 
 def main() -> int:

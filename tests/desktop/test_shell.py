@@ -112,3 +112,48 @@ def test_the_local_server_takes_every_body_the_desktop_app_accepts():
 
     limits = {key: getattr(DesktopConfig, key) for key in dir(DesktopConfig) if key.isupper()}
     assert max_body_size(limits) == MAX_BODY_SIZE
+
+
+def test_the_server_takes_its_last_port_again_and_another_only_when_it_is_taken():
+    import socket
+
+    from desktop.server import LocalServer
+
+    def app(environ, start_response):
+        return []
+
+    first = LocalServer(app)
+    port = first.port
+    first.start()
+    first.stop()
+    again = LocalServer(app, port=port)  # right after the last one closed
+    assert again.port == port
+    again.stop()
+    with socket.socket() as other:  # another program listens there now
+        other.bind(("127.0.0.1", port))
+        other.listen()
+        moved = LocalServer(app, port=port)
+        assert moved.port not in (port, 0)
+        moved.stop()
+
+
+def test_the_kept_port_and_back_end_survive_and_garbage_is_ignored(tmp_path):
+    from desktop.state import ShellState
+
+    path = tmp_path / "desktop.json"
+    ShellState(path).save(port=43337, gui="qt")
+    kept = ShellState(path)
+    assert (kept.port, kept.gui) == (43337, "qt")
+    for garbage in ("{not json", "[1]", '{"port": 80, "gui": "tk"}', '{"port": true}'):
+        path.write_text(garbage)
+        assert (ShellState(path).port, ShellState(path).gui) == (None, None)
+
+
+def test_the_kept_back_end_wins_unless_gui_says_otherwise_or_it_no_longer_loads(monkeypatch):
+    monkeypatch.setattr(gui, "_qt_loads", lambda: True)
+    monkeypatch.setattr(gui, "_gtk_loads", lambda: True)
+    monkeypatch.setattr(gui, "_qt_misses_xcb_cursor", lambda: False)
+    assert gui.choose_gui(None, kept="qt") == "qt"
+    assert gui.choose_gui("gtk", kept="qt") == "gtk"
+    monkeypatch.setattr(gui, "_qt_loads", lambda: False)
+    assert gui.choose_gui(None, kept="qt") == "gtk"
