@@ -29,11 +29,11 @@ def test_a_draft_keeps_any_text_exactly(client):
 
 
 @pytest.mark.parametrize("key", ["note-0", "note-x", "notes-1", "composer2", "note-12345678901"])
-def test_a_key_that_is_not_a_draft_is_refused(client, key):
+def test_a_key_that_is_not_a_draft_is_not_found(client, key):
     response = client.put(f"/api/drafts/{key}", json=DRAFT)
-    assert response.status_code == 400
-    assert error_code(response) == "invalid"
-    assert client.delete(f"/api/drafts/{key}").status_code == 400
+    assert response.status_code == 404
+    assert error_code(response) == "not_found"
+    assert client.delete(f"/api/drafts/{key}").status_code == 404
 
 
 @pytest.mark.parametrize(

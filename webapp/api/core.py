@@ -12,6 +12,7 @@ from webapp.accounts.api import account_ns, auth_ns, users_ns
 from webapp.api.envelope import database_busy, database_damaged, envelope_for
 from webapp.api.meta import ns as meta_ns
 from webapp.backups.api import ns as backups_ns
+from webapp.drafts.api import DraftKeyConverter
 from webapp.drafts.api import ns as drafts_ns
 from webapp.errors import KaapError
 from webapp.images.api import ns as images_ns
@@ -115,6 +116,7 @@ class IdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["draft_key"] = DraftKeyConverter
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _api_http_error)
     app.register_error_handler(KaapError, _kaap_error)

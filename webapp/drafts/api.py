@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_restx import Namespace, Resource, fields
+from werkzeug.routing import BaseConverter
 
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
@@ -28,6 +29,12 @@ draft_model = ns.model(
 register_models(ns)
 
 
+class DraftKeyConverter(BaseConverter):
+    """``<draft_key:key>``: ``composer`` or ``note-<id>``; any other key is no route (404)."""
+
+    regex = service.KEY.pattern
+
+
 @ns.route("")
 class DraftList(Resource):
     @ns.response(200, "The drafts, oldest first", [draft_model])
@@ -36,11 +43,12 @@ class DraftList(Resource):
         return [service.draft_json(d) for d in service.list_drafts(db.session, current_owner_id())]
 
 
-@ns.route("/<string:key>")
-@ns.response(400, "Invalid key or content", error_model)
+@ns.route("/<draft_key:key>")
+@ns.response(404, 'No such key: "composer" or "note-" and a note id', error_model)
 class DraftItem(Resource):
     @ns.expect(draft_input, validate=True)
     @ns.response(200, "Kept", draft_model)
+    @ns.response(400, "Invalid content", error_model)
     @ns.response(409, "Too many drafts", error_model)
     @ns.response(413, "Request body too large", error_model)
     def put(self, key: str):
