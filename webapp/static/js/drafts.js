@@ -153,7 +153,12 @@ export async function load() {
   }
   write(COMPOSER, composer);
   write(NOTES, notes);
-  if (stored === null) return;
+  if (stored === null) {
+    // Not reachable now: hand over what this page has once it is.
+    if (composer) want("composer", composer, RETRY_DELAY);
+    for (const [id, draft] of Object.entries(notes)) want(keyOf(id), draft, RETRY_DELAY);
+    return;
+  }
   const server = new Map((stored ?? []).map(({ key, content }) => [key, content]));
   if (composer && server.get("composer") !== composer) want("composer", composer, 0);
   for (const [id, draft] of Object.entries(notes)) {
