@@ -214,3 +214,19 @@ def test_a_database_error_shows_no_sql(app, client, tmp_path, monkeypatch):
     monkeypatch.setattr(importer, "write", refuse)
     summary = run_import(app, keep_zip(tmp_path / "d.zip", {"a.json": note("a")}))
     assert reasons(summary.failed) == {"a.json": "could not be stored (the database refused it)"}
+
+
+def test_an_image_that_breaks_the_pipeline_costs_only_the_image(app, client, tmp_path, monkeypatch):
+    from webapp.transfer import notes
+
+    def explode(*args):
+        raise RuntimeError("a decoder Kaap did not foresee")
+
+    monkeypatch.setattr(notes.pipeline, "process", explode)
+    with_photo = note("photo", 1, attachments=[{"filePath": "p.png", "mimetype": "image/png"}])
+    path = keep_zip(
+        tmp_path / "i.zip", {"photo.json": with_photo, "p.png": takeout.image_bytes("PNG")}
+    )
+    summary = run_import(app, path)
+    assert summary.imported == 1
+    assert "its images were not imported" in reasons(summary.warnings)["photo.json"]

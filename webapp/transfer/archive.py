@@ -65,6 +65,11 @@ class Source:
         else:
             try:
                 self._zip = zipfile.ZipFile(location)
+            except UnicodeDecodeError as exc:
+                # zipfile decodes every name up front: one bad name fails the whole list.
+                raise ArchiveError(
+                    "The archive's list of files is damaged (a name that is not valid UTF-8)."
+                ) from exc
             except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
                 raise ArchiveError("This file is not a zip archive or a folder.") from exc
             self._scan_zip()

@@ -170,8 +170,17 @@ def _write_all(
             if incoming is not None and not new:
                 summary.skip(path, "already imported")
             elif incoming is not None:
-                _write_one(session, store, owner_id, path, incoming, job.result(), summary)
+                _write_one(session, store, owner_id, path, incoming, _prepared(job, path), summary)
             progress(done, total)
+
+
+def _prepared(job, path: str) -> tuple[list, list[str]]:
+    """The note's processed images; an image no decoder foresaw costs only that image."""
+    try:
+        return job.result()
+    except Exception:
+        log.exception("import: the images of %s failed", path)
+        return [], ["its images were not imported (an unexpected error; see the server's log)"]
 
 
 def _write_one(session, store, owner_id, path, incoming, prepared, summary) -> None:
