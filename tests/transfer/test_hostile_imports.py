@@ -230,3 +230,12 @@ def test_an_image_that_breaks_the_pipeline_costs_only_the_image(app, client, tmp
     summary = run_import(app, path)
     assert summary.imported == 1
     assert "its images were not imported" in reasons(summary.warnings)["photo.json"]
+
+
+def test_a_refused_note_costs_none_of_the_text_limit(app, client, tmp_path):
+    notes = {
+        "a-big.json": {**note("big", 1), "title": "t" * 1001},
+        "b-ok.json": note("ok", 2, textContent="x" * 100),
+    }
+    summary = run_import(app, keep_zip(tmp_path / "c.zip", notes), Limits(text_bytes=1100))
+    assert summary.imported == 1 and summary.stopped is None

@@ -129,13 +129,12 @@ class _Budget:
                 )
         return cls(left, why)
 
-    def take(self, cost: int) -> bool:
-        if self.left is None:
-            return True
-        if cost > self.left:
-            return False
-        self.left -= cost
-        return True
+    def fits(self, cost: int) -> bool:
+        return self.left is None or cost <= self.left
+
+    def spend(self, cost: int) -> None:
+        if self.left is not None:
+            self.left -= cost
 
 
 def _write_all(
@@ -156,7 +155,8 @@ def _write_all(
             submit()
         while window:
             path, incoming, done, new, job = window.popleft()
-            if incoming is not None and new and not budget.take(text_bytes(incoming)):
+            cost = text_bytes(incoming) if new else 0
+            if not budget.fits(cost):
                 summary.stop(
                     path,
                     f"the import stopped here: {budget.why}; this note and the "
@@ -170,7 +170,9 @@ def _write_all(
             if incoming is not None and not new:
                 summary.skip(path, "already imported")
             elif incoming is not None:
-                _write_one(session, store, owner_id, path, incoming, _prepared(job, path), summary)
+                prepared = _prepared(job, path)
+                if _write_one(session, store, owner_id, path, incoming, prepared, summary):
+                    budget.spend(cost)  # a note refused costs nothing
             progress(done, total)
 
 
@@ -183,7 +185,7 @@ def _prepared(job, path: str) -> tuple[list, list[str]]:
         return [], ["its images were not imported (an unexpected error; see the server's log)"]
 
 
-def _write_one(session, store, owner_id, path, incoming, prepared, summary) -> None:
+def _write_one(session, store, owner_id, path, incoming, prepared, summary) -> bool:
     processed, warnings = prepared
     for reason in warnings:
         summary.warn(path, reason)
@@ -191,20 +193,25 @@ def _write_one(session, store, owner_id, path, incoming, prepared, summary) -> N
         write(session, store, owner_id, incoming, now(), processed)
     except IntegrityError:
         summary.skip(path, "already imported (the archive holds it twice)")
-        return
+        return False
     except (KaapError, ValueError) as exc:
         summary.fail(path, getattr(exc, "message", str(exc)))
-        return
+        return False
     except SQLAlchemyError:
         # The database's own words hold SQL and values: the log has them, the person not.
         log.exception("import: the database refused %s", path)
         summary.fail(path, "could not be stored (the database refused it)")
-        return
+        return False
     except OSError:
         log.exception("import: writing %s failed", path)
         summary.fail(path, "could not be stored (a disk error)")
-        return
+        return False
+    except Exception:  # write() rolled back: the next note starts clean
+        log.exception("import: writing %s failed", path)
+        summary.fail(path, UNEXPECTED)
+        return False
     summary.imported += 1
+    return True
 
 
 def _one_entry(summary: Summary, path: str, read: Callable[[], Incoming | None]):
