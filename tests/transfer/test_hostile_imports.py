@@ -239,3 +239,10 @@ def test_a_refused_note_costs_none_of_the_text_limit(app, client, tmp_path):
     }
     summary = run_import(app, keep_zip(tmp_path / "c.zip", notes), Limits(text_bytes=1100))
     assert summary.imported == 1 and summary.stopped is None
+
+
+def test_the_account_quota_applies_in_server_mode_only():
+    config = {"IMPORT_MAX_TEXT_BYTES": 10, "ACCOUNT_MAX_TEXT_BYTES": 20}
+    assert Limits.from_config({**config, "ACCOUNTS": False}).account_text_bytes is None
+    server = Limits.from_config({**config, "ACCOUNTS": True})
+    assert (server.text_bytes, server.account_text_bytes) == (10, 20)
