@@ -123,3 +123,10 @@ def test_a_failed_job_shows_no_sql(client, monkeypatch):
     job = finish(client, start(client, archive()))
     assert job["status"] == "failed"
     assert "SELECT" not in job["error"] and "the server's log" in job["error"]
+
+
+def test_too_many_imports_in_all_is_503(client, monkeypatch):
+    monkeypatch.setattr(jobs_module, "RUNNING_MAX", 0)
+    response = start(client, archive())
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "imports_busy"
