@@ -70,7 +70,11 @@ def test_a_download_under_waitress_leaves_no_file(app, big, exports):
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
 def test_a_client_that_leaves_mid_download_leaves_no_file(app, big, exports):
     with serving(app) as port:
-        client = socket.create_connection(("127.0.0.1", port), timeout=60)
+        client = socket.socket()
+        # A small fixed receive window: the kernel cannot take in the rest of the zip for us.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        client.settimeout(60)
+        client.connect(("127.0.0.1", port))
         client.sendall(b"GET /api/export HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert client.recv(65536).startswith(b"HTTP/1.1 200")
         # Mid-download: the zip is an open file without a name, and the folder is empty.
