@@ -69,19 +69,18 @@ def test_a_download_under_waitress_leaves_no_file(app, big, exports):
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
 def test_a_client_that_leaves_mid_download_leaves_no_file(app, big, exports):
-    with serving(app) as port:
-        client = socket.socket()
+    with serving(app) as port, socket.socket() as client:
         # A small fixed receive window: the kernel cannot take in the rest of the zip for us.
         client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
         client.settimeout(60)
-        client.connect(("127.0.0.1", port))
+        client.connect(("127.0.0.1", int(port)))
         client.sendall(b"GET /api/export HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert client.recv(65536).startswith(b"HTTP/1.1 200")
         # Mid-download: the zip is an open file without a name, and the folder is empty.
         held = spool_descriptors(exports)
         assert len(held) == 1 and held[0].endswith("(deleted)")
         assert list(exports.iterdir()) == []
-        client.close()
+        client.close()  # the client leaves
         assert eventually(lambda: not spool_descriptors(exports))
     assert list(exports.iterdir()) == []
 
