@@ -40,6 +40,14 @@ class Config:
     IMAGE_MAX_PIXELS = 50_000_000
     # A Google Takeout or Kaap export archive.
     IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024
+    # What one import may unpack (declared sizes, checked again while reading), and the text
+    # (titles, bodies, checklist items, label names) it may add: small highly compressible
+    # notes once grew the database by 1.5 GB from a 344 KB zip. The database grows about 4
+    # bytes per byte of text (search text, index); a large Keep Takeout holds a few MB.
+    IMPORT_MAX_UNCOMPRESSED_BYTES = 4 * 1024 * 1024 * 1024
+    IMPORT_MAX_TEXT_BYTES = 64 * 1024 * 1024
+    # Server mode (ACCOUNTS on): the text an account's notes may hold after an import.
+    ACCOUNT_MAX_TEXT_BYTES = 256 * 1024 * 1024
     SQLITE_BUSY_TIMEOUT_MS = 5000
     # App-specific cookie name: cookies ignore ports, so two apps on 127.0.0.1 would clash.
     SESSION_COOKIE_NAME = "kaap_session"

@@ -145,3 +145,28 @@ def add_symlink(path: Path, name: str, target: str) -> None:
         info = zipfile.ZipInfo(name)
         info.external_attr = (stat.S_IFLNK | 0o777) << 16
         archive.writestr(info, target)
+
+
+def patch_member(path: Path, name: str, *, method=None, flags=None, corrupt=False) -> None:
+    """Rewrite a member's headers in place: what zipfile itself would never write (an
+    encryption flag, deflate64) or a byte changed under its CRC."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        offset = archive.getinfo(name).header_offset
+    encoded = name.encode()
+    starts = [offset]  # the local header, then the central directory's entry
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        size = int.from_bytes(data[at + 28 : at + 30], "little")
+        if data[at + 46 : at + 46 + size] == encoded:
+            starts.append(at + 2)  # the central entry has "version made by" first
+        at = data.find(b"PK\x01\x02", at + 4)
+    for start in starts:
+        if flags is not None:
+            data[start + 6 : start + 8] = flags.to_bytes(2, "little")
+        if method is not None:
+            data[start + 8 : start + 10] = method.to_bytes(2, "little")
+    if corrupt:
+        extra = int.from_bytes(data[offset + 28 : offset + 30], "little")
+        data[offset + 30 + len(encoded) + extra] ^= 0xFF
+    path.write_bytes(bytes(data))

@@ -8,6 +8,7 @@ from tests.images.test_images import png, upload
 from webapp import create_app
 from webapp.database import backup_sqlite
 from webapp.extensions import db
+from webapp.timeutil import isoformat, utcnow
 
 
 @pytest.fixture
@@ -67,7 +68,9 @@ def comparable(client):
     out = []
     for state in ("active", "archived", "trashed"):
         for note in client.get(f"/api/notes?state={state}&limit=100").get_json()["items"]:
-            note = {k: v for k, v in note.items() if k not in ("id", "matches")}
+            # trashed_at is the import's time (the trash period starts again): checked apart.
+            note = {k: v for k, v in note.items() if k not in ("id", "matches", "trashed_at")}
+            note["trashed"] = state == "trashed"
             note["labels"] = [label["name"] for label in note["labels"]]
             note["images"] = [(i["width"], i["height"], i["content_type"]) for i in note["images"]]
             out.append(note)
@@ -84,9 +87,12 @@ def test_kaap_imports_its_own_export_losslessly(client, filled, tmp_path, migrat
     fresh_client.environ_base["HTTP_X_CSRFTOKEN"] = fresh_client.get("/api/csrf").get_json()[
         "csrf_token"
     ]
+    before = utcnow()
     result = fresh.test_cli_runner().invoke(args=["import-keep", str(tmp_path / "export.zip")])
     assert "Imported 3, skipped 0, failed 0, warnings 0." in result.output, result.output
     assert comparable(fresh_client) == comparable(client)
+    trashed = fresh_client.get("/api/notes?state=trashed").get_json()["items"]
+    assert [isoformat(before) <= n["trashed_at"] <= isoformat(utcnow()) for n in trashed] == [True]
     assert label_names(fresh_client) == label_names(client)
     again = fresh.test_cli_runner().invoke(args=["import-keep", str(tmp_path / "export.zip")])
     assert "Imported 0, skipped 3" in again.output

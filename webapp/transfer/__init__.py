@@ -6,9 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Background import jobs in ``app.extensions``; the commands."""
+    """Background import jobs in ``app.extensions``; the commands; the spool folders swept."""
     from webapp.transfer.cli import register
     from webapp.transfer.jobs import Jobs
+    from webapp.transfer.workdir import sweep
 
     app.extensions["kaap.jobs"] = Jobs()
     register(app)
+    sweep(app)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
+import os
+import tempfile
 from datetime import UTC
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import current_app, request, send_file, url_for
 from flask_restx import Namespace, Resource, fields
@@ -17,11 +19,17 @@ from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.timeutil import now
 from webapp.transfer.kaap_format import write_export
+from webapp.transfer.summary import ENTRIES_MAX
+from webapp.transfer.workdir import work_folder
 
 ns = Namespace("transfer", path="/", description="Import from Google Keep; export everything")
 register_models(ns)
 
 entry = ns.model("ImportEntry", {"file": fields.String, "reason": fields.String})
+totals_model = ns.model(
+    "ImportTotals",
+    {name: fields.Integer(required=True) for name in ("skipped", "failed", "warnings")},
+)
 summary_model = ns.model(
     "ImportSummary",
     {
@@ -29,6 +37,11 @@ summary_model = ns.model(
         "skipped": fields.List(fields.Nested(entry), required=True),
         "failed": fields.List(fields.Nested(entry), required=True),
         "warnings": fields.List(fields.Nested(entry), required=True),
+        "totals": fields.Nested(
+            totals_model,
+            description=f"How many of each; the lists hold the first {ENTRIES_MAX} only",
+        ),
+        "stopped": NullableString(description="Why the import stopped early (a quota), if it did"),
     },
 )
 job_model = ns.model(
@@ -56,7 +69,9 @@ class Imports(Resource):
     @ns.doc(**upload_doc("A Google Takeout .zip, or a Kaap export .zip"))
     @ns.response(202, "Started; poll the job", job_model)
     @ns.response(400, "No file", error_model)
+    @ns.response(409, "An import of this account is already running", error_model)
     @ns.response(413, "Larger than IMPORT_MAX_BYTES", error_model)
+    @ns.response(503, "Too many imports are running (of all accounts)", error_model)
     def post(self):
         """Start importing an uploaded archive; the import runs in the background."""
         upload = request.files.get("file")
@@ -64,13 +79,19 @@ class Imports(Resource):
             raise ValidationError(
                 "Send the archive in the field `file`.", fields={"file": "required"}
             )
-        folder = Path(current_app.config["DATA_DIR"]) / "imports"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{secrets.token_hex(8)}.zip"
-        upload.save(path)
-        app = current_app._get_current_object()
-        name = Path(upload.filename or "archive.zip").name[:200]
-        job = _jobs().start_import(app, current_owner_id(), path, delete_after=True, name=name)
+        # A file without a name (gone with its last descriptor): nothing is left behind,
+        # whatever happens to the job or the process.
+        # The job owns the file from here on and closes it when it ends.
+        spool = tempfile.TemporaryFile(dir=work_folder(current_app, "imports"))  # noqa: SIM115
+        try:
+            upload.save(spool)
+            spool.seek(0)
+            app = current_app._get_current_object()
+            name = Path(upload.filename or "archive.zip").name[:200]
+            job = _jobs().start_import(app, current_owner_id(), spool, name=name)
+        except BaseException:
+            spool.close()
+            raise
         location = url_for("api.transfer_import_job", job_id=job.id)
         return job.as_json(), 202, {"Location": location}
 
@@ -84,12 +105,13 @@ class ImportJob(Resource):
         job = _jobs().get(job_id, current_owner_id())
         if job is None:
             raise NotFoundError(
-                f"Import {job_id} does not exist (imports are forgotten at restart)."
+                f"Import {job_id} does not exist (imports are forgotten an hour after they "
+                "end, and at restart)."
             )
         return job.as_json()
 
 
-def _export_to(path: Path) -> int:
+def _export_to(path: Path | BinaryIO) -> int:
     store = current_app.extensions["kaap.images"]
     return write_export(db.session, store, current_owner_id(), now(), path)
 
@@ -104,14 +126,24 @@ class Export(Resource):
     @ns.response(200, "A zip: kaap.json, one Markdown file per note, the images")
     def get(self):
         """Download every note, label and image as one zip."""
-        folder = Path(current_app.config["DATA_DIR"]) / "exports"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{secrets.token_hex(8)}.zip"
-        _export_to(path)
-        response = send_file(
-            path, mimetype="application/zip", as_attachment=True, download_name=_file_name()
-        )
-        response.call_on_close(lambda: path.unlink(missing_ok=True))
+        # Written to a file without a name, streamed from it, and gone when the download ends,
+        # fails or the client goes away (the server closes it), or when the process dies.
+        spool = tempfile.TemporaryFile(dir=work_folder(current_app, "exports"))  # noqa: SIM115
+        try:
+            _export_to(spool)
+            size = spool.seek(0, os.SEEK_END)
+            spool.seek(0)
+            response = send_file(
+                spool,
+                mimetype="application/zip",
+                as_attachment=True,
+                download_name=_file_name(),
+                conditional=False,
+            )
+        except BaseException:
+            spool.close()
+            raise
+        response.content_length = size
         return response
 
 

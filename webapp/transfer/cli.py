@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from webapp.accounts.cli import owner_id, owner_option
 from webapp.extensions import db
 from webapp.timeutil import now
-from webapp.transfer.importer import import_path
+from webapp.transfer.importer import Limits, import_path
 from webapp.transfer.kaap_format import write_export
 
 
@@ -34,21 +34,24 @@ def register(app: Flask) -> None:
             path,
             current_app.config["IMAGE_MAX_PIXELS"],
             progress,
+            limits=Limits.from_config(current_app.config),
         )
         if as_json:
             click.echo(json.dumps(summary.as_json(), ensure_ascii=False, indent=1))
             return
+        totals = summary.totals
         click.echo(
-            f"Imported {summary.imported}, skipped {len(summary.skipped)}, "
-            f"failed {len(summary.failed)}, warnings {len(summary.warnings)}."
+            f"Imported {summary.imported}, skipped {totals['skipped']}, "
+            f"failed {totals['failed']}, warnings {totals['warnings']}."
         )
-        for title, rows in (
-            ("Skipped", summary.skipped),
-            ("Failed", summary.failed),
-            ("Warnings", summary.warnings),
-        ):
+        for title, kind in (("Skipped", "skipped"), ("Failed", "failed"), ("Warnings", "warnings")):
+            rows = getattr(summary, kind)
             for row in rows:
                 click.echo(f"{title}: {row['file']}: {row['reason']}")
+            if totals[kind] > len(rows):
+                click.echo(f"{title}: and {totals[kind] - len(rows)} more")
+        if summary.stopped:
+            click.echo(f"Stopped: {summary.stopped}")
 
     @app.cli.command("export")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))

@@ -16,8 +16,9 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -63,8 +64,11 @@ def _slug(text: str) -> str:
     return slug[:50] or "note"
 
 
-def write_export(session: Session, store: Store, owner_id: int, now: datetime, dest: Path) -> int:
-    """Write every note of the owner to a zip at ``dest``; returns how many notes."""
+def write_export(
+    session: Session, store: Store, owner_id: int, now: datetime, dest: Path | BinaryIO
+) -> int:
+    """Write every note of the owner to a zip at ``dest`` (a path, or a file open for
+    writing); returns how many notes."""
     notes = session.scalars(
         select(Note)
         .where(Note.owner_id == owner_id)
@@ -81,8 +85,20 @@ def write_export(session: Session, store: Store, owner_id: int, now: datetime, d
         "labels": [{"name": label.name} for label in labels],
         "notes": [],
     }
+    if not isinstance(dest, Path):
+        _write_zip(dest, store, notes, index)
+        return len(notes)
     tmp = dest.with_name(dest.name + ".part")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    try:
+        _write_zip(tmp, store, notes, index)
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return len(notes)
+
+
+def _write_zip(dest: Path | BinaryIO, store: Store, notes, index: dict) -> None:
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for number, note in enumerate(notes, start=1):
             index["notes"].append(
                 {
@@ -120,8 +136,6 @@ def write_export(session: Session, store: Store, owner_id: int, now: datetime, d
                     compress_type=zipfile.ZIP_STORED,
                 )
         archive.writestr(INDEX, json.dumps(index, ensure_ascii=False, indent=1))
-    tmp.replace(dest)
-    return len(notes)
 
 
 def is_kaap_export(source: Source) -> bool:
@@ -129,13 +143,26 @@ def is_kaap_export(source: Source) -> bool:
 
 
 def _time(value) -> datetime | None:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 40:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # Year 1 at +01:00 is before datetime's first instant in UTC.
+        return parsed.astimezone(UTC) if parsed.tzinfo else None
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else None
+
+
+def _time_of(raw: dict, name: str, warn: Callable[[str], None]) -> datetime | None:
+    value = raw.get(name)
+    parsed = _time(value)
+    if parsed is None and value is not None:
+        warn(f"{name} {str(value)[:40]!r} is not a time Kaap can store: set to the import time")
+    return parsed
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def read_index(source: Source) -> dict:
@@ -159,19 +186,19 @@ def parse(source: Source, raw: dict, warn: Callable[[str], None]) -> Incoming:
         kind=kind,
         items=[
             (item["text"], item.get("checked") is True)
-            for item in raw.get("items") or []
+            for item in _list(raw.get("items"))
             if isinstance(item, dict) and isinstance(item.get("text"), str)
         ],
         color=raw.get("color") if raw.get("color") in COLORS else "default",
         pinned=raw.get("pinned") is True,
         archived=raw.get("archived") is True,
-        trashed_at=_time(raw.get("trashed_at")),
-        created_at=_time(raw.get("created_at")),
-        updated_at=_time(raw.get("updated_at")),
-        version=raw["version"] if isinstance(raw.get("version"), int) and raw["version"] > 0 else 1,
-        labels=[name for name in raw.get("labels") or [] if isinstance(name, str)],
+        trashed=raw.get("trashed_at") is not None,
+        created_at=_time_of(raw, "created_at", warn),
+        updated_at=_time_of(raw, "updated_at", warn),
+        version=raw.get("version", 1),  # checked with the other numbers by notes.settle
+        labels=[name for name in _list(raw.get("labels")) if isinstance(name, str)],
     )
-    for image in raw.get("images") or []:
+    for image in _list(raw.get("images")):
         path = image.get("file") if isinstance(image, dict) else None
         if not isinstance(path, str) or not source.exists(path):
             warn(f"image {path} is missing from the archive")

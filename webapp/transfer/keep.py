@@ -51,13 +51,18 @@ def note_files(source: Source) -> list[str]:
     return sorted(e.path for e in source.entries() if e.path.lower().endswith(".json"))
 
 
-def label_names(source: Source) -> list[str]:
-    """Labels listed in Labels.txt (Keep lists every label there, used or not)."""
+def labels_file(source: Source) -> str | None:
+    """Where Labels.txt is (Keep lists every label there, used or not), if anywhere."""
     for entry in source.entries():
         if PurePosixPath(entry.path).name.lower() == "labels.txt":
-            text = source.read(entry.path).decode("utf-8", "replace")
-            return [line.strip() for line in text.splitlines() if line.strip()]
-    return []
+            return entry.path
+    return None
+
+
+def label_names(source: Source, path: str) -> list[str]:
+    """The labels of Labels.txt, one a line."""
+    text = source.read(path).decode("utf-8", "replace")
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _time(usec) -> datetime | None:
@@ -71,6 +76,11 @@ def _time(usec) -> datetime | None:
 
 def _text(value) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _list(value) -> list:
+    # Every field is optional and may hold anything: a wrong type is as good as missing.
+    return value if isinstance(value, list) else []
 
 
 def _html_to_text(markup: str) -> str:
@@ -88,7 +98,7 @@ def parse(source: Source, path: str, raw: dict, warn: Callable[[str], None]) -> 
     key = f"keep:{raw.get('createdTimestampUsec', '')}:{stem}"
     body = _text(raw.get("textContent")) or _html_to_text(_text(raw.get("textContentHtml")))
     links = []
-    for link in raw.get("annotations") or []:
+    for link in _list(raw.get("annotations")):
         url = _text(link.get("url")) if isinstance(link, dict) else ""
         if url and url not in body:
             title = _text(link.get("title"))
@@ -105,12 +115,12 @@ def parse(source: Source, path: str, raw: dict, warn: Callable[[str], None]) -> 
         color=COLORS.get(color, "default"),
         pinned=raw.get("isPinned") is True,
         archived=raw.get("isArchived") is True,
-        trashed_at=(edited or datetime.now(UTC)) if raw.get("isTrashed") is True else None,
+        trashed=raw.get("isTrashed") is True,
         created_at=created,
         updated_at=edited,
         labels=[
             _text(label.get("name"))
-            for label in raw.get("labels") or []
+            for label in _list(raw.get("labels"))
             if isinstance(label, dict) and _text(label.get("name"))
         ],
     )
@@ -122,7 +132,7 @@ def parse(source: Source, path: str, raw: dict, warn: Callable[[str], None]) -> 
             if isinstance(item, dict)
         ]
     folder = PurePosixPath(path).parent
-    for attachment in raw.get("attachments") or []:
+    for attachment in _list(raw.get("attachments")):
         if not isinstance(attachment, dict):
             continue
         name = _text(attachment.get("filePath"))

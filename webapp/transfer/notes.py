@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import LargeBinary, cast, func, select
 from sqlalchemy.orm import Session
 
 from webapp.errors import KaapError
@@ -15,8 +15,16 @@ from webapp.images import pipeline
 from webapp.images import service as images
 from webapp.labels.models import NAME_MAX, Label, name_key
 from webapp.notes.models import ChecklistItem, Note
-from webapp.notes.service import BODY_MAX_BYTES, ITEMS_MAX, TITLE_MAX, search_text
+from webapp.notes.service import BODY_MAX_BYTES, ITEM_TEXT_MAX, ITEMS_MAX, TITLE_MAX, search_text
 from webapp.transfer.archive import ArchiveError
+
+LABELS_MAX = 1000  # as the API's label_ids
+# An edit adds one to the version (an INTEGER column, at most 2**31 - 1): an imported version
+# stays far enough below that for the note to be edited a billion times.
+VERSION_MAX = 2**30
+# Times datetime can still move a day either way (and every database stores).
+TIME_MIN = datetime(1, 1, 2, tzinfo=UTC)
+TIME_MAX = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 @dataclass
@@ -31,13 +39,69 @@ class Incoming:
     color: str = "default"
     pinned: bool = False
     archived: bool = False
-    trashed_at: datetime | None = None
+    # In the trash: it gets the whole trash period from the import on (never its old date,
+    # which the next purge would take for expired: an import never deletes anything).
+    trashed: bool = False
     created_at: datetime | None = None
     updated_at: datetime | None = None
     version: int = 1
     labels: list[str] = field(default_factory=list)
     # (name in the archive, a function that returns its bytes)
     images: list[tuple[str, Callable[[], bytes]]] = field(default_factory=list)
+
+
+def refusal(incoming: Incoming) -> str | None:
+    """Why the API would refuse this note (its limits hold for imports too), if it would."""
+    if len(incoming.title) > TITLE_MAX:
+        return f"its title is over {TITLE_MAX:,} characters"
+    if len(incoming.body.encode("utf-8")) > BODY_MAX_BYTES:
+        return "its text is over 1 MB"
+    if len(incoming.items) > ITEMS_MAX:
+        return f"it has over {ITEMS_MAX:,} checklist items"
+    if any(len(text) > ITEM_TEXT_MAX for text, _ in incoming.items):
+        return f"a checklist item is over {ITEM_TEXT_MAX:,} characters"
+    if len({name_key(name) for name in incoming.labels}) > LABELS_MAX:
+        return f"it has over {LABELS_MAX:,} labels"
+    return None
+
+
+def settle(incoming: Incoming, warn: Callable[[str], None]) -> None:
+    """Numbers and times the database cannot hold, or that would stop the note from being
+    edited, give way to the defaults of a new note, with a warning."""
+    version = incoming.version
+    if isinstance(version, bool) or not isinstance(version, int) or not 0 < version <= VERSION_MAX:
+        warn(f"version {str(version)[:30]} is out of range (1 to {VERSION_MAX}): set to 1")
+        incoming.version = 1
+    for name in ("created_at", "updated_at"):
+        value = getattr(incoming, name)
+        if value is not None and not TIME_MIN <= value <= TIME_MAX:
+            warn(f"{name} {value:%Y-%m-%d} is out of range: set to the import time")
+            setattr(incoming, name, None)
+
+
+def text_bytes(incoming: Incoming) -> int:
+    """What the note's text weighs, for the import's quotas."""
+    parts = (incoming.title, incoming.body, *(text for text, _ in incoming.items))
+    return sum(len(part.encode("utf-8")) for part in (*parts, *incoming.labels))
+
+
+def account_text_bytes(session: Session, owner_id: int) -> int:
+    """The text the owner's notes already hold (titles, bodies, checklist items), in bytes."""
+
+    def size(column):
+        if session.get_bind().dialect.name == "sqlite":
+            return func.length(cast(column, LargeBinary))
+        return func.octet_length(column)
+
+    notes = select(func.coalesce(func.sum(size(Note.title) + size(Note.body)), 0)).where(
+        Note.owner_id == owner_id
+    )
+    items = (
+        select(func.coalesce(func.sum(size(ChecklistItem.text)), 0))
+        .join(Note, Note.id == ChecklistItem.note_id)
+        .where(Note.owner_id == owner_id)
+    )
+    return int(session.scalar(notes) or 0) + int(session.scalar(items) or 0)
 
 
 def exists(session: Session, owner_id: int, uid: str) -> bool:
@@ -82,32 +146,35 @@ def write(
     processed: list[pipeline.Processed],
 ) -> Note:
     """Add the note with its labels and processed images, or nothing (files included)."""
-    if len(incoming.body.encode("utf-8")) > BODY_MAX_BYTES:
-        raise KaapError("its text is over 1 MB")
+    why = refusal(incoming)
+    if why:
+        raise KaapError(why)
     note = Note(
         owner_id=owner_id,
         uid=incoming.uid,
-        title=incoming.title[:TITLE_MAX],
+        title=incoming.title,
         body=incoming.body,
         kind=incoming.kind,
         color=incoming.color,
         pinned=incoming.pinned,
         archived=incoming.archived,
-        trashed_at=incoming.trashed_at,
+        trashed_at=now if incoming.trashed else None,
         created_at=incoming.created_at or now,
         updated_at=incoming.updated_at or incoming.created_at or now,
         version=incoming.version,
         items=[
             ChecklistItem(position=i, text=text, checked=checked)
-            for i, (text, checked) in enumerate(incoming.items[:ITEMS_MAX])
+            for i, (text, checked) in enumerate(incoming.items)
         ],
     )
-    labels = [label_for(session, owner_id, name) for name in incoming.labels]
-    note.labels = list({label.id: label for label in labels if label is not None}.values())
-    note.search_text = search_text(note)
-    session.add(note)
     written: list[str] = []
     try:
+        # Inside the try: a label the database refuses must roll back too, or the session
+        # stays failed and every later note of the import with it.
+        labels = [label_for(session, owner_id, name) for name in incoming.labels]
+        note.labels = list({label.id: label for label in labels if label is not None}.values())
+        note.search_text = search_text(note)
+        session.add(note)
         session.flush()
         images.attach(session, store, note, processed, 0, note.created_at, written)
         session.commit()

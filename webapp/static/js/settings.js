@@ -69,28 +69,33 @@ function showProgress(fraction, text) {
   $("import-status").textContent = text;
 }
 
-function entryList(title, rows) {
+// The server lists the first entries of each kind and counts them all (`totals`).
+function entryList(title, rows, total = rows.length) {
   if (!rows.length) return null;
+  const shown = total > rows.length ? `${total}, the first ${rows.length} listed` : `${total}`;
   return h(
     "details",
     { open: rows.length <= 5 },
-    h("summary", { text: `${title} (${rows.length})` }),
+    h("summary", { text: `${title} (${shown})` }),
     h("ul", {}, rows.map((row) => h("li", {}, h("span", { class: "file", text: row.file }), ": ", row.reason))),
   );
 }
 
 function showSummary(summary) {
   const box = $("import-summary");
+  const totals = summary.totals ?? {};
+  const count = (kind) => totals[kind] ?? summary[kind].length;
   box.replaceChildren(
     h("p", {
       class: "counts",
       text:
         `Imported ${summary.imported} note${summary.imported === 1 ? "" : "s"}` +
-        `, skipped ${summary.skipped.length}, failed ${summary.failed.length}.`,
+        `, skipped ${count("skipped")}, failed ${count("failed")}.` +
+        (summary.stopped ? ` The import stopped early: ${summary.stopped}.` : ""),
     }),
-    entryList("Failed", summary.failed) ?? "",
-    entryList("Skipped", summary.skipped) ?? "",
-    entryList("Warnings", summary.warnings) ?? "",
+    entryList("Failed", summary.failed, count("failed")) ?? "",
+    entryList("Skipped", summary.skipped, count("skipped")) ?? "",
+    entryList("Warnings", summary.warnings, count("warnings")) ?? "",
   );
   box.hidden = false;
 }
