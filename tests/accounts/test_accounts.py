@@ -345,6 +345,73 @@ def test_a_token_cannot_manage_the_account(app, sign_up):
         assert error_code(response) == "session_required"
 
 
+def token_of(client, **body) -> dict:
+    response = client.post("/api/account/tokens", json={"name": "script", **body})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+# Every operation only an admin may do: tests/accounts/test_isolation.py walks them all too.
+ADMIN_OPERATIONS = [
+    ("get", "/api/users", None),
+    ("post", "/api/users", {"username": "mallory", "password": PASSWORD, "is_admin": True}),
+    ("delete", "/api/users/{bob}", None),
+    ("delete", "/api/users/{ana}", None),
+    ("get", "/api/backups", None),
+    ("post", "/api/backups", None),
+    ("post", "/api/backups/manual-20260101T000000000000Z.sqlite3/restore", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ADMIN_OPERATIONS)
+def test_an_admins_token_administers_nothing_without_the_admin_scope(
+    app, sign_up, method, path, body
+):
+    ana = sign_up("ana")
+    bob = ana.post("/api/users", json={"username": "bob", "password": PASSWORD}).get_json()
+    url = path.format(bob=bob["id"], ana=1)
+    script = app.test_client(use_cookies=False)
+    response = getattr(script, method)(url, json=body, headers=token_of(ana))
+    assert response.status_code == 403 and error_code(response) == "admin_scope_required"
+    listed = ana.get("/api/users").get_json()
+    assert [(u["username"], u["is_admin"]) for u in listed] == [("ana", True), ("bob", False)]
+
+
+def test_a_token_with_the_admin_scope_administers(app, sign_up):
+    ana = sign_up("ana")
+    script = app.test_client(use_cookies=False)
+    headers = token_of(ana, admin=True)
+    assert ana.get("/api/account/tokens").get_json()[0]["admin"] is True
+    made = script.post(
+        "/api/users", json={"username": "bob", "password": PASSWORD}, headers=headers
+    )
+    assert made.status_code == 201
+    assert script.delete(f"/api/users/{made.get_json()['id']}", headers=headers).status_code == 204
+
+
+def test_only_an_admin_with_a_session_grants_the_admin_scope(app, sign_up, log_in):
+    ana = sign_up("ana")
+    ana.post("/api/users", json={"username": "bob", "password": PASSWORD})
+    bob = log_in("bob")
+    refused = bob.post("/api/account/tokens", json={"name": "s", "admin": True})
+    assert refused.status_code == 403 and error_code(refused) == "not_admin"
+    assert bob.get("/api/account/tokens").get_json() == []
+    by_token = app.test_client(use_cookies=False).post(
+        "/api/account/tokens", json={"name": "s", "admin": True}, headers=token_of(ana, admin=True)
+    )
+    assert by_token.status_code == 403 and error_code(by_token) == "session_required"
+
+
+def test_an_admin_never_deletes_themself_through_the_user_list(app, sign_up):
+    ana = sign_up("ana")
+    me = ana.get("/api/auth/me").get_json()["id"]
+    by_token = app.test_client(use_cookies=False)
+    for client, headers in ((ana, {}), (by_token, token_of(ana, admin=True))):
+        response = client.delete(f"/api/users/{me}", headers=headers)
+        assert response.status_code == 403 and error_code(response) == "own_account"
+    assert ana.get("/api/auth/me").status_code == 200
+
+
 # --- modes ------------------------------------------------------------------------------
 
 

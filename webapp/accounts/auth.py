@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
+from webapp.accounts.service import Forbidden
 from webapp.database import WRITE_METHODS
+from webapp.errors import NotFoundError
 from webapp.extensions import csrf
 
 # Endpoints anyone may reach. Views can also say so themselves with ``kaap_public = True``.
@@ -37,6 +39,20 @@ def is_public(endpoint: str | None) -> bool:
         getattr(view, "kaap_public", False)
         or getattr(getattr(view, "view_class", None), "kaap_public", False)
     )
+
+
+def check_admin(user) -> None:
+    """Admins only: anyone else gets 404, as for anything not theirs. An admin's API token
+    also needs the admin scope it was given at creation (403 without): a script's token
+    must not create admins, delete people or rewind the database."""
+    if not (user.is_authenticated and user.is_admin):
+        raise NotFoundError("Not found.")
+    if user.session_key is None and not getattr(user, "token_admin", False):
+        raise Forbidden(
+            "This API token has no admin scope: log in, or create a token with "
+            '"admin": true, to administer users and backups.',
+            code="admin_scope_required",
+        )
 
 
 def csrf_only():

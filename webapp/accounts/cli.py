@@ -88,11 +88,14 @@ def register(app: Flask) -> None:
     @tokens_group.command("create")
     @click.argument("username")
     @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-    def token_create(username: str, name: str) -> None:
+    @click.option(
+        "--admin", is_flag=True, help="Let the token administer users and backups (admins only)."
+    )
+    def token_create(username: str, name: str, admin: bool) -> None:
         """Create a token and print its secret (shown this once only)."""
         try:
             user = service.get_user(db.session, username)
-            token, secret = tokens.create_token(db.session, user.id, name, now())
+            token, secret = tokens.create_token(db.session, user, name, now(), admin=admin)
         except KaapError as exc:
             _fail(exc)
         click.echo(secret)
