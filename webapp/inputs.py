@@ -1,0 +1,79 @@
+"""What a request may carry: text every database stores, and JSON nested not too deep.
+
+PostgreSQL refuses NUL (U+0000) in text, and SQLite's driver lone surrogates: either inside a
+query was a 500 on one database and not the other. So NUL is refused (400) wherever a request
+carries text (the path, query arguments, form fields, JSON bodies), on every database alike.
+A JSON body nested thousands deep made the parser (and any walk over it) hit Python's
+recursion limit; no Kaap body needs more than ``MAX_DEPTH`` levels.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import request
+from werkzeug.exceptions import BadRequest
+
+from webapp.unicode import check_unicode
+
+NUL = "\x00"
+# A note is 3 levels deep ({"items": [{"text": ...}]}), a draft holds a note's fields.
+MAX_DEPTH = 32
+_NUL_MESSAGE = "The request holds a NUL character (U+0000), which is not text Kaap stores."
+
+
+def loads(raw: str | bytes):
+    """``json.loads`` whose too-deep input is a 400 (it raises RecursionError otherwise)."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise BadRequest(f"The JSON is nested more than {MAX_DEPTH} levels deep.") from None
+    check_json(data, raw)
+    return data
+
+
+def check_json(data, raw: bytes | str) -> None:
+    """Refuse parsed JSON with a lone surrogate, a NUL or more than ``MAX_DEPTH`` levels."""
+    check_unicode(data, raw)
+    escape = b"\\u" if isinstance(raw, bytes) else "\\u"
+    brackets = b"[{" if isinstance(raw, bytes) else "[{"
+    # Only an escape makes a NUL in JSON, and only that many brackets so deep a document:
+    # the walk runs only for a body that could hold either.
+    deep = raw.count(brackets[:1]) + raw.count(brackets[1:]) > MAX_DEPTH
+    if not deep and escape not in raw:
+        return
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                raise BadRequest(_NUL_MESSAGE)
+        elif isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise BadRequest(f"The JSON is nested more than {MAX_DEPTH} levels deep.")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and NUL in key:
+                    raise BadRequest(_NUL_MESSAGE)
+                stack.append((item, depth + 1))
+
+
+def check_request_text() -> None:
+    """Before each request: no NUL in the path or a query argument (400)."""
+    if NUL in request.path:
+        raise BadRequest(_NUL_MESSAGE)
+    raw = request.query_string
+    if b"%00" in raw or b"\x00" in raw:  # cheap first: most query strings hold neither
+        for key, value in request.args.items(multi=True):
+            if NUL in key or NUL in value:
+                raise BadRequest(_NUL_MESSAGE)
+
+
+def check_form(form, files) -> None:
+    """No NUL in a form field's name or value, or an uploaded file's name (400)."""
+    for key, value in form.items(multi=True):
+        if NUL in key or NUL in value:
+            raise BadRequest(_NUL_MESSAGE)
+    for key, upload in files.items(multi=True):
+        if NUL in key or NUL in (upload.filename or ""):
+            raise BadRequest(_NUL_MESSAGE)
