@@ -73,6 +73,14 @@ class Config:
     # to believe about the client's address, scheme and host (0: none, the client is direct).
     LOG_REQUESTS = False
     PROXY_FIX = 0
+    # The host names a server answers to besides 127.0.0.1 and localhost (webapp/security.py):
+    # a request for another (a DNS-rebinding page's) gets 400. None: the listen address.
+    TRUSTED_HOSTS: list[str] | None = None
+    # Where ``python -m webapp.serve`` listens (its --host); None when something else serves.
+    LISTEN_HOST: str | None = None
+    # With accounts off, anyone who reaches the port reads and writes every note: a server on
+    # a non-loopback address refuses to start that way unless this says so.
+    SERVE_WITHOUT_ACCOUNTS = False
 
 
 class DevelopmentConfig(Config):
