@@ -64,7 +64,8 @@ class Config:
     OPEN_SIGNUP = False
     PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600
     # Login attempts, per address and per account (in the `limits` library's notation);
-    # counted when they fail. In memory by default; a redis:// URL shares them between processes.
+    # each is counted before its password is checked, a success clears its account's count.
+    # In memory by default; a redis:// URL shares them between processes.
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 10 minutes"

@@ -164,24 +164,21 @@ def _forget_user() -> None:
 
 
 def try_login(username: str, password: str) -> service.User:
-    """Check the limits, then the password; a failure counts against both limits."""
+    """Count the attempt against both limits, then check the password."""
     account = service.normalize_username(username)[:150]
-    limits.check("login", account)
-    try:
-        return service.authenticate(db.session, username, password)
-    except service.Unauthorized:
-        limits.hit("login", account)
-        raise
+    limits.attempt("login", account)
+    user = service.authenticate(db.session, username, password)
+    limits.forgive(account)
+    return user
 
 
 def try_register(username: str, password: str) -> service.User:
-    limits.check("signup")
+    limits.attempt("signup")
     if service.has_accounts(db.session) and not current_app.config["OPEN_SIGNUP"]:
         raise service.Forbidden(
             "Registration is closed here; ask an admin to create your account.",
             code="signup_closed",
         )
-    limits.hit("signup")
     return service.create_user(db.session, username, password)
 
 
