@@ -130,6 +130,18 @@ def test_pages_send_strangers_to_the_login_page_and_the_api_answers_401(app, sig
     assert stranger.get("/api/swagger.json").status_code == 200  # the docs hold no data
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/notes"), ("DELETE", "/api/trash"), ("PATCH", "/api/settings"),
+     ("POST", "/api/auth/logout"), ("DELETE", "/api/users/1")],
+)  # fmt: skip
+def test_a_strangers_write_gets_401_before_any_csrf_check(app, sign_up, method, path):
+    sign_up("ana")
+    for stranger in (app.test_client(), csrf_client(app)):  # no CSRF token, then one
+        response = stranger.open(path, method=method, json={})
+        assert response.status_code == 401 and error_code(response) == "unauthorized"
+
+
 def test_the_login_page_logs_in_and_goes_only_to_a_local_next(app, sign_up):
     sign_up("ana")
     client = app.test_client()
@@ -328,6 +340,17 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(app, sign_up):
     assert ana.get("/api/account/tokens").get_json()[0]["last_used_at"] is not None
     assert ana.delete(f"/api/account/tokens/{created['id']}").status_code == 204
     assert app.test_client().get("/api/notes", headers=bearer).status_code == 401
+
+
+def test_a_token_never_used_matches_the_documented_schema(sign_up):
+    from tests.api.test_docs import _validator
+
+    ana = sign_up("ana")
+    ana.post("/api/account/tokens", json={"name": "unused"})
+    spec = ana.get("/api/swagger.json").get_json()
+    (token,) = ana.get("/api/account/tokens").get_json()
+    assert token["last_used_at"] is None
+    _validator(spec, "Token").validate(token)
 
 
 def test_a_token_cannot_manage_the_account(app, sign_up):
