@@ -476,6 +476,9 @@ def test_operators_manage_users_and_tokens_from_the_command_line(app):
         == 200
     )
     assert "cron" in runner.invoke(args=["tokens", "list", "ana"]).output
+    scoped = runner.invoke(args=["tokens", "create", "ana", "--name", "ops", "--admin"])
+    assert scoped.exit_code == 0, scoped.output
+    assert runner.invoke(args=["tokens", "list", "ana"]).output.rstrip().endswith("\tadmin")
     result = runner.invoke(args=["users", "set-password", "ana", "--password", "another secret"])
     assert result.exit_code == 0, result.output
     assert login(csrf_client(app), "ana", "another secret").status_code == 200

@@ -106,14 +106,15 @@ def register(app: Flask) -> None:
     @tokens_group.command("list")
     @click.argument("username")
     def token_list(username: str) -> None:
-        """A user's tokens: id, name, prefix, created, last used."""
+        """A user's tokens: id, name, prefix, created, last used, and "admin" for the scope."""
         try:
             user = service.get_user(db.session, username)
         except KaapError as exc:
             _fail(exc)
         for t in tokens.list_tokens(db.session, user.id):
             used = isoformat(t.last_used_at) if t.last_used_at else "never"
-            click.echo(f"{t.id}\t{t.name}\t{t.prefix}…\t{isoformat(t.created_at)}\t{used}")
+            scope = "\tadmin" if t.admin else ""
+            click.echo(f"{t.id}\t{t.name}\t{t.prefix}…\t{isoformat(t.created_at)}\t{used}{scope}")
 
     @tokens_group.command("revoke")
     @click.argument("username")
