@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image as PILImage
@@ -382,8 +383,25 @@ ADMIN_OPERATIONS = [
     ("delete", "/api/users/{ana}", None),
     ("get", "/api/backups", None),
     ("post", "/api/backups", None),
-    ("post", "/api/backups/manual-20260101T000000000000Z.sqlite3/restore", None),
+    ("post", "/api/backups/{backup}/restore", None),
 ]
+
+
+def test_the_admin_operations_are_every_operation_on_users_and_backups(app):
+    spec = app.test_client().get("/api/swagger.json").get_json()
+    documented = {
+        (method, path)
+        for path, item in spec["paths"].items()
+        if path.startswith(("/users", "/backups"))
+        for method in item
+        if method != "parameters"
+    }
+
+    def template(path: str) -> str:
+        return re.sub(r"\{\w+\}", "{}", path.removeprefix("/api"))
+
+    named = {(method, template(path)) for method, path, _ in ADMIN_OPERATIONS}
+    assert {(method, template(path)) for method, path in documented} == named
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_OPERATIONS)
@@ -392,7 +410,7 @@ def test_an_admins_token_administers_nothing_without_the_admin_scope(
 ):
     ana = sign_up("ana")
     bob = ana.post("/api/users", json={"username": "bob", "password": PASSWORD}).get_json()
-    url = path.format(bob=bob["id"], ana=1)
+    url = path.format(bob=bob["id"], ana=1, backup="manual-20260101T000000000000Z.sqlite3")
     script = app.test_client(use_cookies=False)
     response = getattr(script, method)(url, json=body, headers=token_of(ana))
     assert response.status_code == 403 and error_code(response) == "admin_scope_required"
