@@ -1,7 +1,8 @@
 """Isolation: a second user reaches nothing of the first's, through every operation of the API.
 
 The walk reads the OpenAPI document and calls every operation as B, by cookie and by API
-token. An operation naming one of A's objects gets the very answer an id that never existed
+token; when B is the admin, also by a token with the admin scope (a plain one is refused
+every admin operation with 403). An operation naming one of A's objects gets the very answer an id that never existed
 gets (404 and the error envelope), while the same request on an object of B's own works; B's
 lists, searches, filters and export hold nothing of A's; and A's account is the same after
 the walk as before it. An operation the walk does not know fails the suite: a new endpoint
