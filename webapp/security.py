@@ -34,8 +34,15 @@ def _check_origin():
     origin = request.headers.get("Origin")
     if origin is None:
         return None
-    parts = urlsplit(origin)
-    if origin == "null" or f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/"):
+    try:
+        parts = urlsplit(origin)
+    except ValueError:  # "http://[": not even a URL, so not this server's
+        parts = None
+    if (
+        parts is None
+        or origin == "null"
+        or f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/")
+    ):
         abort(403, description="Cross-origin writes are not allowed.")
     return None
 

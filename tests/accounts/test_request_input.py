@@ -140,3 +140,18 @@ def test_the_login_page_never_follows_an_unsafe_next(app, ana, target):
     form = {"username": "ana", "password": PASSWORD, "next": target, "csrf_token": token}
     response = stranger.post("/login", data=form)
     assert response.status_code == 303 and response.location in ("/", "/%0d%0a")
+
+
+@pytest.mark.parametrize("origin", ["http://[", "http://[::1", "null", "http://evil.example"])
+def test_an_origin_that_is_not_this_server_is_a_403_even_unparsable(ana, origin):
+    response = ana.post("/api/notes", json={"title": "x"}, headers={"Origin": origin})
+    assert response.status_code == 403 and error_code(response) == "forbidden"
+
+
+def test_an_unparsable_referer_over_https_is_a_csrf_400(app, sign_up):
+    client = sign_up("ana")
+    https = "https://localhost"
+    token = client.get("/api/csrf", base_url=https).get_json()["csrf_token"]
+    headers = {"X-CSRFToken": token, "Referer": "https://["}
+    response = client.post("/api/notes", json={"title": "x"}, headers=headers, base_url=https)
+    assert response.status_code == 400 and error_code(response) == "csrf"

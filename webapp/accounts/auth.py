@@ -13,6 +13,7 @@ only: the desktop (one local user) never imports Flask-Login.
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from flask_wtf.csrf import CSRFError
 
 from webapp.accounts.service import Forbidden
 from webapp.database import WRITE_METHODS
@@ -58,7 +59,11 @@ def check_admin(user) -> None:
 def csrf_only():
     """Before every request with accounts off (and cookie requests with them on)."""
     if request.method in WRITE_METHODS and current_app.config["WTF_CSRF_ENABLED"]:
-        csrf.protect(apply_exemptions=True)
+        try:
+            csrf.protect(apply_exemptions=True)
+        except ValueError:
+            # Over HTTPS Flask-WTF parses the Referer, and "https://[" is a ValueError there.
+            raise CSRFError("The referrer header is not a URL.") from None
 
 
 def init_app(app: Flask) -> None:
