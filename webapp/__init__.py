@@ -12,7 +12,13 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 
 from webapp.config import CONFIGS
-from webapp.inputs import MAX_DEPTH, check_form, check_json, check_request_text
+from webapp.inputs import (
+    MAX_DEPTH,
+    KaapJSONProvider,
+    check_form,
+    check_json,
+    check_request_text,
+)
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -39,6 +45,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     app.request_class = KaapRequest
     app.session_interface = KaapSessionInterface()
     app.before_request(check_request_text)  # no NUL in the path or the query string
+    app.json = KaapJSONProvider(app)  # no NaN or Infinity in request bodies
     app.json.sort_keys = False  # keep fields in their documented order; sorting costs time
     app.config.from_object(CONFIGS[mode])
     app.config.from_prefixed_env("KAAP")

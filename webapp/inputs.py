@@ -10,8 +10,10 @@ recursion limit; no Kaap body needs more than ``MAX_DEPTH`` levels.
 from __future__ import annotations
 
 import json
+import math
 
 from flask import request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
 
 from webapp.unicode import check_unicode
@@ -22,10 +24,34 @@ MAX_DEPTH = 32
 _NUL_MESSAGE = "The request holds a NUL character (U+0000), which is not text Kaap stores."
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+# JSON has no NaN or Infinity, though Python's parser takes them; one kept in a draft made
+# every later answer with it unreadable to the page's JSON.parse.
+STRICT = {"parse_constant": _no_constant, "parse_float": _finite}
+
+
+class KaapJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, parsing request bodies as JSON is written (``STRICT``)."""
+
+    def loads(self, s, **kwargs):
+        return json.loads(s, **{**STRICT, **kwargs})
+
+
 def loads(raw: str | bytes):
-    """``json.loads`` whose too-deep input is a 400 (it raises RecursionError otherwise)."""
+    """``json.loads`` as for request bodies (``STRICT``), whose too-deep input is a 400 (it
+    raises RecursionError otherwise)."""
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, **STRICT)
     except RecursionError:
         raise BadRequest(f"The JSON is nested more than {MAX_DEPTH} levels deep.") from None
     check_json(data, raw)

@@ -155,3 +155,14 @@ def test_an_unparsable_referer_over_https_is_a_csrf_400(app, sign_up):
     headers = {"X-CSRFToken": token, "Referer": "https://["}
     response = client.post("/api/notes", json={"title": "x"}, headers=headers, base_url=https)
     assert response.status_code == 400 and error_code(response) == "csrf"
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_numbers_json_does_not_have_are_a_400(ana, number):
+    body = '{"content": {"fields": {"x": NUMBER}}}'.replace("NUMBER", number)
+    response = ana.put("/api/drafts/composer", data=body, content_type="application/json")
+    assert response.status_code == 400 and error_code(response) == "bad_request"
+    assert ana.get("/api/drafts").get_json() == []  # and every draft stays readable
+    form = {"note": '{"title": "x", "label_ids": [NUMBER]}'.replace("NUMBER", number)}
+    upload = ana.post("/api/notes/images", data=form, content_type="multipart/form-data")
+    assert upload.status_code == 400
