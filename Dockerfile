@@ -31,4 +31,7 @@ EXPOSE 5000
 # The slim image has no curl: Python asks /healthz (503, and so a failure, without a database).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/healthz', timeout=4)"]
+# Every address inside the container, but only the host names in KAAP_TRUSTED_HOSTS (and
+# 127.0.0.1, localhost) are answered: set it to the names people use (compose.yaml does).
+ENV KAAP_TRUSTED_HOSTS=localhost
 CMD ["python", "-m", "webapp.serve", "--host", "0.0.0.0"]

@@ -54,7 +54,7 @@ def create_owner(data_dir: Path) -> str:
     app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "ACCOUNTS": True})
     with app.app_context():
         user = create_user(db.session, *BENCH_USER, is_admin=True)
-        _, secret = create_token(db.session, user.id, "bench", utcnow())
+        _, secret = create_token(db.session, user, "bench", utcnow())
         db.engine.dispose()
     return secret
 

@@ -158,7 +158,8 @@ def behind_nginx(tmp_path):
     """The app on waitress (trusting one proxy) with deploy/nginx.conf in front of it."""
     binary = nginx()
     data = tmp_path / "data"
-    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data), "PROXY_FIX": 1})
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data), "PROXY_FIX": 1,
+                      "TRUSTED_HOSTS": "notes.example"})  # fmt: skip
 
     @app.get("/_seen")
     def seen():
@@ -221,6 +222,24 @@ def test_nginx_passes_the_rest_to_the_app_which_trusts_it_alone(behind_nginx):
         "scheme": "http",
         "host": "notes.example:8080",
     }
+
+
+def test_a_host_not_trusted_is_refused_through_nginx_too(behind_nginx):
+    # A DNS-rebinding page: the browser sends its own name, nginx passes it on as Host.
+    for host in ("rebind.example:8080", "notes.example.rebind.example"):
+        response, payload = fetch(behind_nginx, "GET", "/api/notes", headers={"Host": host})
+        assert response.status == 400, host
+        assert json.loads(payload)["error"]["code"] == "bad_request"
+
+
+def test_compose_and_the_image_set_the_host_allow_list():
+    env = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["kaap"]["environment"]
+    assert env["KAAP_TRUSTED_HOSTS"].startswith("${KAAP_TRUSTED_HOSTS")
+    # The image listens on every address: only the allow-list keeps foreign names out, and
+    # the health check's 127.0.0.1 is always answered.
+    app = list(dockerfile_stages().values())[-1]
+    (check,) = [line for line in app if line.startswith("HEALTHCHECK ")]
+    assert "http://127.0.0.1:" in check
 
 
 def test_a_browser_write_through_nginx_passes_the_origin_check(behind_nginx):

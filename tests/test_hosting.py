@@ -173,3 +173,90 @@ def test_waitress_lets_the_app_answer_for_bodies_over_its_own_1_gb_default(app, 
     assert response.status == 413
     assert response.getheader("Content-Type") == "application/json"
     assert b'"code": "request_entity_too_large"' in payload.replace(b'":"', b'": "')
+
+
+# --- the Host allow-list and the listen address --------------------------------------------
+
+
+def host_status(app, host: str, path: str = "/api/notes") -> int:
+    response = app.test_client().get(path, base_url=f"http://{host}")
+    response.close()
+    return response.status_code
+
+
+@pytest.mark.parametrize("accounts", [False, True])
+def test_server_mode_answers_only_its_own_host_names(tmp_path, accounts):
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path), "ACCOUNTS": accounts})
+    for host in ("localhost", "127.0.0.1:5000", "LOCALHOST:8080"):
+        assert host_status(app, host, "/healthz") == 200, host
+    for host in ("rebind.example", "rebind.example:5000", "127.0.0.1.rebind.example"):
+        assert host_status(app, host) == 400, host
+        assert host_status(app, host, "/api/export") == 400, host
+
+
+def test_a_rebinding_page_cannot_register_the_first_admin(tmp_path):
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path), "ACCOUNTS": True,
+                      "WTF_CSRF_ENABLED": False})  # fmt: skip
+    body = {"username": "mallory", "password": "correct horse battery"}
+    page = app.test_client()
+    response = page.post("/api/auth/register", json=body, base_url="http://rebind.example")
+    assert response.status_code == 400 and error_code(response) == "bad_request"
+    assert page.post("/api/auth/register", json=body).status_code == 201  # localhost: the owner
+
+
+def test_trusted_hosts_come_from_the_environment_as_a_list(tmp_path, monkeypatch):
+    monkeypatch.setenv("KAAP_TRUSTED_HOSTS", "notes.example, .corp.example")
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path)})
+    assert app.config["TRUSTED_HOSTS"] == [
+        "127.0.0.1", "localhost", "notes.example", ".corp.example"]  # fmt: skip
+    for host, status in (("notes.example:8080", 200), ("a.corp.example", 200),
+                         ("localhost", 200), ("rebind.example", 400)):  # fmt: skip
+        assert host_status(app, host) == status, host
+
+
+@pytest.mark.parametrize(
+    ("listen", "host", "status"),
+    [("192.0.2.5", "192.0.2.5:5000", 200), ("0.0.0.0", "192.0.2.5:5000", 400),
+     ("0.0.0.0", "localhost:5000", 200)],
+)  # fmt: skip
+def test_the_listen_address_is_trusted_by_default(tmp_path, listen, host, status):
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path), "LISTEN_HOST": listen,
+                      "ACCOUNTS": True})  # fmt: skip
+    assert host_status(app, host, "/healthz") == status
+
+
+@pytest.fixture
+def serve(tmp_path, monkeypatch):
+    """``python -m webapp.serve`` in process, with waitress's serve() replaced by a stub."""
+    import waitress
+
+    from webapp import serve as serve_module
+
+    served = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.append(kw["host"]))
+    monkeypatch.setenv("KAAP_CONFIG", "testing")
+    monkeypatch.setenv("KAAP_DATA_DIR", str(tmp_path))
+
+    def run(*argv, **env):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        return serve_module.main(list(argv)), served
+
+    return run
+
+
+def test_a_network_server_without_accounts_refuses_to_start(serve, capsys):
+    code, served = serve("--host", "0.0.0.0", "--port", "0", KAAP_ACCOUNTS="false")
+    assert (code, served) == (2, [])
+    assert "KAAP_SERVE_WITHOUT_ACCOUNTS" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("host", "env"),
+    [("127.0.0.1", {}), ("localhost", {}), ("::1", {}),
+     ("0.0.0.0", {"KAAP_SERVE_WITHOUT_ACCOUNTS": "true"}),
+     ("0.0.0.0", {"KAAP_ACCOUNTS": "true"})],
+)  # fmt: skip
+def test_a_server_starts_on_loopback_with_accounts_or_when_told(serve, host, env):
+    code, served = serve("--host", host, "--port", "0", **{"KAAP_ACCOUNTS": "false", **env})
+    assert (code, served) == (0, [host])

@@ -72,6 +72,10 @@ SEEDS = {
         "INSERT INTO settings (owner_id, name, value, updated_at) VALUES "
         "(2, 'theme', 'dark', '2025-01-07 00:00:00.000000')",
     ],
+    "0010": [
+        "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at, admin) VALUES "
+        "(2, 2, 'admin script', 'kaap_cd', 'beef', '2025-01-08 00:00:00.000000', 1)",
+    ],
 }
 
 

@@ -12,7 +12,13 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 
 from webapp.config import CONFIGS
-from webapp.unicode import check_unicode
+from webapp.inputs import (
+    MAX_DEPTH,
+    KaapJSONProvider,
+    check_form,
+    check_json,
+    check_request_text,
+)
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -38,6 +44,8 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = KaapRequest
     app.session_interface = KaapSessionInterface()
+    app.before_request(check_request_text)  # no NUL in the path or the query string
+    app.json = KaapJSONProvider(app)  # no NaN or Infinity in request bodies
     app.json.sort_keys = False  # keep fields in their documented order; sorting costs time
     app.config.from_object(CONFIGS[mode])
     app.config.from_prefixed_env("KAAP")
@@ -94,10 +102,17 @@ class KaapRequest(Request):
         raise BadRequest("The request body is not valid JSON.") from e
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
-        data = super().get_json(force=force, silent=silent, cache=cache)
+        try:
+            data = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            raise BadRequest(f"The JSON is nested more than {MAX_DEPTH} levels deep.") from None
         if data is not None:
-            check_unicode(data, self.get_data(cache=True))
+            check_json(data, self.get_data(cache=True))  # webapp/inputs.py
         return data
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        check_form(self.form, self.files)  # no NUL in any field: webapp/inputs.py
 
 
 class KaapSessionInterface(SecureCookieSessionInterface):

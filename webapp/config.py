@@ -72,7 +72,8 @@ class Config:
     OPEN_SIGNUP = False
     PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600
     # Login attempts, per address and per account (in the `limits` library's notation);
-    # counted when they fail. In memory by default; a redis:// URL shares them between processes.
+    # each is counted before its password is checked, a success clears its account's count.
+    # In memory by default; a redis:// URL shares them between processes.
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "10 per 10 minutes"
@@ -81,6 +82,14 @@ class Config:
     # to believe about the client's address, scheme and host (0: none, the client is direct).
     LOG_REQUESTS = False
     PROXY_FIX = 0
+    # The host names a server answers to besides 127.0.0.1 and localhost (webapp/security.py):
+    # a request for another (a DNS-rebinding page's) gets 400. None: the listen address.
+    TRUSTED_HOSTS: list[str] | None = None
+    # Where ``python -m webapp.serve`` listens (its --host); None when something else serves.
+    LISTEN_HOST: str | None = None
+    # With accounts off, anyone who reaches the port reads and writes every note: a server on
+    # a non-loopback address refuses to start that way unless this says so.
+    SERVE_WITHOUT_ACCOUNTS = False
 
 
 class DevelopmentConfig(Config):

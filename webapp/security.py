@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import secrets
 from urllib.parse import urlencode, urlsplit
 
@@ -33,8 +34,15 @@ def _check_origin():
     origin = request.headers.get("Origin")
     if origin is None:
         return None
-    parts = urlsplit(origin)
-    if origin == "null" or f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/"):
+    try:
+        parts = urlsplit(origin)
+    except ValueError:  # "http://[": not even a URL, so not this server's
+        parts = None
+    if (
+        parts is None
+        or origin == "null"
+        or f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/")
+    ):
         abort(403, description="Cross-origin writes are not allowed.")
     return None
 
@@ -59,12 +67,37 @@ def _check_launch_token():
     return None
 
 
+# Always answered: a DNS-rebinding page cannot send them (its Host is its own name), and a
+# container's health check asks 127.0.0.1.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def trusted_hosts(config) -> list[str] | None:
+    """The host names this app answers to; None for any (no check).
+
+    The desktop sets its own list. Every other mode answers the loopback names, plus
+    ``TRUSTED_HOSTS`` (``KAAP_TRUSTED_HOSTS``, a JSON list or names separated by commas; a
+    leading dot takes every subdomain) or, without it, the address the server listens on
+    (``LISTEN_HOST``, set by ``python -m webapp.serve``) unless that is every address.
+    """
+    configured = config.get("TRUSTED_HOSTS")
+    if isinstance(configured, str):
+        configured = [name for name in re.split(r"[,\s]+", configured) if name]
+    if config.get("REQUIRE_LAUNCH_TOKEN"):  # desktop mode: its list, as it is
+        return list(configured) if configured else None
+    if configured is None:
+        listen = config.get("LISTEN_HOST")
+        configured = [listen] if listen and listen not in ("0.0.0.0", "::", "") else []
+    return list(dict.fromkeys([*LOOPBACK_HOSTS, *(name.lower() for name in configured)]))
+
+
 class TrustedHostGuard:
     """WSGI middleware: a request whose Host is not in ``TRUSTED_HOSTS`` gets 400.
 
     Flask 3.1 checks ``TRUSTED_HOSTS`` itself, but flask-restx's error router then builds a
     URL adapter again and the check's error escapes as a 500; answering before Flask keeps it
-    a 400. Werkzeug compares names without the port.
+    a 400. Werkzeug compares names without the port. Behind a proxy (``PROXY_FIX``) the Host
+    is the proxy's ``X-Forwarded-Host``: ProxyFix wraps this.
     """
 
     def __init__(self, wsgi_app, hosts: list[str]):
@@ -78,7 +111,8 @@ class TrustedHostGuard:
             body = {
                 "error": {
                     "code": "bad_request",
-                    "message": "This server only answers to 127.0.0.1 and localhost.",
+                    "message": "This server does not answer to that host name "
+                    "(KAAP_TRUSTED_HOSTS lists the names it answers to).",
                     "fields": {},
                 }
             }
@@ -116,6 +150,8 @@ def init_app(app: Flask) -> None:
         if not app.config.get("LAUNCH_TOKEN"):
             app.config["LAUNCH_TOKEN"] = secrets.token_urlsafe(32)
         app.before_request(_check_launch_token)
-    if app.config.get("TRUSTED_HOSTS"):
-        app.wsgi_app = TrustedHostGuard(app.wsgi_app, app.config["TRUSTED_HOSTS"])
+    # Flask checks TRUSTED_HOSTS too (request.host): it must hold the same list.
+    app.config["TRUSTED_HOSTS"] = hosts = trusted_hosts(app.config)
+    if hosts:
+        app.wsgi_app = TrustedHostGuard(app.wsgi_app, hosts)
     app.after_request(_headers)

@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        app = create_app()
+        # The listen address: trusted as a Host by default, and checked (webapp/hosting).
+        app = create_app({"LISTEN_HOST": args.host})
     except ConfigError as exc:
         print(f"kaap: {exc}", file=sys.stderr)
         return 2

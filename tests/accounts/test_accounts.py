@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image as PILImage
@@ -128,6 +129,18 @@ def test_pages_send_strangers_to_the_login_page_and_the_api_answers_401(app, sig
     assert response.status_code == 401 and error_code(response) == "unauthorized"
     assert stranger.get("/login").status_code == 200
     assert stranger.get("/api/swagger.json").status_code == 200  # the docs hold no data
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/notes"), ("DELETE", "/api/trash"), ("PATCH", "/api/settings"),
+     ("POST", "/api/auth/logout"), ("DELETE", "/api/users/1")],
+)  # fmt: skip
+def test_a_strangers_write_gets_401_before_any_csrf_check(app, sign_up, method, path):
+    sign_up("ana")
+    for stranger in (app.test_client(), csrf_client(app)):  # no CSRF token, then one
+        response = stranger.open(path, method=method, json={})
+        assert response.status_code == 401 and error_code(response) == "unauthorized"
 
 
 def test_the_login_page_logs_in_and_goes_only_to_a_local_next(app, sign_up):
@@ -330,6 +343,17 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(app, sign_up):
     assert app.test_client().get("/api/notes", headers=bearer).status_code == 401
 
 
+def test_a_token_never_used_matches_the_documented_schema(sign_up):
+    from tests.api.test_docs import _validator
+
+    ana = sign_up("ana")
+    ana.post("/api/account/tokens", json={"name": "unused"})
+    spec = ana.get("/api/swagger.json").get_json()
+    (token,) = ana.get("/api/account/tokens").get_json()
+    assert token["last_used_at"] is None
+    _validator(spec, "Token").validate(token)
+
+
 def test_a_token_cannot_manage_the_account(app, sign_up):
     ana = sign_up("ana")
     secret = ana.post("/api/account/tokens", json={"name": "s"}).get_json()["token"]
@@ -343,6 +367,90 @@ def test_a_token_cannot_manage_the_account(app, sign_up):
         response = getattr(script, method)(path, json=body, headers=bearer)
         assert response.status_code == 403, path
         assert error_code(response) == "session_required"
+
+
+def token_of(client, **body) -> dict:
+    response = client.post("/api/account/tokens", json={"name": "script", **body})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+# Every operation only an admin may do: tests/accounts/test_isolation.py walks them all too.
+ADMIN_OPERATIONS = [
+    ("get", "/api/users", None),
+    ("post", "/api/users", {"username": "mallory", "password": PASSWORD, "is_admin": True}),
+    ("delete", "/api/users/{bob}", None),
+    ("delete", "/api/users/{ana}", None),
+    ("get", "/api/backups", None),
+    ("post", "/api/backups", None),
+    ("post", "/api/backups/{backup}/restore", None),
+]
+
+
+def test_the_admin_operations_are_every_operation_on_users_and_backups(app):
+    spec = app.test_client().get("/api/swagger.json").get_json()
+    documented = {
+        (method, path)
+        for path, item in spec["paths"].items()
+        if path.startswith(("/users", "/backups"))
+        for method in item
+        if method != "parameters"
+    }
+
+    def template(path: str) -> str:
+        return re.sub(r"\{\w+\}", "{}", path.removeprefix("/api"))
+
+    named = {(method, template(path)) for method, path, _ in ADMIN_OPERATIONS}
+    assert {(method, template(path)) for method, path in documented} == named
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ADMIN_OPERATIONS)
+def test_an_admins_token_administers_nothing_without_the_admin_scope(
+    app, sign_up, method, path, body
+):
+    ana = sign_up("ana")
+    bob = ana.post("/api/users", json={"username": "bob", "password": PASSWORD}).get_json()
+    url = path.format(bob=bob["id"], ana=1, backup="manual-20260101T000000000000Z.sqlite3")
+    script = app.test_client(use_cookies=False)
+    response = getattr(script, method)(url, json=body, headers=token_of(ana))
+    assert response.status_code == 403 and error_code(response) == "admin_scope_required"
+    listed = ana.get("/api/users").get_json()
+    assert [(u["username"], u["is_admin"]) for u in listed] == [("ana", True), ("bob", False)]
+
+
+def test_a_token_with_the_admin_scope_administers(app, sign_up):
+    ana = sign_up("ana")
+    script = app.test_client(use_cookies=False)
+    headers = token_of(ana, admin=True)
+    assert ana.get("/api/account/tokens").get_json()[0]["admin"] is True
+    made = script.post(
+        "/api/users", json={"username": "bob", "password": PASSWORD}, headers=headers
+    )
+    assert made.status_code == 201
+    assert script.delete(f"/api/users/{made.get_json()['id']}", headers=headers).status_code == 204
+
+
+def test_only_an_admin_with_a_session_grants_the_admin_scope(app, sign_up, log_in):
+    ana = sign_up("ana")
+    ana.post("/api/users", json={"username": "bob", "password": PASSWORD})
+    bob = log_in("bob")
+    refused = bob.post("/api/account/tokens", json={"name": "s", "admin": True})
+    assert refused.status_code == 403 and error_code(refused) == "not_admin"
+    assert bob.get("/api/account/tokens").get_json() == []
+    by_token = app.test_client(use_cookies=False).post(
+        "/api/account/tokens", json={"name": "s", "admin": True}, headers=token_of(ana, admin=True)
+    )
+    assert by_token.status_code == 403 and error_code(by_token) == "session_required"
+
+
+def test_an_admin_never_deletes_themself_through_the_user_list(app, sign_up):
+    ana = sign_up("ana")
+    me = ana.get("/api/auth/me").get_json()["id"]
+    by_token = app.test_client(use_cookies=False)
+    for client, headers in ((ana, {}), (by_token, token_of(ana, admin=True))):
+        response = client.delete(f"/api/users/{me}", headers=headers)
+        assert response.status_code == 403 and error_code(response) == "own_account"
+    assert ana.get("/api/auth/me").status_code == 200
 
 
 # --- modes ------------------------------------------------------------------------------
@@ -386,6 +494,9 @@ def test_operators_manage_users_and_tokens_from_the_command_line(app):
         == 200
     )
     assert "cron" in runner.invoke(args=["tokens", "list", "ana"]).output
+    scoped = runner.invoke(args=["tokens", "create", "ana", "--name", "ops", "--admin"])
+    assert scoped.exit_code == 0, scoped.output
+    assert runner.invoke(args=["tokens", "list", "ana"]).output.rstrip().endswith("\tadmin")
     result = runner.invoke(args=["users", "set-password", "ana", "--password", "another secret"])
     assert result.exit_code == 0, result.output
     assert login(csrf_client(app), "ana", "another secret").status_code == 200

@@ -1,7 +1,8 @@
 """Isolation: a second user reaches nothing of the first's, through every operation of the API.
 
 The walk reads the OpenAPI document and calls every operation as B, by cookie and by API
-token. An operation naming one of A's objects gets the very answer an id that never existed
+token; when B is the admin, also by a token with the admin scope (a plain one is refused
+every admin operation with 403). An operation naming one of A's objects gets the very answer an id that never existed
 gets (404 and the error envelope), while the same request on an object of B's own works; B's
 lists, searches, filters and export hold nothing of A's; and A's account is the same after
 the walk as before it. An operation the walk does not know fails the suite: a new endpoint
@@ -118,7 +119,19 @@ class Walker:
     by: str
     secrets: tuple[str, ...]
     admin: bool = False
+    scoped: bool = False  # a token with the admin scope
     calls: int = 0
+
+    @property
+    def administers(self) -> bool:
+        return self.admin and (self.by == "cookie" or self.scoped)
+
+    def admin_answer(self, works: tuple[int, str | None]) -> tuple[int, str | None]:
+        """What an admin-only operation answers: ``works`` for an admin by session or by a
+        token with the admin scope, 403 for an admin's plain token, 404 for anyone else."""
+        if self.administers:
+            return works
+        return (403, "admin_scope_required") if self.admin else (404, "not_found")
 
     def call(self, method: str, url: str, *, allow: tuple[str, ...] = (), **kwargs):
         response = self.client.open(url, method=method, **kwargs)
@@ -240,13 +253,15 @@ def own_value(w: World, param: str, state: str):
 
 
 def walk_foreign(w: World, walker: Walker, method: str, path: str, op: Foreign) -> None:
-    if walker.admin and (method, path) in ADMIN_POWERS:
+    if walker.administers and (method, path) in ADMIN_POWERS:
         return
     (param,) = re.findall(r"{(\w+)}", path)
     values = w.a_owned.values(param)
     assert values, f"the walk cannot fill {{{param}}} of {method} {path} with A's objects"
     url = "/api" + path.replace(f"{{{param}}}", "{}")
     hidden = op.by_token if walker.by == "token" and op.by_token else (404, "not_found")
+    if (method, path) in ADMIN_POWERS:
+        hidden = walker.admin_answer(hidden)
     for variant in op.variants:
         for value in [*values, NOWHERE[param]]:
             response = walker.call(method, url.format(value), **variant(w))
@@ -432,7 +447,7 @@ def delete_account(w: World, walker: Walker) -> None:
 @own("GET", "/users")
 def list_users(w: World, walker: Walker) -> None:
     response = walker.call("GET", "/api/users")
-    if walker.admin:  # names, and nothing of what they own
+    if walker.administers:  # names, and nothing of what they own
         assert {key for user in response.get_json() for key in user} == {
             "id",
             "username",
@@ -440,29 +455,32 @@ def list_users(w: World, walker: Walker) -> None:
             "created_at",
         }
     else:
-        assert answer(response) == (404, "not_found")
+        assert answer(response) == walker.admin_answer((200, None))
 
 
 @own("POST", "/users")
 def create_user(w: World, walker: Walker) -> None:
     for name, made in ((w.a_owned.username, (409, "conflict")), ("mallory", (201, None))):
-        response = walker.call("POST", "/api/users", json={"username": name, "password": PASSWORD})
-        assert answer(response) == (made if walker.admin else (404, "not_found"))
+        for admin in (False, True):  # an admin is minted only where one is meant to be
+            body = {"username": name, "password": PASSWORD, "is_admin": admin}
+            response = walker.call("POST", "/api/users", json=body)
+            assert answer(response) == walker.admin_answer(made)
+            made = (409, "conflict")
 
 
 @own("GET", "/backups")
 def list_backups(w: World, walker: Walker) -> None:
     response = walker.call("GET", "/api/backups")
-    assert answer(response) == ((200, None) if walker.admin else (404, "not_found"))
+    assert answer(response) == walker.admin_answer((200, None))
 
 
 @own("POST", "/backups")
 def create_backup(w: World, walker: Walker) -> None:
     response = walker.call("POST", "/api/backups")
-    if walker.admin:  # PostgreSQL has no backups of its own
+    if walker.administers:  # PostgreSQL has no backups of its own
         assert answer(response) in {(201, None), (409, "not_sqlite")}
     else:
-        assert answer(response) == (404, "not_found")
+        assert answer(response) == walker.admin_answer(None)
 
 
 @own("GET", "/drafts")
@@ -550,13 +568,17 @@ def operations(spec: dict) -> set[tuple[str, str]]:
 
 
 def walker_for(w: World, by: str) -> Walker:
+    """B by cookie, by a plain token, or (``admin_token``) by a token with the admin scope."""
+    scoped = by == "admin_token"
     if by == "cookie":
         client = w.b
     else:
-        secret = created(w.b.post("/api/account/tokens", json={"name": "walk"}))["token"]
+        body = {"name": "walk", "admin": True} if scoped else {"name": "walk"}
+        secret = created(w.b.post("/api/account/tokens", json=body))["token"]
         client = token_client(w.app, secret)
     secrets = tuple(word.casefold() for word in A_WORDS)
-    return Walker(client, by, secrets, admin=w.admin is w.b)
+    by = "cookie" if by == "cookie" else "token"
+    return Walker(client, by, secrets, admin=w.admin is w.b, scoped=scoped)
 
 
 @pytest.mark.parametrize(
@@ -567,6 +589,9 @@ def walker_for(w: World, by: str) -> Walker:
         ("a_is_member", "cookie"),
         ("a_is_member", "token"),
         ("b_is_admin", "cookie"),
+        # An admin's plain token is refused every admin operation (403), a scoped one is not.
+        ("b_is_admin", "token"),
+        ("b_is_admin", "admin_token"),
     ],
     indirect=["people"],
 )

@@ -211,6 +211,38 @@ def test_a_new_api_token_is_shown_once_then_listed_and_revocable(tab, site, pers
     assert app.test_client().get("/api/auth/me", headers=bearer).status_code == 401
 
 
+def test_only_an_admin_offers_the_admin_scope_and_only_the_scoped_token_administers(
+    tab, site, person
+):
+    app, url = site
+    log_in(tab, url, person)
+    open_account_settings(tab, url)
+    expect(tab.locator("#token-name")).to_be_visible()
+    assert tab.locator("#token-admin").count() == 0  # not an admin: nothing to grant
+    tab.click("#account-button")
+    tab.get_by_role("button", name="Log out").click()
+    tab.wait_for_url(url + "/login")
+
+    log_in(tab, url, "admin")
+    open_account_settings(tab, url)
+    secrets = {}
+    for name, scoped in (("ops script", True), ("cron script", False)):
+        tab.get_by_label("Token name").fill(name)
+        if scoped:
+            tab.get_by_label("Admin scope: may manage users and backups").check()
+        tab.get_by_role("button", name="Create token").click()
+        expect(tab.locator("#token-secret")).to_be_visible()
+        secrets[name] = tab.locator("#token-secret-value").input_value()
+        tab.get_by_role("button", name="Done").click()
+        assert not tab.get_by_label("Admin scope: may manage users and backups").is_checked()
+    expect(tab.locator("#tokens-body tr", has_text="ops script")).to_contain_text("Admin scope")
+    expect(tab.locator("#tokens-body tr", has_text="cron script")).not_to_contain_text("Admin")
+    card_screenshot(tab, "account-settings-admin-token")
+    for name, status in (("ops script", 200), ("cron script", 403)):
+        bearer = {"Authorization": f"Bearer {secrets[name]}"}
+        assert app.test_client().get("/api/users", headers=bearer).status_code == status, name
+
+
 def test_changing_the_password_explains_mistakes_and_keeps_this_page_working(tab, site, person):
     app, url = site
     log_in(tab, url, person)

@@ -10,6 +10,7 @@ from flask import current_app, session
 from flask_restx import Namespace, Resource, fields
 
 from webapp.accounts import limits, service, tokens
+from webapp.accounts.auth import check_admin
 from webapp.api.envelope import error_model, register_models
 from webapp.errors import NotFoundError
 from webapp.extensions import db
@@ -25,6 +26,14 @@ for _ns in (auth_ns, account_ns, users_ns):
 class Time(fields.Raw):
     __schema_type__ = "string"
     __schema_format__ = "date-time"
+
+    def __init__(self, *args, nullable: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nullable = nullable
+
+    def schema(self):
+        # Swagger 2.0 has no null type; x-nullable is the extension its tools read.
+        return super().schema() | ({"x-nullable": True} if self.nullable else {})
 
     def format(self, value):
         return isoformat(value)
@@ -61,7 +70,15 @@ confirm = account_ns.model(
     strict=True,
 )
 token_input = account_ns.model(
-    "TokenInput", {"name": fields.String(required=True, min_length=1, max_length=100)}, strict=True
+    "TokenInput",
+    {
+        "name": fields.String(required=True, min_length=1, max_length=100),
+        "admin": fields.Boolean(
+            default=False,
+            description="Admins only: the token may administer users and backups",
+        ),
+    },
+    strict=True,
 )
 token_model = account_ns.model(
     "Token",
@@ -70,7 +87,12 @@ token_model = account_ns.model(
         "name": fields.String(required=True),
         "prefix": fields.String(required=True, description="The secret's first characters"),
         "created_at": Time(required=True),
-        "last_used_at": Time(description="Null until first used; updated every few minutes"),
+        "last_used_at": Time(
+            required=True,
+            nullable=True,
+            description="Null until first used; updated every few minutes",
+        ),
+        "admin": fields.Boolean(required=True, description="Has the admin scope"),
     },
 )
 token_created = account_ns.clone(
@@ -142,24 +164,21 @@ def _forget_user() -> None:
 
 
 def try_login(username: str, password: str) -> service.User:
-    """Check the limits, then the password; a failure counts against both limits."""
+    """Count the attempt against both limits, then check the password."""
     account = service.normalize_username(username)[:150]
-    limits.check("login", account)
-    try:
-        return service.authenticate(db.session, username, password)
-    except service.Unauthorized:
-        limits.hit("login", account)
-        raise
+    limits.attempt("login", account)
+    user = service.authenticate(db.session, username, password)
+    limits.forgive(account)
+    return user
 
 
 def try_register(username: str, password: str) -> service.User:
-    limits.check("signup")
+    limits.attempt("signup")
     if service.has_accounts(db.session) and not current_app.config["OPEN_SIGNUP"]:
         raise service.Forbidden(
             "Registration is closed here; ask an admin to create your account.",
             code="signup_closed",
         )
-    limits.hit("signup")
     return service.create_user(db.session, username, password)
 
 
@@ -279,18 +298,25 @@ class Tokens(Resource):
         return tokens.list_tokens(db.session, _user().id)
 
     @account_ns.expect(token_input, validate=True)
-    @account_ns.response(403, "Needs a logged-in session, not a token", error_model)
+    @account_ns.response(
+        403, "Needs a logged-in session, not a token; the admin scope needs an admin", error_model
+    )
     @account_ns.marshal_with(token_created, code=201)
     def post(self):
         """A new token for scripts: send it as ``Authorization: Bearer <token>``. The secret is
-        in this response only; Kaap keeps just its hash."""
+        in this response only; Kaap keeps just its hash. ``"admin": true`` (admins only) lets
+        it administer users and backups too."""
         user = _session_user()
-        token, secret = tokens.create_token(db.session, user.id, account_ns.payload["name"], now())
+        data = account_ns.payload
+        token, secret = tokens.create_token(
+            db.session, user, data["name"], now(), admin=data.get("admin", False)
+        )
         return {**_token_fields(token), "token": secret}, 201
 
 
 def _token_fields(token) -> dict:
-    return {k: getattr(token, k) for k in ("id", "name", "prefix", "created_at", "last_used_at")}
+    keys = ("id", "name", "prefix", "created_at", "last_used_at", "admin")
+    return {k: getattr(token, k) for k in keys}
 
 
 @account_ns.route("/tokens/<int:token_id>")
@@ -307,13 +333,16 @@ class TokenItem(Resource):
 
 def _admin() -> service.User:
     user = _user()
-    if not user.is_admin:
-        raise NotFoundError("Not found.")  # the user list is not there for non-admins
+    check_admin(user)  # the user list is not there for non-admins
     return user
+
+
+_NO_SCOPE = "An API token without the admin scope"
 
 
 @users_ns.route("")
 @users_ns.response(404, "Accounts are off, or you are not an admin", error_model)
+@users_ns.response(403, _NO_SCOPE, error_model)
 @users_ns.response(400, "Invalid request", error_model)
 @users_ns.response(401, "Not logged in and no valid API token", error_model)
 class Users(Resource):
@@ -324,6 +353,7 @@ class Users(Resource):
         return service.list_users(db.session)
 
     @users_ns.expect(new_user, validate=True)
+    @users_ns.response(409, "The user name is taken", error_model)
     @users_ns.marshal_with(user_model, code=201)
     def post(self):
         """Create a user, whatever KAAP_OPEN_SIGNUP says (admins only)."""
@@ -341,11 +371,19 @@ class Users(Resource):
 @users_ns.response(401, "Not logged in and no valid API token", error_model)
 class UserItem(Resource):
     @users_ns.response(204, "Deleted with everything the user owned")
+    @users_ns.response(403, _NO_SCOPE + "; or your own account", error_model)
     def delete(self, user_id: int):
-        """Delete a user and everything they own (admins only)."""
-        _admin()
+        """Delete a user and everything they own (admins only; not yourself)."""
+        admin = _admin()
         user = db.session.get(service.User, user_id)
         if user is None:
             raise NotFoundError(f"User {user_id} does not exist.")
+        if user.id == admin.id:
+            # DELETE /api/account asks for the password: a stolen session or token must not
+            # delete an account without it.
+            raise service.Forbidden(
+                "Delete your own account with DELETE /api/account, which asks for your password.",
+                code="own_account",
+            )
         service.delete_user(db.session, user, current_app.extensions.get("kaap.images"))
         return "", 204

@@ -13,8 +13,11 @@ only: the desktop (one local user) never imports Flask-Login.
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from flask_wtf.csrf import CSRFError
 
+from webapp.accounts.service import Forbidden
 from webapp.database import WRITE_METHODS
+from webapp.errors import NotFoundError
 from webapp.extensions import csrf
 
 # Endpoints anyone may reach. Views can also say so themselves with ``kaap_public = True``.
@@ -39,10 +42,28 @@ def is_public(endpoint: str | None) -> bool:
     )
 
 
+def check_admin(user) -> None:
+    """Admins only: anyone else gets 404, as for anything not theirs. An admin's API token
+    also needs the admin scope it was given at creation (403 without): a script's token
+    must not create admins, delete people or rewind the database."""
+    if not (user.is_authenticated and user.is_admin):
+        raise NotFoundError("Not found.")
+    if user.session_key is None and not getattr(user, "token_admin", False):
+        raise Forbidden(
+            "This API token has no admin scope: log in, or create a token with "
+            '"admin": true, to administer users and backups.',
+            code="admin_scope_required",
+        )
+
+
 def csrf_only():
     """Before every request with accounts off (and cookie requests with them on)."""
     if request.method in WRITE_METHODS and current_app.config["WTF_CSRF_ENABLED"]:
-        csrf.protect(apply_exemptions=True)
+        try:
+            csrf.protect(apply_exemptions=True)
+        except ValueError:
+            # Over HTTPS Flask-WTF parses the Referer, and "https://[" is a ValueError there.
+            raise CSRFError("The referrer header is not a URL.") from None
 
 
 def init_app(app: Flask) -> None:

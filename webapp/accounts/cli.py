@@ -88,11 +88,14 @@ def register(app: Flask) -> None:
     @tokens_group.command("create")
     @click.argument("username")
     @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-    def token_create(username: str, name: str) -> None:
+    @click.option(
+        "--admin", is_flag=True, help="Let the token administer users and backups (admins only)."
+    )
+    def token_create(username: str, name: str, admin: bool) -> None:
         """Create a token and print its secret (shown this once only)."""
         try:
             user = service.get_user(db.session, username)
-            token, secret = tokens.create_token(db.session, user.id, name, now())
+            token, secret = tokens.create_token(db.session, user, name, now(), admin=admin)
         except KaapError as exc:
             _fail(exc)
         click.echo(secret)
@@ -103,14 +106,15 @@ def register(app: Flask) -> None:
     @tokens_group.command("list")
     @click.argument("username")
     def token_list(username: str) -> None:
-        """A user's tokens: id, name, prefix, created, last used."""
+        """A user's tokens: id, name, prefix, created, last used, and "admin" for the scope."""
         try:
             user = service.get_user(db.session, username)
         except KaapError as exc:
             _fail(exc)
         for t in tokens.list_tokens(db.session, user.id):
             used = isoformat(t.last_used_at) if t.last_used_at else "never"
-            click.echo(f"{t.id}\t{t.name}\t{t.prefix}…\t{isoformat(t.created_at)}\t{used}")
+            scope = "\tadmin" if t.admin else ""
+            click.echo(f"{t.id}\t{t.name}\t{t.prefix}…\t{isoformat(t.created_at)}\t{used}{scope}")
 
     @tokens_group.command("revoke")
     @click.argument("username")

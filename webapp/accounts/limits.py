@@ -1,7 +1,8 @@
 """Rate limits on logging in and signing up (the ``limits`` library's storage and strategy).
 
-Failed attempts count, per address and per account; once a limit is reached every attempt
-gets 429 until the window moves on, the right password included, so guessing stays slow.
+Every attempt counts, per address and per account, before the password is checked; a
+successful login clears its account's count. Once a limit is reached every attempt gets 429
+until the window moves on, the right password included, so guessing stays slow.
 ``limits`` (what Flask-Limiter is built on) is used directly: Kaap limits two actions, not
 routes, and Flask-Limiter's per-request hooks cost 0.1-0.2 ms on every request for nothing.
 It is only loaded in accounts mode: the desktop never pays for its import.
@@ -53,10 +54,12 @@ def _limits(kind: str, account: str | None) -> list[tuple[object, tuple[str, ...
     return out
 
 
-def check(kind: str, account: str | None = None) -> None:
-    """Raise 429 when ``kind`` ("login", "signup") is over a limit for this address or account."""
+def attempt(kind: str, account: str | None = None) -> None:
+    """Count one attempt ("login", "signup") against each limit, before it is tried; 429 when
+    a limit is used up. The storage counts and compares in one step (a lock in memory, a
+    script in Redis): parallel attempts cannot all pass a check made before any was counted."""
     for item, keys in _limits(kind, account):
-        if not _run("test", item, *keys):
+        if not _run("hit", item, *keys):
             reset = _run("get_window_stats", item, *keys).reset_time
             wait = max(1, int(reset - time.time()) + 1)
             raise TooManyAttempts(
@@ -64,10 +67,13 @@ def check(kind: str, account: str | None = None) -> None:
             )
 
 
-def hit(kind: str, account: str | None = None) -> None:
-    """Count one attempt (a failed login, or any signup)."""
-    for item, keys in _limits(kind, account):
-        _run("hit", item, *keys)
+def forgive(account: str) -> None:
+    """A successful login clears its account's count: the owner has proved the password.
+    The address's count stays, or logging in to one's own account would reset it."""
+    from limits import parse
+
+    item = parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+    _run("clear", item, "login", "account", account)
 
 
 def init_app(app: Flask) -> None:

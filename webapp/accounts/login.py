@@ -55,12 +55,14 @@ def _authenticate():
                 "The API token is not valid (revoked, or mistyped).", code="bad_token"
             )
         return None  # a token needs no CSRF token
+    if not is_public(request.endpoint) and not current_user.is_authenticated:
+        # Before the CSRF check: a stranger's write is told to log in (401), not that a
+        # token is missing from a session it does not have.
+        if _is_api():
+            raise service.Unauthorized("Log in first, or send an API token.")
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     csrf_only()
-    if is_public(request.endpoint) or current_user.is_authenticated:
-        return None
-    if _is_api():
-        raise service.Unauthorized("Log in first, or send an API token.")
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    return None
 
 
 def init_app(app: Flask) -> None:

@@ -62,3 +62,6 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # May the token administer (users, backups)? Only an admin's, only if asked for at creation:
+    # a script's token leaking must not hand over the whole server.
+    admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from webapp.accounts.models import ApiToken, User
-from webapp.accounts.service import digest
+from webapp.accounts.service import Forbidden, digest
 from webapp.errors import NotFoundError, ValidationError
 from webapp.notes.prepared import run
 
@@ -19,16 +19,30 @@ PREFIX = "kaap_"
 TOUCH_EVERY = timedelta(minutes=5)
 
 
-def create_token(session: Session, user_id: int, name: str, now: datetime) -> tuple[ApiToken, str]:
-    """A new token; returns the row and the secret, which is never shown again."""
+def create_token(
+    session: Session, user: User, name: str, now: datetime, *, admin: bool = False
+) -> tuple[ApiToken, str]:
+    """A new token; returns the row and the secret, which is never shown again. ``admin``
+    gives it the admin scope, which only an admin may grant."""
     name = (name or "").strip()
     if not 1 <= len(name) <= 100:
         raise ValidationError(
             "Give the token a name of 1 to 100 characters.", fields={"name": "1-100 characters"}
         )
+    if admin and not user.is_admin:
+        raise Forbidden(
+            "Only an admin can make a token with the admin scope.",
+            fields={"admin": "for admins only"},
+            code="not_admin",
+        )
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user_id=user_id, name=name, prefix=secret[:12], token_hash=digest(secret), created_at=now
+        user_id=user.id,
+        name=name,
+        prefix=secret[:12],
+        token_hash=digest(secret),
+        created_at=now,
+        admin=bool(admin),
     )
     session.add(token)
     session.commit()
@@ -61,6 +75,8 @@ class TokenUser:
     username: str
     is_admin: bool
     created_at: datetime
+    # The token's admin scope: without it, an admin's token is refused what only admins do.
+    token_admin: bool = False
     session_key = None
     password_hash = None
     is_active = True
@@ -73,7 +89,13 @@ class TokenUser:
 
 _FIND = (
     select(
-        User.id, User.username, User.is_admin, User.created_at, ApiToken.id, ApiToken.last_used_at
+        User.id,
+        User.username,
+        User.is_admin,
+        User.created_at,
+        ApiToken.admin,
+        ApiToken.id,
+        ApiToken.last_used_at,
     )
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("token_hash"))
@@ -92,8 +114,8 @@ def find(session: Session, secret: str) -> tuple[TokenUser, int, datetime | None
     row = run(session.connection(), _FIND, {"token_hash": digest(secret)}).first()
     if row is None:
         return None
-    user_id, username, is_admin, created_at, token_id, last_used = row
-    user = TokenUser(user_id, username, bool(is_admin), _time(created_at))
+    user_id, username, is_admin, created_at, scope, token_id, last_used = row
+    user = TokenUser(user_id, username, bool(is_admin), _time(created_at), bool(scope))
     return user, token_id, _time(last_used)
 
 

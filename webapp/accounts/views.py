@@ -23,9 +23,11 @@ def _next_url() -> str:
     """Where to go after logging in: a path on this site only, never another site."""
     target = request.values.get("next") or ""
     parts = urlsplit(target)
-    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
-        return url_for("pages.index")
-    return target
+    # Browsers read a backslash as a slash ("/\\evil.example" is another site) and drop
+    # tabs and newlines; a CR/LF would not even fit in the Location header (a 500).
+    unsafe = "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+    foreign = not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc
+    return url_for("pages.index") if unsafe or foreign else target
 
 
 def _page(template: str, status: int = 200, **context):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask_restx import Api
+from flask_restx.swagger import extract_path
 from sqlalchemy.exc import DatabaseError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -30,6 +31,15 @@ MAX_ID = 2**31 - 1
 class KaapApi(Api):
     """flask-restx ``Api`` whose every error, validation included, uses the envelope."""
 
+    @property
+    def __schema__(self):
+        """The OpenAPI document, with the answers every operation can give in server mode."""
+        schema = super().__schema__
+        if "paths" in schema and not getattr(self, "_kaap_documented", False):
+            _document_common_answers(self, schema)
+            self._kaap_documented = True
+        return schema
+
     def handle_error(self, e):
         if (
             not isinstance(e, (HTTPException, KaapError))
@@ -43,6 +53,38 @@ class KaapApi(Api):
         response.status_code = status
         response.headers.update(headers)
         return response
+
+
+_ERROR_REF = {"$ref": "#/definitions/Error"}
+_WRITES = {"post", "put", "patch", "delete"}
+
+
+def _document_common_answers(api: Api, schema: dict) -> None:
+    """401 on every operation that needs someone logged in (with accounts on), 403 on every
+    write (a foreign Origin; in server mode also what API tokens may not do): answers any
+    operation can give, documented once here rather than on each resource."""
+    public = set()
+    for ns in api.namespaces:
+        for resource, urls, _doc, _kwargs in ns.resources:
+            if getattr(resource, "kaap_public", False):
+                public.update(extract_path(url) for url in api.ns_urls(ns, urls))
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            responses = operation.setdefault("responses", {})
+            if path not in public:
+                responses.setdefault(
+                    "401",
+                    {"description": "Server mode: not logged in, and no valid API token",
+                     "schema": _ERROR_REF},
+                )  # fmt: skip
+            if method in _WRITES:
+                responses.setdefault(
+                    "403",
+                    {"description": "A write from another site (a foreign Origin), or what "
+                     "an API token may not do", "schema": _ERROR_REF},
+                )  # fmt: skip
 
 
 blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)

@@ -25,10 +25,9 @@ def _admins_only() -> None:
         return
     from flask_login import current_user
 
-    from webapp.errors import NotFoundError
+    from webapp.accounts.auth import check_admin
 
-    if not (current_user.is_authenticated and current_user.is_admin):
-        raise NotFoundError("Not found.")
+    check_admin(current_user)
 
 
 backup_model = ns.model(
@@ -64,7 +63,11 @@ def _json(backup: Backup) -> dict:
     }
 
 
+_NO_SCOPE = "Server mode: an admin's API token without the admin scope"
+
+
 @ns.route("/backups")
+@ns.response(403, _NO_SCOPE, error_model)
 class BackupList(Resource):
     @ns.marshal_with(backup_list_model)
     def get(self):
@@ -85,6 +88,7 @@ class BackupList(Resource):
 @ns.response(404, "No backup of that name", error_model)
 @ns.response(400, "The backup is damaged or not a Kaap database", error_model)
 @ns.response(409, "The database is not a SQLite file, or stayed busy", error_model)
+@ns.response(403, _NO_SCOPE, error_model)
 class BackupRestore(Resource):
     @ns.response(200, "Restored", restored_model)
     def post(self, name: str):

@@ -7,6 +7,7 @@ pick its own address or scheme by sending them. ``LOG_REQUESTS`` is on in produc
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from urllib.parse import quote
@@ -94,7 +95,31 @@ def waitress_options(app: Flask) -> dict:
     }
 
 
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may well resolve to an outside address
+
+
+def check_listen_address(config) -> None:
+    """A server reachable from other machines must have accounts on, or be told explicitly."""
+    from webapp import ConfigError
+
+    host = config.get("LISTEN_HOST")
+    if host is None or config["ACCOUNTS"] or config["SERVE_WITHOUT_ACCOUNTS"] or is_loopback(host):
+        return
+    raise ConfigError(
+        f"Accounts are off (KAAP_ACCOUNTS=false) and {host} is not a loopback address: anyone "
+        "who reaches this port would read, change and export every note. Turn accounts on, "
+        "listen on 127.0.0.1, or set KAAP_SERVE_WITHOUT_ACCOUNTS=true if that is what you want."
+    )
+
+
 def init_app(app: Flask) -> None:
+    check_listen_address(app.config)
     app.register_blueprint(bp)
     if app.config.get("LOG_REQUESTS"):
         app.wsgi_app = RequestLog(app.wsgi_app)

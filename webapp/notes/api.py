@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import orjson
@@ -16,13 +15,13 @@ from webapp.api.fields import NullableString, upload_doc
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.images.api import image_model
+from webapp.inputs import loads
 from webapp.notes import service
 from webapp.notes.models import COLORS, KINDS
 from webapp.notes.serialize import note_json
 from webapp.search.matches import matches
 from webapp.search.query import parse as parse_query
 from webapp.timeutil import isoformat, now
-from webapp.unicode import check_unicode
 
 ns = Namespace("notes", path="/", description="Notes: create, edit, list, search, trash")
 register_models(ns)
@@ -159,7 +158,9 @@ def _if_match() -> int | None:
     if raw is None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    # ASCII digits only ("²" is a digit to isdigit, not to int), and no more than a version
+    # can have: int() of thousands of digits is an error, not a number.
+    if not (value.isascii() and value.isdigit() and len(value) <= 19 and int(value) < 2**63):
         raise ValidationError(
             "If-Match must be the note's version number.", fields={"If-Match": "a version number"}
         )
@@ -274,10 +275,9 @@ def _form_note_fields(raw: str | None) -> dict:
     if not raw:
         return {}
     try:
-        data = json.loads(raw)
+        data = loads(raw)
     except ValueError:
         raise ValidationError("The note field is not JSON.", fields={"note": "not JSON"}) from None
-    check_unicode(data, raw)
     validator = Draft4Validator({**note_input.__schema__, "definitions": _definitions()})
     errors = {".".join(map(str, e.path)): e.message for e in validator.iter_errors(data)}
     if errors:

@@ -92,7 +92,12 @@ function renderTokens(tokens) {
       h(
         "tr",
         { dataset: { id: token.id } },
-        h("td", { class: "token-name", text: token.name }),
+        h(
+          "td",
+          { class: "token-name" },
+          token.name,
+          token.admin ? h("span", { class: "user-tag", text: "Admin scope" }) : null,
+        ),
         h("td", {}, h("code", { text: `${token.prefix}…` })),
         h("td", { text: when(token.created_at) }),
         h("td", { text: when(token.last_used_at) }),
@@ -165,6 +170,7 @@ async function revoke() {
 
 function setUpTokens() {
   const name = $("#token-name");
+  const admin = $("#token-admin"); // admins only
   $("#token-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!name.value.trim()) {
@@ -175,8 +181,9 @@ function setUpTokens() {
     $("#token-create").disabled = true;
     say("token-message", "");
     try {
-      const created = await api.createToken(name.value.trim());
+      const created = await api.createToken(name.value.trim(), Boolean(admin?.checked));
       name.value = "";
+      if (admin) admin.checked = false;
       name.setAttribute("aria-invalid", "false");
       showSecret(created.token);
       await loadTokens();

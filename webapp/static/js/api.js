@@ -159,7 +159,8 @@ export const api = {
     }),
   deleteAccount: (password) => request("DELETE", "/api/account", { body: { password } }),
   listTokens: () => request("GET", "/api/account/tokens"),
-  createToken: (name) => request("POST", "/api/account/tokens", { body: { name } }),
+  createToken: (name, admin = false) =>
+    request("POST", "/api/account/tokens", { body: admin ? { name, admin } : { name } }),
   revokeToken: (id) => request("DELETE", `/api/account/tokens/${id}`),
   // Users (admins only: others get 404)
   listUsers: () => request("GET", "/api/users"),
