@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.errors import KaapError
+from webapp.images.pipeline import ImageWork
 from webapp.images.service import Store
 from webapp.timeutil import now
 from webapp.transfer import kaap_format, keep
@@ -36,7 +37,7 @@ def import_path(
     store: Store,
     owner_id: int,
     location: Path,
-    max_pixels: int,
+    work: ImageWork,
     progress: Progress | None = None,
     name: str | None = None,
 ) -> Summary:
@@ -55,13 +56,13 @@ def import_path(
                 pending, total = _kaap_notes(session, owner_id, source, summary)
             else:
                 pending, total = _keep_notes(session, owner_id, source, summary, name)
-            _write_all(session, store, owner_id, pending, max_pixels, summary, progress, total)
+            _write_all(session, store, owner_id, pending, work, summary, progress, total)
     except ArchiveError as exc:
         summary.fail(name or location.name, str(exc))
     return summary
 
 
-def _write_all(session, store, owner_id, pending: Pending, max_pixels, summary, progress, total):
+def _write_all(session, store, owner_id, pending: Pending, work, summary, progress, total):
     """Write the notes in order, their images prepared in parallel."""
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="kaap-import-images") as pool:
         window: deque = deque()
@@ -69,7 +70,7 @@ def _write_all(session, store, owner_id, pending: Pending, max_pixels, summary, 
         def submit() -> None:
             for path, incoming, done in pending:
                 new = incoming is not None and not exists(session, owner_id, incoming.uid)
-                job = pool.submit(prepare_images, incoming, max_pixels) if new else None
+                job = pool.submit(prepare_images, incoming, store, work) if new else None
                 window.append((path, incoming, done, new, job))
                 return
 
@@ -81,6 +82,9 @@ def _write_all(session, store, owner_id, pending: Pending, max_pixels, summary, 
             if incoming is not None and not new:
                 summary.skip(path, "already imported")
             elif incoming is not None:
+                # End the read ``exists`` began (a job's takes the write lock) before waiting
+                # for the images: the lock is held only while the note is written.
+                session.commit()
                 _write_one(session, store, owner_id, path, incoming, job.result(), summary)
             progress(done, total)
 

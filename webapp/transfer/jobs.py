@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, g
 
+from webapp import images
 from webapp.extensions import db
 from webapp.transfer.importer import import_path
 
@@ -88,7 +89,7 @@ class Jobs:
                     app.extensions["kaap.images"],
                     owner_id,
                     upload,
-                    app.config["IMAGE_MAX_PIXELS"],
+                    images.work(app),
                     progress,
                     name,
                 )
