@@ -150,3 +150,10 @@ def test_slots_are_one_per_cpu_while_the_worst_images_fit_in_half_the_memory(mon
 def test_the_image_workers_setting_sizes_the_slots(app):
     slots = app.extensions["kaap.image_slots"]
     assert [slots.acquire(blocking=False) for _ in range(4)] == [True, True, True, False]
+
+
+def test_pillows_own_bomb_cap_is_a_400_when_the_setting_is_above_it(app, client, note):
+    app.config["IMAGE_MAX_PIXELS"] = 150_000_000  # Pillow warns (an error here) above 89 MP
+    response = upload(client, note["id"], samples.gif_declaring(10000, 10000))
+    assert response.status_code == 400
+    assert error_code(response) == "too_many_pixels"

@@ -17,7 +17,9 @@ def init_app(app: Flask) -> None:
     from webapp.images.service import Store
 
     app.extensions["kaap.images"] = Store(Path(app.config["DATA_DIR"]) / "images")
-    slots = app.config["IMAGE_WORKERS"] or pipeline.work_slots(app.config["IMAGE_MAX_PIXELS"])
+    slots = int(app.config["IMAGE_WORKERS"]) or pipeline.work_slots(
+        int(app.config["IMAGE_MAX_PIXELS"])
+    )
     app.extensions["kaap.image_slots"] = threading.BoundedSemaphore(slots)
 
 

@@ -186,7 +186,8 @@ def _open(upload: BinaryIO, limits: Limits, field: str) -> Image.Image:
             "That file is not a JPEG, PNG, GIF or WebP image.",
             fields={field: "not a JPEG, PNG, GIF or WebP image"},
         ) from None
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own cap (89 MP), met first only when IMAGE_MAX_PIXELS is set above it.
         raise _too_many_pixels(field, limits.pixels) from None
     except DECODER_ERRORS as exc:  # the header itself is cut short or hostile
         raise _damaged(field) from exc

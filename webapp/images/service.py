@@ -242,7 +242,8 @@ def attach(
     """
     names = [name for item in staged for name in item.names]
     written.extend(name for name in names if name not in written)
-    store.move_in(names)
+    store.move_in([item.thumb_name for item in staged], sync=False)  # remade if lost
+    store.move_in([item.file_name for item in staged])
     images = [
         Image(
             note_id=note.id,
