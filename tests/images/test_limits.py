@@ -139,7 +139,7 @@ def test_slots_are_one_per_cpu_while_the_worst_images_fit_in_half_the_memory(mon
     monkeypatch.setattr(
         pipeline.os, "sysconf", {"SC_PHYS_PAGES": 1000, "SC_PAGE_SIZE": 8_000_000}.get
     )
-    assert pipeline.work_slots(50_000_000) == 4  # 8 GB: 4 x 400 MB fit in half
+    assert pipeline.work_slots(50_000_000) == 4  # 8 GB: 4 x 800 MB fit in half
     monkeypatch.setattr(
         pipeline.os, "sysconf", {"SC_PHYS_PAGES": 1000, "SC_PAGE_SIZE": 1_000_000}.get
     )

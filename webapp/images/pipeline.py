@@ -45,9 +45,10 @@ ENCODE_OPTIONS = {"JPEG": {"quality": 90}, "WEBP": {"quality": 82, "method": 2},
 # KeyError, a short read EOFError or struct.error.
 DECODER_ERRORS = (OSError, ValueError, SyntaxError, KeyError, EOFError, IndexError,
                   TypeError, struct.error)  # fmt: skip
-# Bytes of memory one decoded pixel may take at the peak (an RGBA canvas, its converted copy):
+# Bytes of memory one decoded pixel may take at the peak (the canvas, its converted copy, the
+# allocator keeping freed blocks: 1.5 GB for two 50 MP GIFs at once in bench/images.py):
 # what ``work_slots`` sizes the concurrency by.
-BYTES_PER_PIXEL = 8
+BYTES_PER_PIXEL = 16
 
 
 class UnsupportedImageError(KaapError):
