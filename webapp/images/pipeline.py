@@ -42,9 +42,9 @@ ENCODE_OPTIONS = {"JPEG": {"quality": 90}, "WEBP": {"quality": 82, "method": 2},
                   "PNG": {"optimize": False}}  # fmt: skip
 # What decoders raise on hostile or damaged input (besides Pillow's own errors): a truncated
 # header is an OSError, a PNG text chunk over Pillow's cap a ValueError, a broken MPO index a
-# KeyError, a short read EOFError or struct.error.
-DECODER_ERRORS = (OSError, ValueError, SyntaxError, KeyError, EOFError, IndexError,
-                  TypeError, struct.error)  # fmt: skip
+# KeyError or IndexError, a short read EOFError or struct.error.
+DECODER_ERRORS = (OSError, ValueError, SyntaxError, KeyError, IndexError, EOFError,
+                  struct.error)  # fmt: skip
 # Bytes of memory one decoded pixel may take at the peak (the canvas, its converted copy, the
 # allocator keeping freed blocks: 1.5 GB for two 50 MP GIFs at once in bench/images.py):
 # what ``work_slots`` sizes the concurrency by.
@@ -172,7 +172,11 @@ def process(upload: BinaryIO, limits: Limits, field: str = "file") -> Processed:
             thumb = clean.reduce(factor) if factor > 1 else clean.copy()
             thumb.thumbnail((THUMB_MAX_SIDE, THUMB_MAX_SIDE))
             thumb_data = _encode(thumb, "WEBP")
-        except (*DECODER_ERRORS, Image.DecompressionBombError) as exc:
+        except (
+            *DECODER_ERRORS,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as exc:
             raise _damaged(field) from exc
         return Processed(data, content_type, clean.width, clean.height, thumb_data)
 
@@ -215,7 +219,7 @@ def _check_declared(image: Image.Image, limits: Limits, field: str) -> None:
     try:
         # A GIF counts its frames by walking their headers (no decoding), bounded by its bytes.
         frames = getattr(image, "n_frames", 1)
-    except (*DECODER_ERRORS, Image.DecompressionBombError) as exc:
+    except (*DECODER_ERRORS, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _damaged(field) from exc
     if frames > limits.frames:
         raise ValidationError(
