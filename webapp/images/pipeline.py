@@ -66,13 +66,14 @@ class ImagesBusyError(KaapError):
 class Limits:
     """What one image and one request may cost, checked from the headers before decoding."""
 
-    pixels: int = 50_000_000  # one image's canvas, width x height
-    side: int = 30_000  # one side of the declared canvas
-    frames: int = 1000  # frames of an animation (only the first is kept)
-    request_pixels: int = 200_000_000  # every image of one request together
+    pixels: int  # one image's canvas, width x height
+    side: int  # one side of the declared canvas
+    frames: int  # frames of an animation (only the first is kept)
+    request_pixels: int  # every image of one request together
 
     @classmethod
     def from_config(cls, config) -> Limits:
+        """The ``IMAGE_MAX_*`` settings."""
         return cls(
             pixels=int(config["IMAGE_MAX_PIXELS"]),
             side=int(config["IMAGE_MAX_SIDE"]),

@@ -25,6 +25,11 @@ from webapp.notes.models import Note
 
 log = logging.getLogger(__name__)
 IMAGES_PER_NOTE = 100
+# What a stored image (made by the pipeline) can be: what remaking its thumbnail allows.
+STORED_LIMITS = pipeline.Limits(
+    pixels=pipeline.FULL_MAX_SIDE**2, side=pipeline.FULL_MAX_SIDE, frames=1,
+    request_pixels=pipeline.FULL_MAX_SIDE**2,
+)  # fmt: skip
 HOLD_FILE = ".hold-orphans-until"
 
 
@@ -330,7 +335,7 @@ def _remake_thumb(store: Store, file_name: str, thumb_name: str) -> None:
     """Make a lost thumbnail again from its (already clean) image."""
     try:
         with open(store.path(file_name), "rb") as fh:
-            processed = pipeline.process(fh, pipeline.Limits(pixels=pipeline.FULL_MAX_SIDE**2))
+            processed = pipeline.process(fh, STORED_LIMITS)
     except (KaapError, OSError) as exc:
         log.warning("could not remake the thumbnail of %s: %s", file_name, exc)
         return
