@@ -9,7 +9,11 @@ from PIL import Image, ImageFile
 from tests.conftest import error_code
 from tests.images import samples
 from tests.images.test_images import create_from_images, stored_files, upload
-from webapp.images import pipeline
+from webapp import images
+from webapp.extensions import db
+from webapp.images import pipeline, service
+from webapp.notes.models import Note
+from webapp.timeutil import now
 
 
 @pytest.fixture
@@ -157,3 +161,19 @@ def test_pillows_own_bomb_cap_is_a_400_when_the_setting_is_above_it(app, client,
     response = upload(client, note["id"], samples.gif_declaring(10000, 10000))
     assert response.status_code == 400
     assert error_code(response) == "too_many_pixels"
+
+
+def test_files_moved_in_are_removed_when_the_transaction_fails(app, note, monkeypatch):
+    def fail(*args):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(service, "touch", fail)  # after the files are moved in, before commit
+    with app.app_context():
+        owner_id = db.session.get(Note, note["id"]).owner_id
+        uploads = [("a.png", io.BytesIO(samples.png())), ("b.png", io.BytesIO(samples.mpo()))]
+        with pytest.raises(RuntimeError):
+            service.add_images(
+                db.session, app.extensions["kaap.images"], images.work(app), owner_id,
+                note["id"], uploads, now(),
+            )  # fmt: skip
+    assert list(app.extensions["kaap.images"].root.glob("??/*")) == []
