@@ -138,16 +138,28 @@ def test_an_upload_finding_every_slot_taken_gets_503_busy(app, client, note):
     assert upload(client, note["id"], samples.png()).status_code == 201
 
 
-def test_slots_are_one_per_cpu_while_the_worst_images_fit_in_half_the_memory(monkeypatch):
+def test_slots_are_one_per_cpu_while_the_worst_images_fit_in_half_the_memory(monkeypatch, tmp_path):
     monkeypatch.setattr(pipeline.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     monkeypatch.setattr(
         pipeline.os, "sysconf", {"SC_PHYS_PAGES": 1000, "SC_PAGE_SIZE": 8_000_000}.get
     )
-    assert pipeline.work_slots(50_000_000) == 4  # 8 GB: 4 x 800 MB fit in half
+    assert pipeline.work_slots(50_000_000, tmp_path / "none") == 4  # 8 GB: 4 x 800 MB fit in half
     monkeypatch.setattr(
         pipeline.os, "sysconf", {"SC_PHYS_PAGES": 1000, "SC_PAGE_SIZE": 1_000_000}.get
     )
-    assert pipeline.work_slots(50_000_000) == 1  # 1 GB: one at a time
+    assert pipeline.work_slots(50_000_000, tmp_path / "none") == 1  # 1 GB: one at a time
+
+
+def test_a_containers_memory_limit_bounds_the_slots(monkeypatch, tmp_path):
+    monkeypatch.setattr(pipeline.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(
+        pipeline.os, "sysconf", {"SC_PHYS_PAGES": 1000, "SC_PAGE_SIZE": 8_000_000}.get
+    )
+    limit = tmp_path / "memory.max"
+    limit.write_text("max\n")
+    assert pipeline.work_slots(50_000_000, limit) == 4
+    limit.write_text(f"{2 * 800_000_000 * 2}\n")  # room for two of the worst images
+    assert pipeline.work_slots(50_000_000, limit) == 2
 
 
 @pytest.mark.parametrize("app_settings", [{"IMAGE_WORKERS": 3}])

@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from webapp.errors import KaapError, ValidationError
@@ -49,6 +50,8 @@ DECODER_ERRORS = (OSError, ValueError, SyntaxError, KeyError, IndexError, EOFErr
 # allocator keeping freed blocks: 1.5 GB for two 50 MP GIFs at once in bench/images.py):
 # what ``work_slots`` sizes the concurrency by.
 BYTES_PER_PIXEL = 16
+# A container's memory limit (cgroup v2): the machine's memory is not what it may use.
+CGROUP_MEMORY = Path("/sys/fs/cgroup/memory.max")
 
 
 class UnsupportedImageError(KaapError):
@@ -82,15 +85,21 @@ class Limits:
         )
 
 
-def work_slots(max_pixels: int) -> int:
+def work_slots(max_pixels: int, cgroup: Path = CGROUP_MEMORY) -> int:
     """How many images may be decoded at once: one per CPU, fewer if the worst images of that
-    many would not fit in half the memory."""
+    many would not fit in half the memory (the container's, if it has a limit)."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     slots = cpus or 1
     try:
         memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, OSError, ValueError):  # Windows has no sysconf
         return max(1, slots)
+    try:
+        limit = cgroup.read_text().strip()  # "max" when unlimited
+    except OSError:
+        limit = ""
+    if limit.isdigit():
+        memory = min(memory, int(limit))
     return max(1, min(slots, memory // 2 // (max_pixels * BYTES_PER_PIXEL)))
 
 
