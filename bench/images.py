@@ -1,4 +1,5 @@
-"""Upload a 12-megapixel JPEG: to stored file plus thumbnail, beside Pillow alone (the floor).
+"""Upload a 12-megapixel JPEG: to stored file plus thumbnail, beside Pillow alone (the floor);
+and another user's writes while someone uploads the worst images the limits allow.
 
 Each case runs in a fresh process so its peak memory is its own: the upload goes through
 the app's API (``POST /api/notes/<id>/images`` into the WSGI app with the multipart body
@@ -6,20 +7,36 @@ built beforehand: parsing, the pipeline, both files written, the image synced, t
 floor is Pillow alone making the same two files from the same JPEG: decode, save the full image
 as a JPEG of the same quality, and a thumbnail of at most 512 px as WebP with the same settings
 (box-reduced, then resampled, as the pipeline does), both to files.
-Target: within 1.5x of the floor. Usage: ``python bench/images.py [--runs 5] [--no-record]``.
+Target: within 1.5x of the floor.
+
+Two users, same run: the production server (``python -m webapp.serve``, waitress, accounts on,
+SQLite) in a subprocess; user B's note creations (``POST /api/notes``, an API token each, one
+every ``--pace`` seconds) are timed with no image work going on, then while user A keeps
+uploading, on ``--parallel`` connections at once, the worst request the limits allow (tiny
+GIFs declaring the largest canvas, as many as the request's pixels allow).
+Target: every write of B succeeds, p95 under 500 ms while A uploads.
+
+Usage: ``python bench/images.py [--runs 5] [--writes 100] [--pace 0.1] [--parallel 4] [--two-users-only] [--no-record] [--code DIR]``
+(``--code``: serve another checkout, e.g. an older commit, for a before/after).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import io
 import json
+import os
 import platform
+import re
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -122,42 +139,229 @@ def run(which: str, path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def worst_request() -> tuple[bytes, str, int]:
+    """Multipart body of the worst upload the default limits allow; with its image count."""
+    from PIL import Image
+
+    from webapp.config import Config
+
+    side = int(Config.IMAGE_MAX_PIXELS**0.5)
+    count = getattr(Config, "IMAGE_MAX_REQUEST_PIXELS", 4 * side * side) // (side * side)
+    out = io.BytesIO()
+    Image.new("P", (1, 1)).save(out, "GIF")
+    gif = bytearray(out.getvalue())
+    gif[6:10] = struct.pack("<HH", side, side)  # the screen: a canvas of side x side pixels
+    boundary = uuid.uuid4().hex
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{i}.gif"\r\n'
+        "Content-Type: image/gif\r\n\r\n".encode()
+        + bytes(gif)
+        + b"\r\n"
+        for i in range(count)
+    )
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}", count
+
+
+def tokens(data_dir: Path) -> list[str]:
+    """Two accounts, A and B, with an API token each (no CSRF, no login in the timing)."""
+    from webapp import create_app
+    from webapp.accounts.service import create_user
+    from webapp.accounts.tokens import create_token
+    from webapp.extensions import db
+    from webapp.timeutil import utcnow
+
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "ACCOUNTS": True})
+    secrets = []
+    with app.app_context():
+        for name in ("user-a", "user-b"):
+            user = create_user(db.session, name, "bench-only-password-7f3a", is_admin=True)
+            secrets.append(create_token(db.session, user.id, "bench", utcnow())[1])
+        db.engine.dispose()
+    return secrets
+
+
+def serve(data_dir: Path, code: Path) -> tuple[subprocess.Popen, int]:
+    env = {
+        **os.environ,
+        "KAAP_CONFIG": "production",
+        "SECRET_KEY": "bench-only-secret",
+        "KAAP_SESSION_COOKIE_SECURE": "false",
+        "KAAP_DATA_DIR": str(data_dir),
+        "KAAP_DATABASE_URL": f"sqlite:///{data_dir / 'kaap.sqlite3'}",
+        "KAAP_LOG_REQUESTS": "false",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "webapp.serve", "--host", "127.0.0.1", "--port", "0"],
+        cwd=code, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    for line in proc.stdout:
+        found = re.search(r"Serving on http://127\.0\.0\.1:(\d+)", line)
+        if found:
+            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep draining
+            return proc, int(found.group(1))
+    raise RuntimeError("the server exited before serving")
+
+
+class User:
+    """One user on one keep-alive connection, by API token."""
+
+    def __init__(self, port: int, secret: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.auth = f"Bearer {secret}"
+
+    def send(self, method: str, path: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+        headers = {"Authorization": self.auth, "Content-Type": content_type}
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+
+def timed_writes(user: User, count: int, tag: str, pace: float = 0) -> tuple[list, list]:
+    """``count`` note creations, one every ``pace`` seconds (a person's rhythm, spread over
+    several of A's uploads); their latencies and statuses."""
+    seconds, statuses = [], []
+    for i in range(count):
+        time.sleep(pace)
+        body = json.dumps({"title": f"{tag} {i}", "body": "a note of user B"}).encode()
+        began = time.perf_counter()
+        status, _ = user.send("POST", "/api/notes", body, "application/json")
+        seconds.append(time.perf_counter() - began)
+        statuses.append(status)
+    return seconds, statuses
+
+
+def two_users(writes: int, pace: float, parallel: int, code: Path) -> dict:
+    """B's write latency idle and while A uploads the worst images, in one server."""
+    body, content_type, count = worst_request()
+    with tempfile.TemporaryDirectory(prefix="kaap-img-users-") as work:
+        data_dir = Path(work)
+        secret_a, secret_b = tokens(data_dir)
+        proc, port = serve(data_dir, code)
+        try:
+            b = User(port, secret_b)
+            timed_writes(b, 10, "warm-up")
+            idle, idle_statuses = timed_writes(b, writes, "idle", pace)
+            uploads, stop = [], threading.Event()
+
+            def upload_loop() -> None:
+                a = User(port, secret_a)
+                while not stop.is_set():
+                    note = json.dumps({"title": "worst images"}).encode()
+                    status, created = a.send("POST", "/api/notes", note, "application/json")
+                    if status != 201:  # the database busy (before the fix): try again
+                        uploads.append((status, 0.0))
+                        continue
+                    path = f"/api/notes/{json.loads(created)['id']}/images"
+                    began = time.perf_counter()
+                    status, _ = a.send("POST", path, body, content_type)
+                    uploads.append((status, time.perf_counter() - began))
+
+            uploaders = [threading.Thread(target=upload_loop) for _ in range(parallel)]
+            for uploader in uploaders:
+                uploader.start()
+            time.sleep(1)  # A's first upload is being decoded
+            busy, busy_statuses = timed_writes(b, writes, "busy", pace)
+            stop.set()
+            for uploader in uploaders:
+                uploader.join(300)
+            peak_mb = _peak_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return {
+        "idle": idle, "busy": busy, "images": count, "bytes": len(body), "uploads": uploads,
+        "peak_mb": peak_mb, "pace": pace, "parallel": parallel,
+        "failed": sum(s != 201 for s in idle_statuses + busy_statuses),
+        "statuses": sorted(set(idle_statuses + busy_statuses)),
+    }  # fmt: skip
+
+
+def _peak_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+
+
+def two_users_line(result: dict) -> str:
+    def ms(samples: list[float], q: int) -> float:
+        return statistics.quantiles(samples, n=100)[q - 1] * 1000
+
+    p95 = ms(result["busy"], 95)
+    ok = result["failed"] == 0 and p95 < 500
+    uploads = result["uploads"]
+    upload_s = statistics.median(t for _, t in uploads) if uploads else 0
+    return (
+        f"user B's {len(result['busy'])} note creations (one every {result['pace']:g} s): idle p50 {ms(result['idle'], 50):.1f} ms, "
+        f"p95 {ms(result['idle'], 95):.1f} ms; while user A uploads, on {result['parallel']} "
+        f"connections at once, {result['images']} GIFs "
+        f"declaring the largest canvas allowed ({result['bytes'] / 1000:.1f} KB a request, "
+        f"{len(uploads)} upload(s), median {upload_s:.1f} s, statuses "
+        f"{sorted({s for s, _ in uploads})}, server peak {result['peak_mb']:.0f} MB) "
+        f"p50 {ms(result['busy'], 50):.1f} ms, "
+        f"p95 {p95:.1f} ms ({p95 / max(ms(result['idle'], 95), 0.001):.1f}x idle); "
+        f"{result['failed']} of B's writes failed (statuses {result['statuses']}) "
+        f"({'PASS' if ok else 'FAIL'}: all succeed, p95 under 500 ms)"
+    )
+
+
+def one_photo(runs: int) -> str:
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "photo.jpg"
+        path.write_bytes(photo())
+        size_mb = path.stat().st_size / 1e6
+        results = {"app": [], "floor": []}
+        for _ in range(runs):  # interleaved, so both see the same machine
+            for which in results:
+                results[which].append(run(which, path))
+    med = {w: statistics.median(r["seconds"] for r in rs) for w, rs in results.items()}
+    mem = {w: statistics.median(r["added_mb"] for r in rs) for w, rs in results.items()}
+    ratio = med["app"] / med["floor"]
+    return (
+        f"12 MP JPEG ({size_mb:.1f} MB), median of {runs}: upload to stored file and "
+        f"thumbnail {med['app'] * 1000:.0f} ms, +{mem['app']:.0f} MB peak; Pillow alone (decode, "
+        f"save the JPEG and the WebP thumbnail) {med['floor'] * 1000:.0f} ms, +{mem['floor']:.0f} MB; time {ratio:.2f}x the floor "
+        f"({'PASS' if ratio <= 1.5 else 'FAIL'}: target 1.5x), memory "
+        f"{mem['app'] / max(mem['floor'], 1):.2f}x"
+    )
+
+
+def _commit(code: Path) -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=code, capture_output=True,
+                         text=True)  # fmt: skip
+    return out.stdout.strip() or "unknown"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--writes", type=int, default=100)
+    parser.add_argument("--pace", type=float, default=0.1, help="seconds between B's writes")
+    parser.add_argument("--parallel", type=int, default=4, help="A's uploads at once")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout to serve")
+    parser.add_argument("--two-users-only", action="store_true")
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return 0
-    with tempfile.TemporaryDirectory() as work:
-        path = Path(work) / "photo.jpg"
-        path.write_bytes(photo())
-        size_mb = path.stat().st_size / 1e6
-        results = {"app": [], "floor": []}
-        for _ in range(args.runs):  # interleaved, so both see the same machine
-            for which in results:
-                results[which].append(run(which, path))
-    med = {w: statistics.median(r["seconds"] for r in rs) for w, rs in results.items()}
-    mem = {w: statistics.median(r["added_mb"] for r in rs) for w, rs in results.items()}
-    ratio = med["app"] / med["floor"]
-    line = (
-        f"12 MP JPEG ({size_mb:.1f} MB), median of {args.runs}: upload to stored file and "
-        f"thumbnail {med['app'] * 1000:.0f} ms, +{mem['app']:.0f} MB peak; Pillow alone (decode, "
-        f"save the JPEG and the WebP thumbnail) {med['floor'] * 1000:.0f} ms, +{mem['floor']:.0f} MB; time {ratio:.2f}x the floor "
-        f"({'PASS' if ratio <= 1.5 else 'FAIL'}: target 1.5x), memory "
-        f"{mem['app'] / max(mem['floor'], 1):.2f}x"
+    stamp = (
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()} ({os.cpu_count()} CPUs, "
+        f"shared), Python {platform.python_version()}, commit {_commit(args.code)}"
     )
+    from bench.results import record
+
+    if not args.two_users_only:
+        line = one_photo(args.runs)
+        print(line)
+        if not args.no_record:
+            record("images", f"## Image upload (`python bench/images.py`)\n\n{stamp}: {line}.")
+    line = two_users_line(two_users(args.writes, args.pace, args.parallel, args.code))
     print(line)
     if not args.no_record:
-        from bench.results import record
-
         record(
-            "images",
-            "## Image upload (`python bench/images.py`)\n\n"
-            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python "
-            f"{platform.python_version()}: {line}.",
+            "images-two-users",
+            "## Image work beside another user's writes (`python bench/images.py`)\n\n"
+            f"{stamp}: {line}.",
         )
     return 0
 

@@ -73,7 +73,7 @@ def main() -> int:
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
 
-    from webapp import create_app
+    from webapp import create_app, images
     from webapp.extensions import db
     from webapp.transfer.importer import import_path
 
@@ -90,7 +90,7 @@ def main() -> int:
                 app.extensions["kaap.images"],
                 1,
                 archive,
-                app.config["IMAGE_MAX_PIXELS"],
+                images.work(app),
             )
             seconds = time.perf_counter() - began
             db.engine.dispose()

@@ -38,6 +38,16 @@ class Config:
     # Image uploads: the whole request body, and the pixels one image may declare.
     IMAGE_MAX_BYTES = 25 * 1024 * 1024
     IMAGE_MAX_PIXELS = 50_000_000
+    # What else the headers may declare before anything is decoded: a side of the canvas, the
+    # frames of an animation, and the pixels of all the images of one request together.
+    IMAGE_MAX_SIDE = 30_000
+    IMAGE_MAX_FRAMES = 1000
+    IMAGE_MAX_REQUEST_PIXELS = 200_000_000
+    # Images decoded at once (the memory they take): 0 sizes it to the machine, one per CPU
+    # while the worst images fit in half the memory. An upload waiting longer than
+    # IMAGE_WAIT_SECONDS for its turn gets 503.
+    IMAGE_WORKERS = 0
+    IMAGE_WAIT_SECONDS = 30
     # A Google Takeout or Kaap export archive.
     IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024
     # What one import may unpack (declared sizes, checked again while reading), and the text

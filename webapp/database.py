@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask import Flask, g, has_app_context, has_request_context, request
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
 
 from webapp.extensions import db
 from webapp.notes.prepared import execute_sql
@@ -52,10 +55,38 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        writing = (has_request_context() and request.method in WRITE_METHODS) or (
-            has_app_context() and g.get("kaap_write", False)
-        )
-        execute_sql(connection, "BEGIN IMMEDIATE" if writing else "BEGIN")
+        execute_sql(connection, "BEGIN IMMEDIATE" if _writing() else "BEGIN")
+
+
+def _writing() -> bool:
+    """Whether a transaction beginning now should take the write lock: ``g.kaap_write`` if
+    set (a background job, or ``reading``), else whether the request writes."""
+    if has_app_context() and "kaap_write" in g:
+        return bool(g.kaap_write)
+    return has_request_context() and request.method in WRITE_METHODS
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[None]:
+    """Statements inside begin a read transaction, even in a writing request.
+
+    The transaction open before (a login check's) is committed first, and the read one is
+    ended on leaving: slow work that follows (decoding images) holds no lock, and the next
+    statement begins the request's write transaction.
+    """
+    session.commit()
+    context = has_app_context()
+    had, before = context and "kaap_write" in g, context and g.get("kaap_write")
+    if context:
+        g.kaap_write = False
+    try:
+        yield
+    finally:
+        session.rollback()  # a read has nothing to keep
+        if had:
+            g.kaap_write = before
+        elif context:
+            g.pop("kaap_write")
 
 
 def backup_sqlite(source: Path, dest: Path) -> Path:

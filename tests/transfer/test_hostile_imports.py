@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from tests.transfer import takeout
-from webapp import maintenance
+from webapp import images, maintenance
 from webapp.extensions import db
 from webapp.transfer.importer import Limits, import_path
 
@@ -16,9 +16,7 @@ KEEP = "Takeout/Keep"
 def run_import(app, path, limits=None):
     with app.app_context():
         store = app.extensions["kaap.images"]
-        return import_path(
-            db.session, store, 1, path, app.config["IMAGE_MAX_PIXELS"], None, None, limits
-        )
+        return import_path(db.session, store, 1, path, images.work(app), None, None, limits)
 
 
 def keep_zip(path, notes: dict[str, object], method=zipfile.ZIP_DEFLATED):

@@ -4,6 +4,7 @@ import zipfile
 import pytest
 
 from tests.transfer import takeout
+from webapp import images
 from webapp.extensions import db
 from webapp.images.service import Store
 from webapp.transfer.importer import import_path
@@ -12,7 +13,7 @@ from webapp.transfer.importer import import_path
 def run_import(app, path):
     with app.app_context():
         store: Store = app.extensions["kaap.images"]
-        return import_path(db.session, store, 1, path, app.config["IMAGE_MAX_PIXELS"])
+        return import_path(db.session, store, 1, path, images.work(app))
 
 
 def notes_by_title(client, state="active"):

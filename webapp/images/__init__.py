@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from flask import Flask
 
+from webapp.images import pipeline
+
 
 def init_app(app: Flask) -> None:
-    """The file store in ``app.extensions``. Pillow itself is imported by ``pipeline`` when
-    the first image is processed, which also makes decompression bombs errors."""
+    """The file store and the image work's slots in ``app.extensions``. Pillow itself is
+    imported by ``pipeline`` when the first image is processed, which also makes decompression
+    bombs errors."""
     from webapp.images.service import Store
 
     app.extensions["kaap.images"] = Store(Path(app.config["DATA_DIR"]) / "images")
+    slots = int(app.config["IMAGE_WORKERS"]) or pipeline.work_slots(
+        int(app.config["IMAGE_MAX_PIXELS"])
+    )
+    app.extensions["kaap.image_slots"] = threading.BoundedSemaphore(slots)
+
+
+def work(app: Flask) -> pipeline.ImageWork:
+    """The image pipeline under the app's limits (read now: tests change them), in its slots."""
+    return pipeline.ImageWork(
+        pipeline.Limits.from_config(app.config),
+        app.extensions["kaap.image_slots"],
+        float(app.config["IMAGE_WAIT_SECONDS"]),
+    )

@@ -9,7 +9,7 @@ from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.api.fields import upload_doc
 from webapp.extensions import db
-from webapp.images import service
+from webapp.images import service, work
 from webapp.images.models import Image
 from webapp.notes.serialize import image_json
 from webapp.timeutil import now
@@ -49,18 +49,18 @@ def store() -> service.Store:
 class NoteImages(Resource):
     @ns.doc(**upload_doc("One or more images (repeat the field)"))
     @ns.response(201, "Stored", upload_model)
-    @ns.response(400, "Damaged image, too many pixels, or no file", error_model)
+    @ns.response(400, "Damaged image, too many pixels or frames, or no file", error_model)
     @ns.response(409, "The note is in the trash", error_model)
     @ns.response(413, "Request body too large", error_model)
     @ns.response(415, "Not a JPEG, PNG, GIF or WebP image", error_model)
+    @ns.response(503, "Busy with other images: try again", error_model)
     def post(self, note_id: int):
         """Add images (multipart field `file`, several allowed): all are stored or none."""
         request.max_content_length = current_app.config["IMAGE_MAX_BYTES"]
         uploads = [(f.filename or "", f.stream) for f in request.files.getlist("file")]
         images, version = service.add_images(
-            db.session, store(), current_owner_id(), note_id, uploads, now(),
-            current_app.config["IMAGE_MAX_PIXELS"],
-        )  # fmt: skip
+            db.session, store(), work(current_app), current_owner_id(), note_id, uploads, now()
+        )
         return {"images": [image_json(i) for i in images], "note_version": version}, 201
 
 

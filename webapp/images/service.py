@@ -8,6 +8,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -15,6 +16,7 @@ from typing import BinaryIO
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from webapp.database import reading
 from webapp.errors import ConflictError, KaapError, NotFoundError, ValidationError
 from webapp.images import pipeline
 from webapp.images.models import Image
@@ -23,6 +25,11 @@ from webapp.notes.models import Note
 
 log = logging.getLogger(__name__)
 IMAGES_PER_NOTE = 100
+# What a stored image (made by the pipeline) can be: what remaking its thumbnail allows.
+STORED_LIMITS = pipeline.Limits(
+    pixels=pipeline.FULL_MAX_SIDE**2, side=pipeline.FULL_MAX_SIDE, frames=1,
+    request_pixels=pipeline.FULL_MAX_SIDE**2,
+)  # fmt: skip
 HOLD_FILE = ".hold-orphans-until"
 
 
@@ -36,27 +43,46 @@ class Store:
         return self.root / name[:2] / name
 
     def write(self, data: bytes, extension: str, *, sync: bool = True, name: str = "") -> str:
-        """Write a new file (atomically renamed into place); ``sync`` makes it durable.
+        """Write a new file (atomically renamed into place); ``sync`` makes it durable."""
+        name = self.stage(data, extension, sync=sync, name=name)
+        self.move_in([name], sync=sync)
+        return name
 
-        Durable means the bytes and the name: the file is synced before the rename and its
-        directory after, so a row committed next never points at a file a power cut lost.
+    def stage(self, data: bytes, extension: str, *, sync: bool = True, name: str = "") -> str:
+        """Write a new file as ``<name>.part`` (``move_in`` gives it its name); returns the name.
+
+        Staged before a transaction, the slow part (writing, syncing) holds no lock.
         """
         name = name or f"{secrets.token_hex(16)}.{extension}"
         path = self.path(name)
         new_directory = not path.parent.exists()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as fh:
+        if sync and new_directory:
+            _sync_directory(self.root)
+        with open(self._part(name), "wb") as fh:
             fh.write(data)
             fh.flush()
             if sync:
                 os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        if sync:
-            _sync_directory(path.parent)
-            if new_directory:
-                _sync_directory(self.root)
         return name
+
+    def move_in(self, names: Iterable[str], *, sync: bool = True) -> None:
+        """Rename staged files into place; ``sync`` makes the names durable.
+
+        Durable means the bytes and the name: the file was synced before the rename and its
+        directory is after, so a row committed next never points at a file a power cut lost.
+        """
+        directories = set()
+        for name in names:
+            os.replace(self._part(name), self.path(name))
+            directories.add(self.path(name).parent)
+        if sync:
+            for directory in directories:
+                _sync_directory(directory)
+
+    def _part(self, name: str) -> Path:
+        path = self.path(name)
+        return path.with_name(path.name + ".part")
 
     def copy(self, name: str) -> str:
         new = f"{secrets.token_hex(16)}{Path(name).suffix}"
@@ -65,8 +91,10 @@ class Store:
         return new
 
     def remove(self, names: Iterable[str]) -> None:
+        """Remove files, staged or moved in."""
         for name in names:
             self.path(name).unlink(missing_ok=True)
+            self._part(name).unlink(missing_ok=True)
 
     def hold_orphans(self, now: datetime, duration: timedelta) -> None:
         """Keep files no row points to until ``now + duration`` (after a restore, say)."""
@@ -96,6 +124,59 @@ def _sync_directory(path: Path) -> None:
         os.close(fd)
 
 
+@dataclass
+class Staged:
+    """A processed image in staged files (see ``Store.stage``), waiting for its row."""
+
+    file_name: str
+    thumb_name: str
+    content_type: str
+    width: int
+    height: int
+    byte_size: int
+    digest: str
+    thumb_digest: str
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return self.file_name, self.thumb_name
+
+
+def stage(store: Store, item: pipeline.Processed) -> Staged:
+    """Write a processed image's files (staged, the image synced) and describe them."""
+    file_name = store.stage(item.data, pipeline.EXTENSIONS[item.content_type])
+    try:
+        # A thumbnail can be made again from the image (the start-up sweep does so if a
+        # crash lost it), so it is not synced to disk: an upload costs one sync, not two.
+        thumb_name = store.stage(item.thumb, "webp", sync=False)
+    except BaseException:
+        store.remove([file_name])
+        raise
+    return Staged(
+        file_name, thumb_name, item.content_type, item.width, item.height, len(item.data),
+        hashlib.sha256(item.data).hexdigest(), hashlib.sha256(item.thumb).hexdigest(),
+    )  # fmt: skip
+
+
+def prepare(
+    store: Store, work: pipeline.ImageWork, uploads: Sequence[BinaryIO], field: str = "file"
+) -> list[Staged]:
+    """Decode, check and re-encode every upload into staged files, or raise a 4xx.
+
+    Run outside any transaction: this is the slow part of an upload. All or none: a file
+    that fails removes the ones staged before it.
+    """
+    work.check_request(uploads, field)
+    staged: list[Staged] = []
+    try:
+        for i, upload in enumerate(uploads):
+            staged.append(stage(store, work.process(upload, f"{field}.{i}")))
+    except BaseException:
+        store.remove(name for item in staged for name in item.names)
+        raise
+    return staged
+
+
 def _note(session: Session, owner_id: int, note_id: int) -> Note:
     note = session.scalar(select(Note).where(Note.id == note_id, Note.owner_id == owner_id))
     if note is None:
@@ -105,35 +186,42 @@ def _note(session: Session, owner_id: int, note_id: int) -> Note:
     return note
 
 
+def _room_for(session: Session, owner_id: int, note_id: int, adding: int) -> tuple[Note, int]:
+    """The note and how many images it holds, if it can take ``adding`` more."""
+    note = _note(session, owner_id, note_id)
+    count = session.scalar(select(func.count()).where(Image.note_id == note.id)) or 0
+    if count + adding > IMAGES_PER_NOTE:
+        raise ValidationError(f"A note holds at most {IMAGES_PER_NOTE} images.",
+                              fields={"file": f"at most {IMAGES_PER_NOTE} images per note"})  # fmt: skip
+    return note, count
+
+
 def add_images(
     session: Session,
     store: Store,
+    work: pipeline.ImageWork,
     owner_id: int,
     note_id: int,
     uploads: Sequence[tuple[str, BinaryIO]],
     now: datetime,
-    max_pixels: int,
 ) -> tuple[list[Image], int]:
     """Process every upload, then store all or none of them; returns them and the note's version.
 
     ``uploads`` are ``(field name, stream)`` pairs. A file that fails stops the whole request
-    before anything is written.
+    before anything is stored. The images are decoded between two transactions: a read that
+    checks the note (so a wrong note costs no decoding), then a short write that checks it
+    again, moves the files in and adds the rows.
     """
-    note = _note(session, owner_id, note_id)
     if not uploads:
         raise ValidationError("Send one or more image files in the field `file`.",
                               fields={"file": "required"})  # fmt: skip
-    count = session.scalar(select(func.count()).where(Image.note_id == note.id)) or 0
-    if count + len(uploads) > IMAGES_PER_NOTE:
-        raise ValidationError(f"A note holds at most {IMAGES_PER_NOTE} images.",
-                              fields={"file": f"at most {IMAGES_PER_NOTE} images per note"})  # fmt: skip
-    processed = [
-        pipeline.process(stream, max_pixels, field=f"file.{i}")
-        for i, (_, stream) in enumerate(uploads)
-    ]
-    written: list[str] = []
+    with reading(session):
+        _room_for(session, owner_id, note_id, len(uploads))
+    staged = prepare(store, work, [stream for _, stream in uploads])
+    written = [name for item in staged for name in item.names]
     try:
-        images = attach(session, store, note, processed, count, now, written)
+        note, count = _room_for(session, owner_id, note_id, len(uploads))
+        images = attach(session, store, note, staged, count, now, written)
         touch(session, note, now)
         session.commit()
     except BaseException:
@@ -147,39 +235,36 @@ def attach(
     session: Session,
     store: Store,
     note: Note,
-    processed: Sequence[pipeline.Processed],
+    staged: Sequence[Staged],
     first_position: int,
     created_at: datetime,
     written: list[str],
 ) -> list[Image]:
-    """Write processed images' files and add their rows (uncommitted) to a note.
+    """Move staged images' files in and add their rows (uncommitted) to a note.
 
-    Every file written is appended to ``written`` so the caller can remove them if the
-    transaction fails.
+    Every file moved in is appended to ``written`` (if not there yet) so the caller can remove
+    them if the transaction fails.
     """
-    images = []
-    for offset, item in enumerate(processed):
-        file_name = store.write(item.data, pipeline.EXTENSIONS[item.content_type])
-        written.append(file_name)
-        # A thumbnail can be made again from the image (the start-up sweep does so if a
-        # crash lost it), so it is not synced to disk: an upload costs one sync, not two.
-        thumb_name = store.write(item.thumb, "webp", sync=False)
-        written.append(thumb_name)
-        images.append(
-            Image(
-                note_id=note.id,
-                position=first_position + offset,
-                file_name=file_name,
-                thumb_name=thumb_name,
-                content_type=item.content_type,
-                width=item.width,
-                height=item.height,
-                byte_size=len(item.data),
-                digest=hashlib.sha256(item.data).hexdigest(),
-                thumb_digest=hashlib.sha256(item.thumb).hexdigest(),
-                created_at=created_at,
-            )
+    names = [name for item in staged for name in item.names]
+    written.extend(name for name in names if name not in written)
+    store.move_in([item.thumb_name for item in staged], sync=False)  # remade if lost
+    store.move_in([item.file_name for item in staged])
+    images = [
+        Image(
+            note_id=note.id,
+            position=first_position + offset,
+            file_name=item.file_name,
+            thumb_name=item.thumb_name,
+            content_type=item.content_type,
+            width=item.width,
+            height=item.height,
+            byte_size=item.byte_size,
+            digest=item.digest,
+            thumb_digest=item.thumb_digest,
+            created_at=created_at,
         )
+        for offset, item in enumerate(staged)
+    ]
     session.add_all(images)
     return images
 
@@ -250,7 +335,7 @@ def _remake_thumb(store: Store, file_name: str, thumb_name: str) -> None:
     """Make a lost thumbnail again from its (already clean) image."""
     try:
         with open(store.path(file_name), "rb") as fh:
-            processed = pipeline.process(fh, max_pixels=pipeline.FULL_MAX_SIDE**2)
+            processed = pipeline.process(fh, STORED_LIMITS)
     except (KaapError, OSError) as exc:
         log.warning("could not remake the thumbnail of %s: %s", file_name, exc)
         return

@@ -9,6 +9,7 @@ from flask import current_app, request, url_for
 from flask_restx import Namespace, Resource, fields
 from jsonschema import Draft4Validator
 
+from webapp import images
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models, schema_error_fields
 from webapp.api.fields import NullableString, upload_doc
@@ -254,18 +255,13 @@ class NoteFromImages(Resource):
     @ns.response(400, "Invalid fields, damaged image or no file", error_model)
     @ns.response(413, "Request body too large", error_model)
     @ns.response(415, "Not a JPEG, PNG, GIF or WebP image", error_model)
+    @ns.response(503, "Busy with other images: try again", error_model)
     def post(self):
         """Create a note holding images (a pasted screenshot): they are its content."""
         data = _form_note_fields(request.form.get("note"))
         uploads = [(f.filename or "", f.stream) for f in request.files.getlist("file")]
         note = service.create_note_with_images(
-            db.session,
-            _store(),
-            current_owner_id(),
-            data,
-            uploads,
-            now(),
-            current_app.config["IMAGE_MAX_PIXELS"],
+            db.session, _store(), images.work(current_app), current_owner_id(), data, uploads, now()
         )
         return _with_etag(note, 201, {"Location": url_for("api.notes_note_item", note_id=note.id)})
 

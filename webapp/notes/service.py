@@ -167,13 +167,17 @@ def create_note(
 def create_note_with_images(
     session: Session,
     store: images_service.Store,
+    work: pipeline.ImageWork,
     owner_id: int,
     data: Mapping[str, Any],
     uploads: Sequence[tuple[str, Any]],
     now: datetime,
-    max_pixels: int,
 ) -> Note:
-    """A new note holding these images (a pasted screenshot, say): its images are its content."""
+    """A new note holding these images (a pasted screenshot, say): its images are its content.
+
+    The images are decoded before the note's transaction, which then only adds rows and
+    moves files in.
+    """
     _check_values(data)
     if not uploads:
         raise ValidationError(
@@ -181,15 +185,15 @@ def create_note_with_images(
         )
     if len(uploads) > images_service.IMAGES_PER_NOTE:
         raise ValidationError(f"A note holds at most {images_service.IMAGES_PER_NOTE} images.")
-    processed = [
-        pipeline.process(stream, max_pixels, field=f"file.{i}")
-        for i, (_, stream) in enumerate(uploads)
-    ]
-    written: list[str] = []
+    # End the transaction a login check began (a writing request's takes the write lock):
+    # decoding must not hold it. The note's transaction begins after, with its first statement.
+    session.commit()
+    staged = images_service.prepare(store, work, [stream for _, stream in uploads])
+    written = [name for item in staged for name in item.names]
     try:
         note = _new_note(session, owner_id, data, now)
         session.flush()
-        images_service.attach(session, store, note, processed, 0, now, written)
+        images_service.attach(session, store, note, staged, 0, now, written)
         session.commit()
     except BaseException:
         session.rollback()

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from webapp import images
 from webapp.accounts.cli import owner_id, owner_option
 from webapp.extensions import db
 from webapp.timeutil import now
@@ -32,7 +33,7 @@ def register(app: Flask) -> None:
             current_app.extensions["kaap.images"],
             owner_id(username),
             path,
-            current_app.config["IMAGE_MAX_PIXELS"],
+            images.work(current_app),
             progress,
             limits=Limits.from_config(current_app.config),
         )

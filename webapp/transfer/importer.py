@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from webapp.errors import KaapError
+from webapp.images.pipeline import ImageWork
 from webapp.images.service import Store
 from webapp.timeutil import now
 from webapp.transfer import kaap_format, keep
@@ -76,7 +77,7 @@ def import_path(
     store: Store,
     owner_id: int,
     location: Path | BinaryIO,
-    max_pixels: int,
+    work: ImageWork,
     progress: Progress | None = None,
     name: str | None = None,
     limits: Limits | None = None,
@@ -100,9 +101,7 @@ def import_path(
             else:
                 pending, total = _keep_notes(session, owner_id, source, summary, label)
             budget = _Budget.of(session, owner_id, limits)
-            _write_all(
-                session, store, owner_id, pending, max_pixels, summary, progress, total, budget
-            )
+            _write_all(session, store, owner_id, pending, work, summary, progress, total, budget)
     except ArchiveError as exc:
         summary.fail(label, str(exc))
     return summary
@@ -137,9 +136,7 @@ class _Budget:
             self.left -= cost
 
 
-def _write_all(
-    session, store, owner_id, pending: Pending, max_pixels, summary, progress, total, budget
-):
+def _write_all(session, store, owner_id, pending: Pending, work, summary, progress, total, budget):
     """Write the notes in order, their images prepared in parallel."""
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="kaap-import-images") as pool:
         window: deque = deque()
@@ -147,7 +144,7 @@ def _write_all(
         def submit() -> None:
             for path, incoming, done in pending:
                 new = incoming is not None and not exists(session, owner_id, incoming.uid)
-                job = pool.submit(prepare_images, incoming, max_pixels) if new else None
+                job = pool.submit(prepare_images, incoming, store, work) if new else None
                 window.append((path, incoming, done, new, job))
                 return
 
@@ -170,6 +167,9 @@ def _write_all(
             if incoming is not None and not new:
                 summary.skip(path, "already imported")
             elif incoming is not None:
+                # End the read ``exists`` began (a job's takes the write lock) before waiting
+                # for the images: the lock is held only while the note is written.
+                session.commit()
                 prepared = _prepared(job, path)
                 if _write_one(session, store, owner_id, path, incoming, prepared, summary):
                     budget.spend(cost)  # a note refused costs nothing

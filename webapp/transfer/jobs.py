@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from flask import Flask, g
 
+from webapp import images
 from webapp.errors import ConflictError, KaapError
 from webapp.extensions import db
 from webapp.transfer.importer import Limits, import_path
@@ -137,7 +138,7 @@ class Jobs:
                     app.extensions["kaap.images"],
                     job.owner_id,
                     upload,
-                    app.config["IMAGE_MAX_PIXELS"],
+                    images.work(app),
                     progress,
                     name,
                     Limits.from_config(app.config),

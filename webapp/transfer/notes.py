@@ -126,15 +126,19 @@ def label_for(session: Session, owner_id: int, name: str) -> Label | None:
     return label
 
 
-def prepare_images(incoming: Incoming, max_pixels: int) -> tuple[list, list[str]]:
-    """Decode and clean a note's images (thread-safe: no database); returns them and warnings."""
-    processed, warnings = [], []
+def prepare_images(
+    incoming: Incoming, store: images.Store, work: pipeline.ImageWork
+) -> tuple[list[images.Staged], list[str]]:
+    """Decode and clean a note's images into staged files (thread-safe: no database); returns
+    them and warnings. An image that cannot be stored is a warning, never the import's end."""
+    staged, warnings = [], []
     for name, read in incoming.images:
         try:
-            processed.append(pipeline.process(io.BytesIO(read()), max_pixels))
+            processed = work.process(io.BytesIO(read()), queue=True)
+            staged.append(images.stage(store, processed))
         except (KaapError, ArchiveError, OSError, ValueError) as exc:
             warnings.append(f"image {name} not imported: {getattr(exc, 'message', exc)}")
-    return processed, warnings
+    return staged, warnings
 
 
 def write(
@@ -143,32 +147,33 @@ def write(
     owner_id: int,
     incoming: Incoming,
     now: datetime,
-    processed: list[pipeline.Processed],
+    staged: list[images.Staged],
 ) -> Note:
-    """Add the note with its labels and processed images, or nothing (files included)."""
+    """Add the note with its labels and staged images, or nothing (files included)."""
+    written = [name for item in staged for name in item.names]
     why = refusal(incoming)
     if why:
+        store.remove(written)
         raise KaapError(why)
-    note = Note(
-        owner_id=owner_id,
-        uid=incoming.uid,
-        title=incoming.title,
-        body=incoming.body,
-        kind=incoming.kind,
-        color=incoming.color,
-        pinned=incoming.pinned,
-        archived=incoming.archived,
-        trashed_at=now if incoming.trashed else None,
-        created_at=incoming.created_at or now,
-        updated_at=incoming.updated_at or incoming.created_at or now,
-        version=incoming.version,
-        items=[
-            ChecklistItem(position=i, text=text, checked=checked)
-            for i, (text, checked) in enumerate(incoming.items)
-        ],
-    )
-    written: list[str] = []
     try:
+        note = Note(
+            owner_id=owner_id,
+            uid=incoming.uid,
+            title=incoming.title,
+            body=incoming.body,
+            kind=incoming.kind,
+            color=incoming.color,
+            pinned=incoming.pinned,
+            archived=incoming.archived,
+            trashed_at=now if incoming.trashed else None,
+            created_at=incoming.created_at or now,
+            updated_at=incoming.updated_at or incoming.created_at or now,
+            version=incoming.version,
+            items=[
+                ChecklistItem(position=i, text=text, checked=checked)
+                for i, (text, checked) in enumerate(incoming.items)
+            ],
+        )
         # Inside the try: a label the database refuses must roll back too, or the session
         # stays failed and every later note of the import with it.
         labels = [label_for(session, owner_id, name) for name in incoming.labels]
@@ -176,7 +181,7 @@ def write(
         note.search_text = search_text(note)
         session.add(note)
         session.flush()
-        images.attach(session, store, note, processed, 0, note.created_at, written)
+        images.attach(session, store, note, staged, 0, note.created_at, written)
         session.commit()
     except BaseException:
         session.rollback()
