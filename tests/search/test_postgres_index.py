@@ -1,4 +1,4 @@
-"""PostgreSQL: search's one substring condition is answered by the trigram index (0007).
+"""PostgreSQL: search's owner and substring conditions are answered by one GIN index (0009).
 
 Correctness is the other search tests' job (they run on PostgreSQL too, the brute-force
 comparison included); this proves the condition keeps a form the index can serve.
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def plan(term: str) -> str:
-    statement = select(Note.id).where(substring(term, "postgresql"))
+    statement = select(Note.id).where(Note.owner_id == 1, substring(term, "postgresql"))
     compiled = statement.compile(dialect=db.engine.dialect)
     connection = db.session.connection()
     connection.execute(text("SET LOCAL enable_seqscan = off"))  # a handful of rows in tests
@@ -27,9 +27,13 @@ def plan(term: str) -> str:
 
 
 @pytest.mark.parametrize("term", ["zebracorn", "50% off", "x_y/z", "주간회의"])
-def test_a_search_term_uses_the_trigram_index(app, term):
+def test_a_search_term_and_its_owner_use_one_trigram_index(app, term):
     with app.app_context():
-        assert "ix_notes_search_text_trgm" in plan(term)
+        found = plan(term)
+        assert "ix_notes_owner_search_trgm" in found
+        # Both conditions are the index's, not a filter on what it returned.
+        (condition,) = [line for line in found.splitlines() if "Index Cond" in line]
+        assert "owner_id = 1" in condition and "search_text ~~" in condition, found
         db.session.rollback()
 
 
