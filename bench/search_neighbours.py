@@ -38,7 +38,7 @@ from bench.results import RESULTS, record  # noqa: E402
 from bench.scale import Server, percentiles  # noqa: E402
 
 # A's text: B's search words, repeated (an import of one document pasted over and over).
-REPEATED = "aaaa meeting report plan 회의 coffee budget " * 8
+PHRASE = "aaaa meeting report plan 회의 coffee budget "
 SEARCHES = [
     ("word B has", "garden"),
     ("word both have", "meeting"),
@@ -70,10 +70,11 @@ def b_notes(owner_id: int, count: int) -> list[dict]:
     return rows
 
 
-def a_notes(owner_id: int, count: int):
+def a_notes(owner_id: int, count: int, repeat: int):
     start = datetime(2024, 1, 1, tzinfo=UTC)
+    text = PHRASE * repeat
     for i in range(count):
-        yield _note(owner_id, A_FIRST_ID + i, f"{i} {REPEATED}", start + timedelta(seconds=i))
+        yield _note(owner_id, A_FIRST_ID + i, f"{i} {text}", start + timedelta(seconds=i))
 
 
 def insert(engine, rows, bulk: bool) -> float:
@@ -147,7 +148,7 @@ def measure(server: Server, requests: int) -> dict[str, tuple[float, float]]:
     return {name: percentiles(values) for name, values in samples.items()}
 
 
-def run(database_url: str | None, neighbour: int, own: int, requests: int) -> dict:
+def run(database_url: str | None, neighbour: int, repeat: int, own: int, requests: int) -> dict:
     from webapp import create_app
     from webapp.accounts.models import User
     from webapp.accounts.tokens import create_token
@@ -180,8 +181,9 @@ def run(database_url: str | None, neighbour: int, own: int, requests: int) -> di
 
             alone = timed()
             print(f"B alone ({own} notes): " + report_line(alone), flush=True)
-            load_s = insert(engine, a_notes(a_id, neighbour), bulk=True)
-            print(f"A's {neighbour:,} notes loaded in {load_s:.1f} s", flush=True)
+            load_s = insert(engine, a_notes(a_id, neighbour, repeat), bulk=True)
+            megabytes = neighbour * len(PHRASE * repeat) / 1e6
+            print(f"A's {neighbour:,} notes ({megabytes:,.0f} MB) loaded in {load_s:.1f} s")
             beside = timed()
             print("B beside A: " + report_line(beside), flush=True)
             db.engine.dispose()
@@ -190,7 +192,7 @@ def run(database_url: str | None, neighbour: int, own: int, requests: int) -> di
             size_mb = (data_dir / "kaap.sqlite3").stat().st_size / 1e6
         return {
             "backend": "PostgreSQL" if database_url else f"SQLite {sqlite3.sqlite_version}",
-            "neighbour": neighbour, "own": own, "requests": requests, "load_s": load_s,
+            "neighbour": neighbour, "repeat": repeat, "own": own, "requests": requests, "load_s": load_s,
             "db_mb": size_mb, "alone": alone, "beside": beside,
         }  # fmt: skip
     finally:
@@ -207,7 +209,8 @@ def markdown(result: dict, commit: str) -> str:
     size = f", database {result['db_mb']:.0f} MB" if result["db_mb"] else ""
     lines = [
         f"### {result['backend']}: B's {result['own']} notes beside A's "
-        f"{result['neighbour']:,} (loaded in {result['load_s']:.1f} s{size})",
+        f"{result['neighbour']:,} of {len(PHRASE * result['repeat']):,} characters each "
+        f"(loaded in {result['load_s']:.1f} s{size})",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, on {platform.node()}: "
         f"{os.cpu_count()} cores shared with other engineers' test suites (load average "
@@ -234,12 +237,15 @@ def markdown(result: dict, commit: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--neighbour", type=int, default=200_000, help="A's notes")
+    parser.add_argument(
+        "--repeat", type=int, default=50, help="A's phrase per note (50: 2 KB a note)"
+    )
     parser.add_argument("--own", type=int, default=300, help="B's notes")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--database-url", help="a throwaway PostgreSQL database (emptied)")
     parser.add_argument("--no-record", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args()
-    result = run(args.database_url, args.neighbour, args.own, args.requests)
+    result = run(args.database_url, args.neighbour, args.repeat, args.own, args.requests)
     import subprocess
 
     commit = subprocess.run(
