@@ -38,14 +38,19 @@ def _too_costly(error: OperationalError) -> bool:
     return getattr(orig, "sqlstate", None) == _QUERY_CANCELED
 
 
-_GET_TIMEOUT = text("SELECT current_setting('statement_timeout')")
+# The setting as it was, then the search's own, in one round trip (OFFSET 0 keeps the
+# subquery apart, so it is read before the outer query sets it).
+_SWAP_TIMEOUT = text(
+    "SELECT old.value, set_config('statement_timeout', :value, true) FROM "
+    "(SELECT current_setting('statement_timeout') AS value OFFSET 0) AS old"
+)
 _SET_TIMEOUT = text("SELECT set_config('statement_timeout', :value, true)")
 
 
 @contextmanager
 def bounded(connection: Connection, timeout_ms: int | None) -> Iterator[None]:
-    """Statements run inside stop after ``timeout_ms`` (None: unbounded) with a 503."""
-    if timeout_ms is None:
+    """Statements run inside stop after ``timeout_ms`` with a 503 (None or 0: unbounded)."""
+    if not timeout_ms:
         yield
         return
     sqlite = connection.dialect.name == "sqlite"
@@ -54,9 +59,9 @@ def bounded(connection: Connection, timeout_ms: int | None) -> Iterator[None]:
         driver = connection.connection.driver_connection
         driver.set_progress_handler(lambda: time.monotonic() > deadline, STEPS_PER_CHECK)
     else:
-        before = connection.execute(_GET_TIMEOUT).scalar_one()
         # Transaction-local: a rollback (the timeout's own, say) puts it back as well.
-        connection.execute(_SET_TIMEOUT, {"value": f"{max(int(timeout_ms), 1)}ms"})
+        value = f"{int(timeout_ms)}ms"
+        before = connection.execute(_SWAP_TIMEOUT, {"value": value}).first()[0]
     try:
         yield
     except OperationalError as error:
