@@ -609,8 +609,10 @@ def list_notes(
     query = search_query.parse(q)
     conn = session.connection()
     with bounded(conn, search_timeout_ms if query else None):
-        found = _find(conn, query, owner_id, state=state, label_id=label_id, color=color,
-                      kind=kind, has_image=has_image, limit=limit, after=after, as_of=as_of)  # fmt: skip
+        found = _find(
+            conn, query, owner_id, state=state, label_id=label_id, color=color, kind=kind,
+            has_image=has_image, limit=limit, after=after, as_of=as_of,
+        )  # fmt: skip
     page, more = found[:limit], len(found) > limit
     raw = conn.dialect.name == "sqlite"
     notes = with_children(session, [_view(row, raw) for _, row in page])

@@ -10,7 +10,7 @@
   reaches, which stops when a page is full.
 
 Every match names the owner's token first (migration 0009): the index then narrows to the
-owner's own rows, so one person's million notes cost nothing to another's search.
+owner's own rows, and another person's notes are skipped by the index, not read.
 
 Both are written by triggers on ``notes`` in the transaction that changes the note, so the
 index can never disagree with a committed note. Other databases use plain substring
@@ -37,7 +37,9 @@ def is_search_table(name: str) -> bool:
 
 # Capital letters (Latin, Greek, Cyrillic): case-folded text never holds one, so no note can
 # carry another owner's token into the index. Three of them are one trigram, one index term,
-# for the first 551,368 owners; later ones get longer tokens (a phrase, as exact).
+# for the first 551,368 owners. Later owners get longer tokens, which contain a shorter
+# owner's token: that owner's search then also steps over their rows (results stay exact,
+# the owner condition is checked on every row), so narrowing is exact below that number.
 _OWNER_LETTERS = (
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     + "".join(chr(c) for c in range(0x391, 0x3AA) if c != 0x3A2)
