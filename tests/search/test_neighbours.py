@@ -133,3 +133,25 @@ def test_the_budget_stops_the_search_statements_only(app, costly):
         assert len(found) == 5  # no q: not a search, not bounded
         found, _ = notes.list_notes(db.session, 1, NOW, q="ab", search_timeout_ms=60_000)
         assert len(found) == 30
+
+
+@pytest.mark.sqlite_only
+def test_an_older_database_gets_owners_in_its_index(tmp_path):
+    from flask_migrate import upgrade
+
+    from tests.test_migrations import bare_app, build_at
+    from webapp.database import MIGRATIONS_DIR
+
+    build_at(tmp_path, "0008")  # owner 1's notes; user 2 exists
+    app = bare_app(tmp_path)
+    with app.app_context():
+        db.session.execute(update(Note).where(Note.id == 2).values(owner_id=2))
+        db.session.commit()
+        upgrade(directory=str(MIGRATIONS_DIR))
+        for owner, q, found in ((1, "trip", 1), (2, "주간회", 1), (1, "주간회", 0), (2, "회", 1)):
+            assert search_steps(owner, q)[0] == found, (owner, q)
+        by_owner = text("SELECT rowid FROM notes_fts WHERE notes_fts MATCH :owner ORDER BY rowid")
+        for owner, ids in ((1, [1, 3, 4]), (2, [2])):
+            rows = db.session.scalars(by_owner, {"owner": f'"{owner_token(owner)}"'}).all()
+            assert rows == ids
+        db.engine.dispose()
