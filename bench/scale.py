@@ -62,7 +62,7 @@ def create_owner(data_dir: Path) -> str:
 class Server:
     """``python -m webapp.serve`` in a subprocess, on a port the OS picks."""
 
-    def __init__(self, data_dir: Path, secret: str):
+    def __init__(self, data_dir: Path, secret: str, database_url: str | None = None):
         env = {
             **os.environ,
             "KAAP_CONFIG": "production",
@@ -70,7 +70,7 @@ class Server:
             "KAAP_SESSION_COOKIE_SECURE": "false",  # plain HTTP on loopback
             "KAAP_DATA_DIR": str(data_dir),
             # Production insists on an explicit database; the bench's is the SQLite file.
-            "KAAP_DATABASE_URL": f"sqlite:///{data_dir / 'kaap.sqlite3'}",
+            "KAAP_DATABASE_URL": database_url or f"sqlite:///{data_dir / 'kaap.sqlite3'}",
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "webapp.serve", "--host", "127.0.0.1", "--port", "0"],

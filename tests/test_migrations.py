@@ -72,6 +72,13 @@ SEEDS = {
         "INSERT INTO settings (owner_id, name, value, updated_at) VALUES "
         "(2, 'theme', 'dark', '2025-01-07 00:00:00.000000')",
     ],
+    # 0009 puts the owner in the search index: another owner's note with the same words.
+    "0009": [
+        "INSERT INTO notes (id, owner_id, uid, title, body, kind, color, pinned, archived, "
+        "trashed_at, created_at, updated_at, version, search_text) VALUES (5, 2, "
+        "'2d9c4f1e-7b3a-4c6d-9e8f-1a2b3c4d5e6f', 'trip', '회의 pack', 'text', 'default', 0, 0, "
+        "NULL, '2025-01-08 00:00:00.000000', '2025-01-08 00:00:00.000000', 1, 'trip\n회의 pack')",
+    ],
     "0010": [
         "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at, admin) VALUES "
         "(2, 2, 'admin script', 'kaap_cd', 'beef', '2025-01-08 00:00:00.000000', 1)",

@@ -33,6 +33,9 @@ class Config:
     PURGE_INTERVAL = 3600
     # How long a pagination cursor stays valid (seconds).
     CURSOR_MAX_AGE = 24 * 3600
+    # A search's statements stop after this long (503 search_too_costly), so a costly query
+    # cannot hold a server thread (webapp/search/budget.py); 0 turns the bound off.
+    SEARCH_TIMEOUT_MS = 2000
     # JSON bodies larger than this get 413 (a 1 MB body plus 1,000 items fits).
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     # Image uploads: the whole request body, and the pixels one image may declare.

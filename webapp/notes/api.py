@@ -212,6 +212,7 @@ class NoteList(Resource):
             "cursor": {"description": "`next_cursor` of the previous page"},
         }
     )
+    @ns.response(503, "The search took too long: narrow it (search_too_costly)", error_model)
     @ns.response(200, "OK", page_model)
     def get(self):
         """List notes: pinned first, then most recently edited; keyset pages."""
@@ -229,6 +230,7 @@ class NoteList(Resource):
             limit=_int_arg("limit", service.LIMIT_DEFAULT),
             cursor=request.args.get("cursor") or None,
             cursor_max_age=timedelta(seconds=current_app.config["CURSOR_MAX_AGE"]),
+            search_timeout_ms=current_app.config["SEARCH_TIMEOUT_MS"],
         )
         terms = parse_query(q).include
         items = [note_json(note, matches(note, terms)) for note in notes]

@@ -43,6 +43,7 @@ from webapp.notes.prepared import Prepared, run
 from webapp.notes.views import ImageView, ItemView, LabelView, NoteView, iso_stored
 from webapp.search import index as search_index
 from webapp.search import query as search_query
+from webapp.search.budget import bounded
 from webapp.timeutil import UTCDateTime, isoformat
 
 _EDITED = ("title", "body", "kind", "color", "pinned", "archived")
@@ -590,6 +591,7 @@ def list_notes(
     limit: int = LIMIT_DEFAULT,
     cursor: str | None = None,
     cursor_max_age: timedelta = timedelta(days=1),
+    search_timeout_ms: int | None = None,
 ) -> tuple[list[NoteView], str | None]:
     """One page of notes in list order and the cursor of the next page (None at the end).
 
@@ -597,6 +599,7 @@ def list_notes(
     typed and -word excludes. A walk sees the list as it stood when its first page was read:
     notes created since are left for the next walk, and a note changed since (which moved it
     to the top) is still returned where it stood, so no note is returned twice or skipped.
+    A search's statements stop after ``search_timeout_ms`` (``SearchTooCostlyError``, 503).
     """
     check_list_args(state, color, kind, q, limit)
     after = cursors.decode(cursor) if cursor else None
@@ -609,7 +612,26 @@ def list_notes(
     as_of = after.as_of if after else now
     query = search_query.parse(q)
     conn = session.connection()
-    driver = search_index.choose_driver(conn, query, label_id)
+    with bounded(conn, search_timeout_ms if query else None):
+        found = _find(
+            conn, query, owner_id, state=state, label_id=label_id, color=color, kind=kind,
+            has_image=has_image, limit=limit, after=after, as_of=as_of,
+        )  # fmt: skip
+    page, more = found[:limit], len(found) > limit
+    raw = conn.dialect.name == "sqlite"
+    notes = with_children(session, [_view(row, raw) for _, row in page])
+    next_cursor = None
+    if more:
+        pinned, updated_at, last_id = page[-1][0]
+        updated_at = _stored_time(updated_at) if raw else updated_at
+        key = cursors.SortKey(bool(pinned), updated_at, last_id)
+        next_cursor = cursors.encode(cursors.Cursor(key, as_of))
+    return notes, next_cursor
+
+
+def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, limit, after, as_of):
+    """Up to ``limit + 1`` rows of the page as ``(sort key, row)``, in list order."""
+    driver = search_index.choose_driver(conn, query, label_id, owner_id)
     shape = _Shape(
         state=state,
         label=label_id is not None and (driver is None or driver[0] != "label"),
@@ -650,16 +672,7 @@ def list_notes(
     if after and run(conn, _MOVED_SINCE, {"as_of": as_of}).first() is not None:
         found += [((r[0], r[1], r[2]), r[2:]) for r in fetch(moved)]
         found.sort(key=lambda entry: entry[0], reverse=True)
-
-    page, more = found[:limit], len(found) > limit
-    notes = with_children(session, [_view(row, raw) for _, row in page])
-    next_cursor = None
-    if more:
-        pinned, updated_at, last_id = page[-1][0]
-        updated_at = _stored_time(updated_at) if raw else updated_at
-        key = cursors.SortKey(bool(pinned), updated_at, last_id)
-        next_cursor = cursors.encode(cursors.Cursor(key, as_of))
-    return notes, next_cursor
+    return found
 
 
 _MOVED_SINCE = select(NoteMove.id).where(NoteMove.moved_at > bindparam("as_of")).limit(1)
