@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (for the process's life)
+    if os.name == "posix":
+        os.umask(0o077)  # the notes, log and web view profile are the user's alone (0600, 0700)
     options = parse_args(argv)
     if options.restore_backup:
         return restore_backup(options)
@@ -157,7 +159,7 @@ def _data_dir(options: argparse.Namespace) -> Path:
 
         path = Path(user_data_dir("Kaap", appauthor=False))
     path = path.expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 

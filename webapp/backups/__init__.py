@@ -7,6 +7,7 @@ clock, config, engine and migrations); ``api`` and ``cli`` are thin layers over 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shlex
 import sqlite3
@@ -20,6 +21,7 @@ from flask import Flask, current_app, jsonify, request
 from webapp import ConfigError
 from webapp.backups import service
 from webapp.backups.service import Backup
+from webapp.disk import MB, free_bytes, is_disk_full
 from webapp.errors import ConflictError
 
 log = logging.getLogger(__name__)
@@ -175,7 +177,31 @@ def _daily_backup(app: Flask) -> Backup | None:
         return None
     if not _has_user_data(app):
         return None  # nothing to keep yet, and an empty copy would push out older ones
-    return create(app, "daily")
+    # A start-up must not fail, nor take the last free space, for want of a backup.
+    needed = _copy_size(path) + app.config["DISK_MIN_FREE_BYTES"]
+    free = free_bytes(path.parent)
+    if free is not None and free < needed:
+        log.warning(
+            "skipped the daily backup: the disk of %s has %d MB free, it needs %d MB",
+            path.parent, free // MB, -(-needed // MB),
+        )  # fmt: skip
+        return None
+    try:
+        return create(app, "daily")
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        log.warning("skipped the daily backup: the disk of %s is full (%s)", path.parent, exc)
+        return None
+
+
+def _copy_size(path: Path) -> int:
+    """At most what a backup of the database at ``path`` takes: the file and its WAL."""
+    size = 0
+    for part in (path, path.with_name(path.name + "-wal")):
+        with contextlib.suppress(OSError):
+            size += part.stat().st_size
+    return size
 
 
 def damaged_message(app: Flask, path: Path, problem: str) -> str:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from webapp.database import backup_sqlite
+from webapp.disk import removed_on_failure
 from webapp.errors import NotFoundError, ValidationError
 
 KINDS = ("daily", "manual", "pre-migrate", "pre-restore")
@@ -78,7 +79,8 @@ def create(
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{kind}-{stamp}{'-' + tag if tag else ''}{SUFFIX}"
     part = directory / f".{name}.part"
-    backup_sqlite(source, part)
+    with removed_on_failure(part):
+        backup_sqlite(source, part)
     dest = directory / name
     if dest.exists():
         raise FileExistsError(dest)  # two backups in one microsecond: never overwrite one

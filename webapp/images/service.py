@@ -15,6 +15,7 @@ from typing import BinaryIO
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from webapp.disk import removed_on_failure
 from webapp.errors import ConflictError, KaapError, NotFoundError, ValidationError
 from webapp.images import pipeline
 from webapp.images.models import Image
@@ -46,7 +47,7 @@ class Store:
         new_directory = not path.parent.exists()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as fh:
+        with removed_on_failure(tmp), open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             if sync:
@@ -61,7 +62,8 @@ class Store:
     def copy(self, name: str) -> str:
         new = f"{secrets.token_hex(16)}{Path(name).suffix}"
         self.path(new).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.path(name), self.path(new))
+        with removed_on_failure(self.path(new)):
+            shutil.copyfile(self.path(name), self.path(new))
         return new
 
     def remove(self, names: Iterable[str]) -> None:

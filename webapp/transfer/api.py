@@ -13,6 +13,7 @@ from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.api.fields import NullableNested, NullableString, upload_doc
 from webapp.dialogs import dialogs
+from webapp.disk import removed_on_failure
 from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.timeutil import now
@@ -67,7 +68,8 @@ class Imports(Resource):
         folder = Path(current_app.config["DATA_DIR"]) / "imports"
         folder.mkdir(exist_ok=True)
         path = folder / f"{secrets.token_hex(8)}.zip"
-        upload.save(path)
+        with removed_on_failure(path):
+            upload.save(path)
         app = current_app._get_current_object()
         name = Path(upload.filename or "archive.zip").name[:200]
         job = _jobs().start_import(app, current_owner_id(), path, delete_after=True, name=name)

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.disk import removed_on_failure
 from webapp.images.service import Store
 from webapp.labels.models import Label
 from webapp.notes.models import COLORS, KINDS, Note
@@ -82,7 +83,10 @@ def write_export(session: Session, store: Store, owner_id: int, now: datetime, d
         "notes": [],
     }
     tmp = dest.with_name(dest.name + ".part")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with (
+        removed_on_failure(tmp),
+        zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
         for number, note in enumerate(notes, start=1):
             index["notes"].append(
                 {

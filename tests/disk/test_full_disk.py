@@ -1,0 +1,101 @@
+"""A full disk: 507 with a sentence, no partial files, deleting still works, starts still do."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+
+import pytest
+from PIL import Image
+
+from tests.conftest import error_code
+from tests.disk.conftest import closed, fill
+from webapp import create_app
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def noise_png(side: int = 300) -> bytes:
+    """A PNG that does not compress: its files take about side * side * 3 bytes."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "PNG")
+    return out.getvalue()
+
+
+def left_over(data_dir) -> list[str]:
+    return sorted(p.name for p in data_dir.rglob("*.part"))
+
+
+@pytest.fixture
+def notes(disk_client):
+    """Ten notes, five of them in the trash, two of those with an image."""
+    ids = []
+    for i in range(10):
+        response = disk_client.post("/api/notes", json={"title": f"n{i}", "body": "x" * 3000})
+        ids.append(response.get_json()["id"])
+    for note_id in ids[:5]:
+        assert disk_client.post(f"/api/notes/{note_id}/trash").status_code == 200
+    for note_id in ids[5:7]:
+        data = {"file": (io.BytesIO(noise_png()), "noise.png")}
+        assert disk_client.post(f"/api/notes/{note_id}/images", data=data).status_code == 201
+        assert disk_client.post(f"/api/notes/{note_id}/trash").status_code == 200
+    return ids
+
+
+def assert_disk_full(response) -> str:
+    assert response.status_code == 507, response.get_data(as_text=True)
+    assert error_code(response) == "disk_full"
+    message = response.get_json()["error"]["message"]
+    assert "is full" in message and "free at least" in message and " MB" in message
+    return message
+
+
+def test_a_write_on_a_full_disk_is_a_507_that_says_how_much_to_free(disk_client, notes, small_disk):
+    fill(small_disk)
+    response = disk_client.post("/api/notes", json={"title": "big", "body": "y" * 200_000})
+    message = assert_disk_full(response)
+    assert "nothing was saved" in message
+
+
+def test_an_upload_on_a_full_disk_is_a_507_and_leaves_no_part_file(
+    disk_client, notes, small_disk, disk_data_dir
+):
+    fill(small_disk)
+    data = {"file": (io.BytesIO(noise_png()), "noise.png")}
+    assert_disk_full(disk_client.post(f"/api/notes/{notes[8]}/images", data=data))
+    assert left_over(disk_data_dir) == []
+
+
+def test_a_backup_and_an_export_on_a_full_disk_are_507s_that_leave_nothing(
+    disk_client, notes, small_disk, disk_data_dir
+):
+    fill(small_disk)
+    assert_disk_full(disk_client.post("/api/backups"))
+    assert_disk_full(disk_client.get("/api/export"))
+    assert left_over(disk_data_dir) == []
+    assert list((disk_data_dir / "exports").iterdir()) == []
+    assert list((disk_data_dir / "backups").iterdir()) == []
+
+
+def test_deleting_a_note_and_emptying_the_trash_work_on_a_full_disk(disk_client, notes, small_disk):
+    fill(small_disk)
+    assert disk_client.delete(f"/api/notes/{notes[0]}").status_code == 204
+    response = disk_client.delete("/api/trash")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json() == {"deleted": 6}
+    assert disk_client.get("/api/notes?state=trashed").get_json()["items"] == []
+
+
+def test_the_next_start_on_a_full_disk_skips_the_daily_backup_and_says_so(
+    disk_app, disk_client, disk_settings, notes, small_disk, caplog
+):
+    closed(disk_app)
+    fill(small_disk)
+    with caplog.at_level(logging.WARNING):
+        app = create_app(disk_settings)
+    try:
+        assert "skipped the daily backup" in caplog.text
+        assert app.test_client().get("/api/notes").status_code == 200
+    finally:
+        closed(app)

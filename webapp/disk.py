@@ -1,0 +1,199 @@
+"""A full disk: a 507 that says so and how much to free, no partial files left behind, and a
+reserve file that is given up so that deleting (the way out) still works on a full disk.
+
+SQLite needs free space even to delete: the changed pages go to the write-ahead log first,
+which grows. ``<data dir>/kaap.reserve`` holds ``DISK_RESERVE_BYTES`` for that moment; a
+delete that meets a full disk releases it and runs once more, and it is made again once the
+disk has room (at start-up, or after a delete that freed enough).
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import logging
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TypeVar
+
+from flask import Flask, current_app, request
+
+from webapp.errors import KaapError
+
+log = logging.getLogger(__name__)
+
+RESERVE_FILE = "kaap.reserve"
+EXTENSION = "kaap.reserve"
+T = TypeVar("T")
+_FULL_ERRNOS = frozenset(n for n in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if n)
+MB = 1024 * 1024
+# What opening the database needs at least: its -shm file (32 KB) and the first WAL frames.
+START_ROOM = MB
+
+
+class DiskFullError(KaapError):
+    """Nothing was saved: the disk (or the quota) holding the data directory is full."""
+
+    status = 507
+    code = "disk_full"
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """ENOSPC or EDQUOT from a file write, or SQLITE_FULL, here or in what caused it."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+            return True
+        if isinstance(exc, sqlite3.Error):
+            return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def free_bytes(path: Path) -> int | None:
+    """Free space (for this user) on the disk holding ``path``; None if it cannot be read."""
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
+def _mb(size: int) -> str:
+    return f"{max(size, 0) / MB:.1f} MB"
+
+
+def full_message(data_dir: Path, needed: int) -> str:
+    """One sentence: the disk is full, nothing was saved, and how much to free."""
+    free = free_bytes(data_dir)
+    has = f" ({_mb(free)} free)" if free is not None else ""
+    return (
+        f"The disk holding Kaap's data ({data_dir}) is full{has}, so nothing was saved: "
+        f"free at least {_mb(needed)} on it, then try again."
+    )
+
+
+def full_error(data_dir: Path, needed: int) -> DiskFullError:
+    return DiskFullError(full_message(data_dir, needed))
+
+
+@contextmanager
+def removed_on_failure(path: Path):
+    """Delete ``path`` (a scratch or ``.part`` file being written) if the block fails."""
+    try:
+        yield path
+    except BaseException:
+        with suppress(OSError):
+            path.unlink(missing_ok=True)
+        raise
+
+
+class Reserve:
+    """``<data dir>/kaap.reserve``: space kept back for deletes on a full disk."""
+
+    def __init__(self, data_dir: Path, size: int):
+        self.path = data_dir / RESERVE_FILE
+        self.size = size
+
+    def ensure(self, room: int = 0) -> bool:
+        """Make the reserve if it is missing and at least ``room`` more bytes would stay free;
+        True if it is there afterwards."""
+        if self.size <= 0:
+            return False
+        if self.path.exists():
+            return True
+        free = free_bytes(self.path.parent)
+        if free is None or free < self.size + room:
+            return False
+        try:
+            with removed_on_failure(self.path), open(self.path, "xb") as fh:
+                # Written, not a sparse file: the blocks must really be taken from the disk.
+                chunk = b"\0" * min(self.size, MB)
+                left = self.size
+                while left > 0:
+                    left -= fh.write(chunk[: min(left, len(chunk))])
+        except FileExistsError:
+            return True
+        except OSError as exc:
+            log.warning("could not keep %s of reserve space: %s", _mb(self.size), exc)
+            return False
+        return True
+
+    def release(self) -> bool:
+        """Give the reserve's space back to the disk; True if there was one to give."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        log.warning("the disk is full: released %s of reserve space to delete", _mb(self.size))
+        return True
+
+
+def freeing_space(reserve: Reserve, work: Callable[[], T], rollback: Callable[[], None]) -> T:
+    """Run ``work``, which deletes; on a full disk, release the reserve and run it once more
+    (the failed attempt changed nothing once rolled back). Afterwards the reserve is kept
+    again if the disk has room for it three times over."""
+    try:
+        result = work()
+    except Exception as exc:
+        if not is_disk_full(exc) or not reserve.release():
+            raise
+        rollback()
+        result = work()
+    reserve.ensure(room=3 * reserve.size)
+    return result
+
+
+def frees_space(view):
+    """Decorate an API view that deletes with ``freeing_space``, with the app's reserve."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        from webapp.extensions import db
+
+        work = functools.partial(view, *args, **kwargs)
+        return freeing_space(current_app.extensions[EXTENSION], work, db.session.rollback)
+
+    return wrapper
+
+
+def request_full_error() -> DiskFullError:
+    """The 507 for the request being handled: room for its body twice, and the minimum."""
+    needed = max(2 * (request.content_length or 0), current_app.config["DISK_MIN_FREE_BYTES"])
+    return full_error(Path(current_app.config["DATA_DIR"]), needed)
+
+
+def private_umask() -> None:
+    """Files and folders this process creates are for its user alone (0600 and 0700): the
+    notes, images, backups and exports are nobody else's business on a shared machine."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
+def private_directory(path: Path) -> None:
+    """Create ``path`` (mode 0700), or narrow an existing one of ours to 0700: an older Kaap
+    made it 0755, and its files 0644."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name != "posix":
+        return
+    info = path.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o077:
+        with suppress(OSError):  # a read-only data directory is reported where it is written
+            path.chmod(0o700)
+
+
+def init_app(app: Flask) -> None:
+    """The reserve, kept in ``app.extensions``: made now if the disk has room for it, given up
+    now if the disk is full, since even opening the database takes space (its ``-shm``
+    index and write-ahead log are created on opening, and deleted on closing)."""
+    reserve = Reserve(Path(app.config["DATA_DIR"]), app.config["DISK_RESERVE_BYTES"])
+    app.extensions[EXTENSION] = reserve
+    free = free_bytes(reserve.path.parent)
+    if free is not None and free < START_ROOM:
+        reserve.release()
+    else:
+        reserve.ensure(room=reserve.size)
