@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, request
 
+from webapp import ConfigError
 from webapp.errors import KaapError
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,13 @@ class DiskFullError(KaapError):
     code = "disk_full"
 
 
+class ReadOnlyError(KaapError):
+    """Nothing was saved: the data directory became read-only while the app ran."""
+
+    status = 503
+    code = "read_only"
+
+
 def is_disk_full(exc: BaseException | None) -> bool:
     """ENOSPC or EDQUOT from a file write, or SQLITE_FULL, here or in what caused it."""
     seen: set[int] = set()
@@ -53,6 +61,29 @@ def is_disk_full(exc: BaseException | None) -> bool:
             return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL
         exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
     return False
+
+
+def is_read_only(exc: BaseException | None) -> bool:
+    """EROFS from a file write, or SQLITE_READONLY (the disk was remounted read-only, say)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+            return True
+        if isinstance(exc, sqlite3.Error):
+            return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_READONLY
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def request_read_only_error() -> ReadOnlyError:
+    """The 503 for a write the data directory refused: it is read-only, nothing is damaged."""
+    data_dir = Path(current_app.config["DATA_DIR"])
+    reason = read_only_reason(data_dir) or "the database refused the write"
+    return ReadOnlyError(
+        f"The data directory {data_dir} has become read-only ({reason}), so nothing was "
+        "saved; the notes are untouched: make it writable again, then try again."
+    )
 
 
 def free_bytes(path: Path) -> int | None:
@@ -67,12 +98,12 @@ def _mb(size: int) -> str:
     return f"{max(size, 0) / MB:.1f} MB"
 
 
-def full_message(data_dir: Path, needed: int) -> str:
-    """One sentence: the disk is full, nothing was saved, and how much to free."""
+def full_message(data_dir: Path, needed: int, outcome: str = "nothing was saved") -> str:
+    """One sentence: the disk is full, what did not happen, and how much to free."""
     free = free_bytes(data_dir)
     has = f" ({_mb(free)} free)" if free is not None else ""
     return (
-        f"The disk holding Kaap's data ({data_dir}) is full{has}, so nothing was saved: "
+        f"The disk holding Kaap's data ({data_dir}) is full{has}, so {outcome}: "
         f"free at least {_mb(needed)} on it, then try again."
     )
 
@@ -175,15 +206,44 @@ def private_umask() -> None:
 
 
 def private_directory(path: Path) -> None:
-    """Create ``path`` (mode 0700), or narrow an existing one of ours to 0700: an older Kaap
-    made it 0755, and its files 0644."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create the data directory ``path`` (mode 0700), or narrow an existing one of ours to
+    0700 (an older Kaap made it 0755, and its files 0644); one that cannot be written to
+    raises ``ReadOnlyDataError``, which says so."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReadOnlyDataError(read_only_message(path, exc.strerror or str(exc))) from exc
+    reason = read_only_reason(path)
+    if reason is not None:
+        raise ReadOnlyDataError(read_only_message(path, reason))
     if os.name != "posix":
         return
     info = path.stat()
     if info.st_uid == os.getuid() and info.st_mode & 0o077:
-        with suppress(OSError):  # a read-only data directory is reported where it is written
-            path.chmod(0o700)
+        path.chmod(0o700)
+
+
+class ReadOnlyDataError(ConfigError):
+    """The data directory cannot be written: the app does not start, and says why."""
+
+
+def read_only_reason(path: Path) -> str | None:
+    """Why nothing can be written in the directory ``path``, or None if it can be."""
+    if os.access(path, os.W_OK):  # False on a read-only mount, even for root (EROFS)
+        return None
+    with suppress(OSError, AttributeError):  # statvfs is POSIX only
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "it is on a file system mounted read-only"
+    return "this user may not write in it"
+
+
+def read_only_message(path: Path, reason: str) -> str:
+    """One sentence: the data directory is read-only, nothing in it is damaged, what to do."""
+    return (
+        f"The data directory {path} is read-only ({reason}), so Kaap did not start; the notes "
+        "in it are untouched and need no restore: make it writable (remount the disk "
+        "read-write, or let this user write there) and start Kaap again."
+    )
 
 
 def init_app(app: Flask) -> None:

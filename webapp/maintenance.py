@@ -24,8 +24,8 @@ def run(app: Flask) -> int:
     """Purge notes past their time in the trash and forget stale list positions.
 
     Only deletes, so on a full disk it may use the reserve (``webapp.disk``); if even that
-    is not enough it waits for the next interval, logged, rather than fail a start-up or
-    the request that triggered it.
+    is not enough, or the disk turned read-only, it waits for the next interval, logged,
+    rather than fail a start-up or the request that triggered it.
     """
     when = now()
     try:
@@ -33,10 +33,10 @@ def run(app: Flask) -> int:
             app.extensions[disk.EXTENSION], lambda: _purge(app, when), db.session.rollback
         )
     except Exception as exc:
-        if not disk.is_disk_full(exc):
+        if not (disk.is_disk_full(exc) or disk.is_read_only(exc)):
             raise
         db.session.rollback()
-        log.warning("the disk is full: the trash purge waits for free space (%s)", exc)
+        log.warning("the trash purge waits for the next interval: the disk refused it (%s)", exc)
         purged = 0
     app.extensions["kaap.last_maintenance"] = when
     if purged:

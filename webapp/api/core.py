@@ -12,7 +12,7 @@ from webapp.accounts.api import account_ns, auth_ns, users_ns
 from webapp.api.envelope import database_busy, database_damaged, envelope_for
 from webapp.api.meta import ns as meta_ns
 from webapp.backups.api import ns as backups_ns
-from webapp.disk import is_disk_full
+from webapp.disk import is_disk_full, is_read_only
 from webapp.drafts.api import DraftKeyConverter
 from webapp.drafts.api import ns as drafts_ns
 from webapp.errors import KaapError
@@ -37,6 +37,7 @@ class KaapApi(Api):
             and not database_busy(e)
             and not database_damaged(e)
             and not is_disk_full(e)
+            and not is_read_only(e)
             and current_app.config.get("PROPAGATE_EXCEPTIONS")
         ):
             raise e
@@ -100,7 +101,7 @@ def _kaap_error(exc: Exception):
     # Raised before a resource runs (authentication in a before_request hook, say), or by a
     # page: a damaged database file is a 503 that says what to do, on pages too.
     if not isinstance(exc, KaapError) and not (
-        database_busy(exc) or database_damaged(exc) or is_disk_full(exc)
+        database_busy(exc) or database_damaged(exc) or is_disk_full(exc) or is_read_only(exc)
     ):
         raise exc
     body, status, headers = envelope_for(exc)

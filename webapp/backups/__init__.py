@@ -21,7 +21,15 @@ from flask import Flask, current_app, jsonify, request
 from webapp import ConfigError
 from webapp.backups import service
 from webapp.backups.service import Backup
-from webapp.disk import MB, free_bytes, is_disk_full
+from webapp.disk import (
+    MB,
+    START_ROOM,
+    free_bytes,
+    full_message,
+    is_disk_full,
+    read_only_message,
+    read_only_reason,
+)
 from webapp.errors import ConflictError
 
 log = logging.getLogger(__name__)
@@ -33,6 +41,10 @@ _restore_lock = threading.Lock()
 
 class CorruptDatabaseError(ConfigError):
     """The database file is damaged: the app does not start on it, and leaves it alone."""
+
+
+class UnreadableDatabaseError(ConfigError):
+    """The database file could not be opened (read-only, a full disk): it is not damaged."""
 
 
 def backups_dir(app: Flask) -> Path:
@@ -204,6 +216,19 @@ def _copy_size(path: Path) -> int:
     return size
 
 
+def unreadable_message(path: Path, exc: Exception) -> str:
+    """One sentence for a database that could not be opened: why, and never a restore."""
+    if is_disk_full(exc):
+        return full_message(path.parent, START_ROOM, "Kaap could not open the database")
+    reason = read_only_reason(path.parent)
+    if reason is not None:
+        return read_only_message(path.parent, reason)
+    return (
+        f"The database {path} could not be read ({exc}); Kaap left it untouched and did not "
+        "start: check the disk and the permissions of the file and its folder, then start again."
+    )
+
+
 def damaged_message(app: Flask, path: Path, problem: str) -> str:
     """One sentence: what is wrong, that the file is untouched, and how to restore."""
     good = service.newest_good(backups_dir(app), known_revisions())
@@ -243,12 +268,15 @@ def database_is_sound(app: Flask) -> bool:
     size = path.stat().st_size
     if size == 0 and not list_all(app):
         return True  # an empty file is a new database, unless backups say there was one
-    if size == 0:
-        problem = "the file is empty"
-    elif app.config["DEFER_HOUSEKEEPING"]:
-        problem = _glance(path)
-    else:
-        problem = service.problem(path)
+    try:
+        if size == 0:
+            problem = "the file is empty"
+        elif app.config["DEFER_HOUSEKEEPING"]:
+            problem = _glance(path)
+        else:
+            problem = service.problem(path)
+    except sqlite3.Error as exc:  # not damage: the file could not be read at all
+        raise UnreadableDatabaseError(unreadable_message(path, exc)) from exc
     if problem is None:
         if app.config["DEFER_HOUSEKEEPING"]:
             _refuse_once_damaged(app)  # after_start may still find damage
@@ -273,7 +301,7 @@ def _glance(path: Path) -> str | None:
     try:
         current = service.stored_revision(path) == head_revision()
     except sqlite3.DatabaseError as exc:
-        return str(exc)
+        return service.damage(exc)
     return None if current else service.problem(path)
 
 

@@ -105,6 +105,18 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
+DAMAGE = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def damage(exc: sqlite3.DatabaseError) -> str:
+    """What ``exc`` says is wrong with the file's content; raised again when it says nothing
+    about the content (the file could not be opened or read: a read-only disk, a full one,
+    permissions), since no restore would help with that."""
+    if exc.sqlite_errorcode & 0xFF not in DAMAGE:  # extended codes keep the primary
+        raise exc
+    return str(exc)
+
+
 def problem(path: Path, cancelled: threading.Event | None = None) -> str | None:
     """Why the database at ``path`` is damaged (``PRAGMA quick_check``), or None if it is not.
 
@@ -121,7 +133,7 @@ def problem(path: Path, cancelled: threading.Event | None = None) -> str | None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return None if cancelled is not None and cancelled.is_set() else str(exc)
+        return None if cancelled is not None and cancelled.is_set() else damage(exc)
     if rows != [("ok",)]:
         return "; ".join(str(row[0]) for row in rows[:3])
     return None
@@ -138,7 +150,7 @@ def first_problem(path: Path) -> str | None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return str(exc)
+        return damage(exc)
     return None
 
 
