@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import time
 import urllib.error
@@ -112,6 +113,24 @@ def test_a_second_launch_brings_the_first_window_forward_and_exits(launch, gui_e
     assert code == 0, err
     assert "already running" in out
     first.wait_for_log("a second launch asked for the window")
+    first.proc.terminate()
+    assert first.finish()[0] == 0
+
+
+def test_a_silent_local_process_on_the_instance_port_does_not_hold_up_a_second_launch(
+    launch, gui_env
+):
+    first = launch(env=gui_env)
+    first.wait_for_log("page loaded")
+    port = json.loads((first.data_dir / "kaap.instance").read_text())["port"]
+    with socket.create_connection(("127.0.0.1", port)):  # connects, never says a word
+        started = time.monotonic()
+        second = launch(env=gui_env, data_dir=first.data_dir)
+        code, out, err = second.finish()
+        took = time.monotonic() - started
+    assert code == 0, err
+    assert "already running" in out
+    assert took < 5, f"the second launch took {took:.1f} s"
     first.proc.terminate()
     assert first.finish()[0] == 0
 
