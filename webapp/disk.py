@@ -98,18 +98,19 @@ def _mb(size: int) -> str:
     return f"{max(size, 0) / MB:.1f} MB"
 
 
-def full_message(data_dir: Path, needed: int, outcome: str = "nothing was saved") -> str:
-    """One sentence: the disk is full, what did not happen, and how much to free."""
-    free = free_bytes(data_dir)
+def full_message(folder: Path, needed: int, outcome: str = "nothing was saved") -> str:
+    """One sentence: the disk holding ``folder`` is full, what did not happen, and how much
+    to free."""
+    free = free_bytes(folder)
     has = f" ({_mb(free)} free)" if free is not None else ""
     return (
-        f"The disk holding Kaap's data ({data_dir}) is full{has}, so {outcome}: "
-        f"free at least {_mb(needed)} on it, then try again."
+        f"The disk holding {folder} is full{has}, so {outcome}: "
+        f"make at least {_mb(needed)} free on it, then try again."
     )
 
 
-def full_error(data_dir: Path, needed: int) -> DiskFullError:
-    return DiskFullError(full_message(data_dir, needed))
+def full_error(folder: Path, needed: int) -> DiskFullError:
+    return DiskFullError(full_message(folder, needed))
 
 
 @contextmanager
@@ -221,6 +222,11 @@ def private_directory(path: Path) -> None:
     info = path.stat()
     if info.st_uid == os.getuid() and info.st_mode & 0o077:
         path.chmod(0o700)
+
+
+class DiskFullStartError(ConfigError):
+    """The disk has no room for what the start must do first (a migration): nothing was
+    touched."""
 
 
 class ReadOnlyDataError(ConfigError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import time
 
 import pytest
 from PIL import Image
@@ -47,7 +48,7 @@ def assert_disk_full(response) -> str:
     assert response.status_code == 507, response.get_data(as_text=True)
     assert error_code(response) == "disk_full"
     message = response.get_json()["error"]["message"]
-    assert "is full" in message and "free at least" in message and " MB" in message
+    assert "is full" in message and "make at least" in message and " MB" in message
     return message
 
 
@@ -99,3 +100,62 @@ def test_the_next_start_on_a_full_disk_skips_the_daily_backup_and_says_so(
         assert app.test_client().get("/api/notes").status_code == 200
     finally:
         closed(app)
+
+
+def test_a_desktop_export_to_a_full_disk_names_that_disk_and_leaves_nothing(
+    app, client, small_disk
+):
+    from tests.transfer.test_export import FakeDialogs
+
+    client.post("/api/notes", json={"title": "to export", "body": "z" * 50_000})
+    fill(small_disk)
+    app.extensions["kaap.dialogs"] = FakeDialogs(str(small_disk / "chosen.zip"))
+    message = assert_disk_full(client.post("/api/export/save"))
+    assert f"The disk holding {small_disk} is full" in message
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
+
+
+def test_an_import_upload_on_a_full_disk_is_a_507_that_leaves_nothing(
+    disk_client, disk_data_dir, small_disk, tmp_path
+):
+    from tests.transfer import takeout
+
+    archive = takeout.write_zip(tmp_path / "takeout.zip")
+    fill(small_disk)
+    with open(archive, "rb") as fh:
+        data = {"file": (fh, "takeout.zip")}
+        assert_disk_full(disk_client.post("/api/imports", data=data))
+    assert list((disk_data_dir / "imports").iterdir()) == []
+
+
+def test_an_import_that_meets_a_full_disk_stops_and_says_so(disk_app, small_disk, tmp_path):
+    from tests.transfer import takeout
+    from webapp.transfer.jobs import Jobs
+
+    archive = takeout.write_zip(tmp_path / "takeout.zip")
+    fill(small_disk)
+    jobs = Jobs()
+    job = jobs.start_import(disk_app, 1, archive, delete_after=False)
+    for _ in range(200):
+        if job.as_json()["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job.as_json()["status"] == "failed"
+    assert job.as_json()["error"].startswith(f"The disk holding {disk_app.config['DATA_DIR']}")
+    assert "so the import stopped: make at least" in job.as_json()["error"]
+
+
+def test_a_migration_the_disk_has_no_room_for_is_not_started(disk_data_dir, disk_settings):
+    from tests.test_migrations import build_at, revisions
+    from webapp.backups import service
+    from webapp.disk import DiskFullStartError
+
+    (disk_data_dir / "kaap.sqlite3").unlink()
+    old = revisions()[-2]
+    build_at(disk_data_dir, old)
+    fill(disk_data_dir.parent)
+    with pytest.raises(DiskFullStartError) as raised:
+        create_app(disk_settings)
+    assert "is full" in str(raised.value) and "migrates the database" in str(raised.value)
+    assert service.stored_revision(disk_data_dir / "kaap.sqlite3") == old
+    assert left_over(disk_data_dir) == []

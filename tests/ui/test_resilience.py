@@ -74,7 +74,7 @@ def test_a_new_note_typed_while_offline_is_kept_until_saved(page, api):
 
 def test_a_full_disk_is_explained_in_the_servers_words_and_the_text_kept(page, api):
     # What the server answers on a full disk (tests/disk makes one for real).
-    message = "The disk holding /data is full (0.0 MB free), so nothing was saved: free at least 16.0 MB on it, then try again."
+    message = "The disk holding /data is full (0.0 MB free), so nothing was saved: make at least 16.0 MB free on it, then try again."
     body = json.dumps({"error": {"code": "disk_full", "message": message, "fields": {}}})
     page.route(
         "**/api/notes",

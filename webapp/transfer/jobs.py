@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, g
 
+from webapp.disk import full_message, is_disk_full
 from webapp.extensions import db
 from webapp.transfer.importer import import_path
 
@@ -96,8 +97,14 @@ class Jobs:
                     job.summary, job.status = summary.as_json(), "done"
             except Exception as exc:  # a bug must end the job, not hang the page polling it
                 log.exception("import %s failed", job.id)
+                error = f"The import stopped: {exc}"
+                if is_disk_full(exc):
+                    db.session.rollback()
+                    folder = Path(app.config["DATA_DIR"])
+                    needed = app.config["DISK_MIN_FREE_BYTES"]
+                    error = full_message(folder, needed, "the import stopped")
                 with job._lock:
-                    job.status, job.error = "failed", f"The import stopped: {exc}"
+                    job.status, job.error = "failed", error
             finally:
                 db.session.remove()
                 if delete_after:
