@@ -159,3 +159,18 @@ def test_a_migration_the_disk_has_no_room_for_is_not_started(disk_data_dir, disk
     assert "is full" in str(raised.value) and "migrates the database" in str(raised.value)
     assert service.stored_revision(disk_data_dir / "kaap.sqlite3") == old
     assert left_over(disk_data_dir) == []
+
+
+def test_a_start_on_a_full_disk_with_no_reserve_to_give_says_so_in_one_sentence(
+    disk_app, disk_client, disk_settings, notes, small_disk
+):
+    from webapp.backups import UnreadableDatabaseError
+
+    closed(disk_app)
+    (small_disk / "data" / "kaap.reserve").unlink()  # made by a Kaap before the reserve
+    fill(small_disk)
+    with pytest.raises(UnreadableDatabaseError) as raised:
+        create_app(disk_settings)
+    message = str(raised.value)
+    assert "is full" in message and "could not open the database" in message
+    assert "damaged" not in message and "restore" not in message

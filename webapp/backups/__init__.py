@@ -218,8 +218,12 @@ def _copy_size(path: Path) -> int:
 
 def unreadable_message(path: Path, exc: Exception) -> str:
     """One sentence for a database that could not be opened: why, and never a restore."""
-    if is_disk_full(exc):
-        return full_message(path.parent, START_ROOM, "Kaap could not open the database")
+    free = free_bytes(path.parent)
+    # Creating the -shm file on a full disk is a "disk I/O error", not SQLITE_FULL.
+    if is_disk_full(exc) or (free is not None and free < START_ROOM):
+        return full_message(
+            path.parent, START_ROOM, "Kaap could not open the database and did not start"
+        )
     reason = read_only_reason(path.parent)
     if reason is not None:
         return read_only_message(path.parent, reason)
