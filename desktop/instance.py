@@ -78,10 +78,16 @@ class SingleInstance:
         self._listener = socket.create_server(("127.0.0.1", 0))
         port = self._listener.getsockname()[1]
         info = self.data_dir / INFO_FILE
-        info.unlink(missing_ok=True)
-        fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump({"pid": os.getpid(), "port": port, "key": key.hex()}, out)
+        try:
+            info.unlink(missing_ok=True)
+            fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump({"pid": os.getpid(), "port": port, "key": key.hex()}, out)
+        except OSError:  # a full disk, say: Kaap runs on, a second launch will say no answer
+            log.warning("could not write %s: a second launch cannot reach us", info, exc_info=True)
+            info.unlink(missing_ok=True)
+            self._listener.close()
+            return
         threading.Thread(
             target=self._serve, args=(key, on_show), name="kaap-instance", daemon=True
         ).start()

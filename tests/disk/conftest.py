@@ -1,68 +1,29 @@
-"""Disk tests on a small tmpfs of their own: a full disk and a read-only data directory,
-for real. Mounting needs root (CI has it); elsewhere they are skipped, saying why."""
+"""Disk tests on a small tmpfs of their own (``tests/disk/tmpfs.py``): a full disk and a
+read-only data directory, for real."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.disk.tmpfs import fill, remount_read_only, tmpfs  # noqa: F401 (for the tests)
 from webapp import create_app
 from webapp.database import backup_sqlite
 from webapp.extensions import db
 
-SIZE = "8m"
 
-
-def _need_root() -> None:
-    if os.name == "posix" and os.geteuid() == 0 and shutil.which("mount"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("the disk tests mount a tmpfs: CI runs them as root")
-    pytest.skip("mounting a small tmpfs needs root (CI runs these tests as root)")
-
-
-def _mount(*args: str) -> None:
-    done = subprocess.run(["mount", *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"mount {' '.join(args)} failed: {done.stderr.strip()}")
-        pytest.skip(f"this machine does not let us mount a tmpfs: {done.stderr.strip()}")
+@pytest.fixture
+def disk_size() -> str:
+    """The tmpfs's size (``mount -o size=``); a test may parametrize it."""
+    return "8m"
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    """An 8 MB tmpfs, unmounted at the end whatever happened."""
-    _need_root()
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    _mount("-t", "tmpfs", "-o", f"size={SIZE}", "tmpfs", str(mount_point))
-    try:
+def small_disk(tmp_path, disk_size):
+    """A small tmpfs (8 MB unless ``disk_size`` says), unmounted at the end whatever happened."""
+    with tmpfs(tmp_path / "disk", disk_size) as mount_point:
         yield mount_point
-    finally:
-        if subprocess.run(["umount", str(mount_point)], capture_output=True).returncode != 0:
-            subprocess.run(["umount", "-l", str(mount_point)], check=True)
-
-
-def remount_read_only(mount_point: Path) -> None:
-    _mount("-o", "remount,ro", str(mount_point))
-
-
-def fill(mount_point: Path) -> Path:
-    """Take every free byte of the disk; returns the file that holds them."""
-    filler = mount_point / "filler"
-    with open(filler, "ab", buffering=0) as fh:
-        for chunk in (1024 * 1024, 4096, 1):
-            try:
-                while fh.write(b"\0" * chunk):
-                    pass
-            except OSError:
-                pass
-    assert shutil.disk_usage(mount_point).free < 4096
-    return filler
 
 
 def closed(app) -> None:
