@@ -174,3 +174,16 @@ def test_a_start_on_a_full_disk_with_no_reserve_to_give_says_so_in_one_sentence(
     message = str(raised.value)
     assert "is full" in message and "could not open the database" in message
     assert "damaged" not in message and "restore" not in message
+
+
+def test_the_desktop_page_renders_on_a_full_disk_without_its_template_cache(
+    disk_settings, disk_data_dir, small_disk
+):
+    settings = {**disk_settings, "CONFIG": "desktop", "REQUIRE_LAUNCH_TOKEN": False}
+    app = create_app(settings)
+    try:
+        fill(small_disk)
+        assert list((disk_data_dir / "cache" / "templates").iterdir()) == []
+        assert app.test_client().get("/").status_code == 200
+    finally:
+        closed(app)
