@@ -168,7 +168,11 @@ def _resolve_secret_key(app: Flask) -> None:
         except FileExistsError:
             pass
         else:
-            with os.fdopen(fd, "w") as fh:
+            from webapp.disk import removed_on_failure, start_on_full_disk
+
+            # An empty key file left by a full disk would break every later start's sessions.
+            full = start_on_full_disk(path.parent, "Kaap could not write its secret key")
+            with full, removed_on_failure(path), os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(48))
     app.config["SECRET_KEY"] = path.read_text().strip()
 

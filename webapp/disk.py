@@ -229,6 +229,18 @@ class DiskFullStartError(ConfigError):
     touched."""
 
 
+@contextmanager
+def start_on_full_disk(folder: Path, outcome: str):
+    """Turn a full disk met while starting into ``DiskFullStartError``'s one sentence."""
+    try:
+        yield
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        message = full_message(folder, START_ROOM, f"{outcome} and did not start")
+        raise DiskFullStartError(message) from exc
+
+
 class ReadOnlyDataError(ConfigError):
     """The data directory cannot be written: the app does not start, and says why."""
 

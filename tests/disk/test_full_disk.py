@@ -187,3 +187,14 @@ def test_the_desktop_page_renders_on_a_full_disk_without_its_template_cache(
         assert app.test_client().get("/").status_code == 200
     finally:
         closed(app)
+
+
+def test_a_first_start_on_a_full_disk_leaves_no_empty_secret_key(small_disk):
+    from webapp.disk import DiskFullStartError
+
+    data_dir = small_disk / "data"
+    data_dir.mkdir()
+    fill(small_disk)
+    with pytest.raises(DiskFullStartError, match="could not write its secret key"):
+        create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
+    assert not (data_dir / "secret_key").exists()
