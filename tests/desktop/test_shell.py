@@ -17,6 +17,7 @@ from desktop import gui
 from desktop.dialogs import WebviewDialogs
 from desktop.gui import Geometry, GuiUnavailable
 from desktop.instance import ASK_TIMEOUT, AlreadyRunning, SingleInstance, ask_running_to_show
+from desktop.state import ShellState
 from webapp.dialogs import EXTENSION, NoDialogs, dialogs
 
 
@@ -242,3 +243,21 @@ def test_a_second_launch_whose_first_does_not_answer_exits_1_within_5_s(tmp_path
     assert done.returncode == 1, done.stderr
     assert "did not answer" in done.stderr
     assert took < 5, f"the second launch took {took:.1f} s"
+
+
+def test_on_a_full_disk_the_window_and_shell_state_keep_their_last_good_content(tmp_path):
+    from tests.disk.tmpfs import fill, tmpfs
+
+    with tmpfs(tmp_path / "disk", "1m") as disk:
+        geometry = Geometry(disk / "window.json")
+        geometry._resized(900, 700)
+        geometry.save()
+        state = ShellState(disk / "desktop.json")
+        state.save(port=41000, gui="gtk")
+        fill(disk)
+        geometry._resized(1000, 800)
+        geometry.save()  # logged, not raised
+        state.save(port=42000, gui="qt")
+        assert Geometry(disk / "window.json").values["width"] == 900
+        assert ShellState(disk / "desktop.json").port == 41000
+        assert sorted(p.name for p in disk.iterdir()) == ["desktop.json", "filler", "window.json"]
