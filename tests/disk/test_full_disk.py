@@ -198,3 +198,20 @@ def test_a_first_start_on_a_full_disk_leaves_no_empty_secret_key(small_disk):
     with pytest.raises(DiskFullStartError, match="could not write its secret key"):
         create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
     assert not (data_dir / "secret_key").exists()
+
+
+def test_reading_with_an_api_token_works_on_a_full_disk(disk_settings, small_disk):
+    app = create_app({**disk_settings, "ACCOUNTS": True})
+    try:
+        client = app.test_client()
+        client.environ_base["HTTP_X_CSRFTOKEN"] = client.get("/api/csrf").get_json()["csrf_token"]
+        account = {"username": "ana", "password": "correct horse battery"}
+        assert client.post("/api/auth/register", json=account).status_code == 201
+        client.environ_base["HTTP_X_CSRFTOKEN"] = client.get("/api/csrf").get_json()["csrf_token"]
+        secret = client.post("/api/account/tokens", json={"name": "s"}).get_json()["token"]
+        fill(small_disk)
+        # Noting when the token was last used is a write; the read must not fail for it.
+        bearer = {"Authorization": f"Bearer {secret}"}
+        assert app.test_client().get("/api/notes", headers=bearer).status_code == 200
+    finally:
+        closed(app)
