@@ -215,3 +215,23 @@ def test_reading_with_an_api_token_works_on_a_full_disk(disk_settings, small_dis
         assert app.test_client().get("/api/notes", headers=bearer).status_code == 200
     finally:
         closed(app)
+
+
+def test_reading_works_on_a_full_disk(disk_client, notes, small_disk):
+    fill(small_disk)
+    image = disk_client.get(f"/api/notes/{notes[5]}").get_json()["images"][0]
+    for path in (
+        "/",
+        "/api/notes",
+        "/api/notes?state=trashed",
+        "/api/notes?q=n1",
+        f"/api/notes/{notes[9]}",
+        "/api/labels",
+        "/api/drafts",
+        "/api/settings",
+        "/api/backups",
+        image["url"],
+        image["thumb_url"],
+    ):
+        with disk_client.get(path) as response:
+            assert response.status_code == 200, path
