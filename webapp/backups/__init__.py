@@ -113,7 +113,13 @@ def restore(app: Flask, name: str) -> tuple[Backup, str]:
     with _restore_lock:
         db.session.remove()
         db.engine.dispose()
-        if live.exists() and service.problem(live) is None:
+        try:
+            damage = service.problem(live) if live.exists() else None
+        except sqlite3.Error as exc:  # unreadable is not damaged: it is never moved aside
+            raise ConflictError(
+                f"The database could not be read ({exc}); nothing was restored.", code="unreadable"
+            ) from exc
+        if live.exists() and damage is None:
             kept = create(app, "pre-restore").name
         elif live.exists():
             kept = str(service.move_aside(live, now()))

@@ -112,7 +112,7 @@ def damage(exc: sqlite3.DatabaseError) -> str:
     """What ``exc`` says is wrong with the file's content; raised again when it says nothing
     about the content (the file could not be opened or read: a read-only disk, a full one,
     permissions), since no restore would help with that."""
-    if exc.sqlite_errorcode & 0xFF not in DAMAGE:  # extended codes keep the primary
+    if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in DAMAGE:  # extended keep the primary
         raise exc
     return str(exc)
 
