@@ -235,3 +235,28 @@ def test_reading_works_on_a_full_disk(disk_client, notes, small_disk):
     ):
         with disk_client.get(path) as response:
             assert response.status_code == 200, path
+
+
+@pytest.mark.parametrize("reserve", [1024 * 1024, 0])
+def test_a_request_due_a_trash_purge_on_a_full_disk_is_answered(
+    disk_settings, small_disk, clock, reserve, caplog
+):
+    app = create_app({**disk_settings, "DISK_RESERVE_BYTES": reserve})
+    try:
+        client = app.test_client()
+        client.environ_base["HTTP_X_CSRFTOKEN"] = client.get("/api/csrf").get_json()["csrf_token"]
+        for i in range(5):
+            note = client.post("/api/notes", json={"title": f"t{i}", "body": "x" * 3000})
+            client.post(f"/api/notes/{note.get_json()['id']}/trash")
+        fill(small_disk)
+        clock.advance(days=8)  # past the trash's seven days and the purge interval
+        with caplog.at_level(logging.WARNING):
+            assert client.get("/api/notes").status_code == 200
+        trashed = client.get("/api/notes?state=trashed").get_json()["items"]
+        if reserve:  # the purge used the reserve
+            assert trashed == []
+        else:  # the purge waits, saying so
+            assert len(trashed) == 5
+            assert "the trash purge waits" in caplog.text
+    finally:
+        closed(app)
