@@ -260,3 +260,17 @@ def test_a_request_due_a_trash_purge_on_a_full_disk_is_answered(
             assert "the trash purge waits" in caplog.text
     finally:
         closed(app)
+
+
+def test_copying_a_note_on_a_disk_too_full_for_its_images_leaves_no_copied_file(
+    disk_client, disk_data_dir, small_disk
+):
+    note = disk_client.post("/api/notes", json={"title": "pictures"}).get_json()
+    data = {"file": [(io.BytesIO(noise_png()), "a.png"), (io.BytesIO(noise_png()), "b.png")]}
+    assert disk_client.post(f"/api/notes/{note['id']}/images", data=data).status_code == 201
+    before = sorted(p.name for p in (disk_data_dir / "images").rglob("*.*"))
+    filler = fill(small_disk)
+    os.truncate(filler, filler.stat().st_size - 400_000)  # room for one image's copy, not two
+    assert_disk_full(disk_client.post(f"/api/notes/{note['id']}/copy"))
+    assert sorted(p.name for p in (disk_data_dir / "images").rglob("*.*")) == before
+    assert len(disk_client.get("/api/notes").get_json()["items"]) == 1

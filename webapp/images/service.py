@@ -219,17 +219,22 @@ def file_names_of_notes(session: Session, note_condition) -> list[str]:
     return [name for row in rows for name in row]
 
 
-def copy_images(session: Session, store: Store, source_id: int, target_id: int) -> None:
-    """Give a copied note its own copies of the source's image files."""
+def copy_images(
+    session: Session, store: Store, source_id: int, target_id: int, written: list[str]
+) -> None:
+    """Give a copied note its own copies of the source's image files; each file written is
+    appended to ``written``, for the caller to remove if the transaction fails."""
     for image in session.scalars(
         select(Image).where(Image.note_id == source_id).order_by(Image.position)
     ):
+        written.append(store.copy(image.file_name))
+        written.append(store.copy(image.thumb_name))
         session.add(
             Image(
                 note_id=target_id,
                 position=image.position,
-                file_name=store.copy(image.file_name),
-                thumb_name=store.copy(image.thumb_name),
+                file_name=written[-2],
+                thumb_name=written[-1],
                 content_type=image.content_type,
                 width=image.width,
                 height=image.height,

@@ -434,10 +434,17 @@ def copy_note(
         labels=list(source.labels),
     )
     session.add(copy)
-    if store is not None:
-        session.flush()
-        images_service.copy_images(session, store, source.id, copy.id)
-    session.commit()
+    written: list[str] = []
+    try:
+        if store is not None:
+            session.flush()
+            images_service.copy_images(session, store, source.id, copy.id, written)
+        session.commit()
+    except BaseException:  # a full disk, say: no copied file is left without its note
+        session.rollback()
+        if store is not None:
+            store.remove(written)
+        raise
     return copy
 
 
