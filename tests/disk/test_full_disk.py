@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import os
@@ -274,3 +275,21 @@ def test_copying_a_note_on_a_disk_too_full_for_its_images_leaves_no_copied_file(
     assert_disk_full(disk_client.post(f"/api/notes/{note['id']}/copy"))
     assert sorted(p.name for p in (disk_data_dir / "images").rglob("*.*")) == before
     assert len(disk_client.get("/api/notes").get_json()["items"]) == 1
+
+
+def test_an_import_whose_images_meet_a_full_disk_stops_rather_than_fail_every_note(
+    app, small_disk, tmp_path
+):
+    from tests.transfer import takeout
+    from webapp.images.service import Store
+    from webapp.transfer.importer import import_path
+
+    archive = takeout.write_zip(tmp_path / "takeout.zip")
+    app.extensions["kaap.images"] = Store(small_disk / "images")  # the rows fit, files do not
+    fill(small_disk)
+    with app.app_context(), pytest.raises(OSError) as raised:
+        from webapp.extensions import db
+
+        import_path(db.session, app.extensions["kaap.images"], 1, archive, 10**7)
+    assert raised.value.errno == errno.ENOSPC
+    assert [p.name for p in small_disk.rglob("*") if p.is_file()] == ["filler"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webapp.disk import is_disk_full
 from webapp.errors import KaapError
 from webapp.images.service import Store
 from webapp.timeutil import now
@@ -95,6 +96,8 @@ def _write_one(session, store, owner_id, path, incoming, prepared, summary) -> N
         summary.skip(path, "already imported (the archive holds it twice)")
         return
     except (KaapError, ValueError, OSError) as exc:
+        if is_disk_full(exc):
+            raise  # every next note would fail the same way: the import stops, saying why
         summary.fail(path, getattr(exc, "message", str(exc)))
         return
     summary.imported += 1
