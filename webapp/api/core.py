@@ -99,14 +99,15 @@ def _api_http_error(exc: HTTPException):
 
 def _kaap_error(exc: Exception):
     # Raised before a resource runs (authentication in a before_request hook, say), or by a
-    # page: a damaged database file is a 503 that says what to do, on pages too.
+    # page: a damaged database file (503), a full disk (507) or a read-only one (503) is a
+    # sentence that says what to do, on pages too.
     if not isinstance(exc, KaapError) and not (
         database_busy(exc) or database_damaged(exc) or is_disk_full(exc) or is_read_only(exc)
     ):
         raise exc
     body, status, headers = envelope_for(exc)
     if not request.path.startswith(API_PREFIX + "/") and (
-        database_damaged(exc) or is_disk_full(exc)
+        database_damaged(exc) or is_disk_full(exc) or is_read_only(exc)
     ):
         return body["error"]["message"], status, {"Content-Type": "text/plain; charset=utf-8"}
     return jsonify(body), status, headers
