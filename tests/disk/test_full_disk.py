@@ -293,3 +293,31 @@ def test_an_import_whose_images_meet_a_full_disk_stops_rather_than_fail_every_no
         import_path(db.session, app.extensions["kaap.images"], 1, archive, 10**7)
     assert raised.value.errno == errno.ENOSPC
     assert [p.name for p in small_disk.rglob("*") if p.is_file()] == ["filler"]
+
+
+@pytest.mark.parametrize("disk_size", ["40m"])
+def test_emptying_a_trash_larger_than_the_reserve_works_on_a_full_disk(
+    disk_settings, small_disk, clock
+):
+    from webapp.extensions import db
+    from webapp.notes.service import create_note, trash_note
+
+    # In one transaction the log would need about 7 MB for these 1,500 notes; in batches,
+    # about 4.7 MB (the log restarts after each checkpoint): the 6 MB reserve holds that.
+    app = create_app({**disk_settings, "DISK_RESERVE_BYTES": 6 * 1024 * 1024})
+    try:
+        with app.app_context():
+            for i in range(1500):
+                note = create_note(
+                    db.session, 1, {"title": f"n{i}", "body": "word " * 400}, clock()
+                )
+                trash_note(db.session, 1, note.id, clock())
+            db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        client = app.test_client()
+        client.environ_base["HTTP_X_CSRFTOKEN"] = client.get("/api/csrf").get_json()["csrf_token"]
+        fill(small_disk)
+        response = client.delete("/api/trash")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.get_json() == {"deleted": 1500}
+    finally:
+        closed(app)
