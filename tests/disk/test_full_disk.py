@@ -267,8 +267,9 @@ def test_copying_a_note_on_a_disk_too_full_for_its_images_leaves_no_copied_file(
     disk_client, disk_data_dir, small_disk
 ):
     note = disk_client.post("/api/notes", json={"title": "pictures"}).get_json()
-    data = {"file": [(io.BytesIO(noise_png()), "a.png"), (io.BytesIO(noise_png()), "b.png")]}
-    assert disk_client.post(f"/api/notes/{note['id']}/images", data=data).status_code == 201
+    for name in ("a.png", "b.png"):  # one a request: the test client leaks bodies over 500 KB
+        data = {"file": (io.BytesIO(noise_png()), name)}
+        assert disk_client.post(f"/api/notes/{note['id']}/images", data=data).status_code == 201
     before = sorted(p.name for p in (disk_data_dir / "images").rglob("*.*"))
     filler = fill(small_disk)
     os.truncate(filler, filler.stat().st_size - 400_000)  # room for one image's copy, not two
