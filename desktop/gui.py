@@ -169,7 +169,9 @@ class Geometry:
         self.values.update(x=int(x), y=int(y))
 
     def save(self) -> None:
+        from desktop.state import write_atomically
+
         try:
-            self.path.write_text(json.dumps(self.values))
+            write_atomically(self.path, json.dumps(self.values))
         except OSError:
             log.warning("could not save the window geometry to %s", self.path, exc_info=True)

@@ -3,18 +3,23 @@
 The lock is an OS file lock (``flock`` / ``msvcrt.locking``) on ``<data dir>/kaap.lock``: the
 OS drops it when the process ends, however it ends, so a crash never leaves a lock that blocks
 the next start. The running instance listens on 127.0.0.1 for a "show yourself" message from a
-second launch; the address and a random key (checked with HMAC by ``multiprocessing``) are in
-``<data dir>/kaap.instance``, readable by the user only.
+second launch; the address and a random key are in ``<data dir>/kaap.instance``, readable by
+the user only. The caller proves it has the key by answering a random challenge with its
+HMAC-SHA256; the key itself never crosses the socket.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import os
 import secrets
+import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +27,12 @@ log = logging.getLogger(__name__)
 
 LOCK_FILE = "kaap.lock"
 INFO_FILE = "kaap.instance"
+# A second launch waits at most ASK_TIMEOUT for the first, so it exits within 5 s in all.
+ASK_TIMEOUT = 3.0
+ANSWER_TIMEOUT = 2.0  # what the first gives each caller to prove it has the key
+MAX_CALLERS = 8  # answered at once; more are hung up on
+CHALLENGE_BYTES = 32
+OK = b"ok"
 
 
 class AlreadyRunning(Exception):
@@ -45,7 +56,7 @@ class SingleInstance:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self._fh = None
-        self._listener = None  # a multiprocessing.connection.Listener
+        self._listener: socket.socket | None = None
 
     def acquire(self) -> None:
         fh = open(self.data_dir / LOCK_FILE, "a+b")  # noqa: SIM115 (held until release)
@@ -57,35 +68,73 @@ class SingleInstance:
         self._fh = fh
 
     def listen(self, on_show: Callable[[], None]) -> None:
-        """Call ``on_show`` (in a background thread) whenever a second launch asks."""
-        from multiprocessing.connection import Listener  # after the app's build has started
+        """Call ``on_show`` (in a background thread) whenever a second launch asks.
 
+        Each caller is answered in a thread of its own and given ``ANSWER_TIMEOUT`` seconds:
+        any local process can connect, and one that stays silent must not keep the next
+        launch waiting (one thread handling every caller in turn, with no timeout, did).
+        """
         key = secrets.token_bytes(32)
-        self._listener = Listener(("127.0.0.1", 0), authkey=key)
-        port = self._listener.address[1]
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        port = self._listener.getsockname()[1]
         info = self.data_dir / INFO_FILE
-        info.unlink(missing_ok=True)
-        fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump({"pid": os.getpid(), "port": port, "key": key.hex()}, out)
+        try:
+            info.unlink(missing_ok=True)
+            fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump({"pid": os.getpid(), "port": port, "key": key.hex()}, out)
+        except OSError:  # a full disk, say: Kaap runs on, a second launch will say no answer
+            log.warning("could not write %s: a second launch cannot reach us", info, exc_info=True)
+            info.unlink(missing_ok=True)
+            self._listener.close()
+            return
         threading.Thread(
-            target=self._serve, args=(on_show,), name="kaap-instance", daemon=True
+            target=self._serve, args=(key, on_show), name="kaap-instance", daemon=True
         ).start()
 
-    def _serve(self, on_show: Callable[[], None]) -> None:
+    def _serve(self, key: bytes, on_show: Callable[[], None]) -> None:
+        slots = threading.BoundedSemaphore(MAX_CALLERS)
+        shown = threading.Lock()  # one "show" at a time, as the window expects
         while True:
             try:
-                with self._listener.accept() as conn:
-                    if conn.recv() == "show":
-                        on_show()
-                        conn.send("ok")
+                conn, _ = self._listener.accept()
             except OSError:  # the listener was closed: we are exiting
                 return
-            except Exception:  # a bad key or a broken message must not end the listener
-                log.warning("ignored a malformed message from a second launch", exc_info=True)
+            if not slots.acquire(blocking=False):
+                conn.close()  # a flood of callers: they get no answer, and no thread each
+                continue
+            threading.Thread(
+                target=self._answer,
+                args=(conn, key, on_show, shown, slots),
+                name="kaap-instance-caller",
+                daemon=True,
+            ).start()
+
+    @staticmethod
+    def _answer(conn, key, on_show, shown, slots) -> None:
+        try:
+            with conn:
+                conn.settimeout(ANSWER_TIMEOUT)
+                challenge = secrets.token_bytes(CHALLENGE_BYTES)
+                conn.sendall(challenge)
+                answer = _receive(conn, len(_proof(key, challenge)), ANSWER_TIMEOUT)
+                if not hmac.compare_digest(answer, _proof(key, challenge)):
+                    log.warning("ignored a caller of the instance listener without the key")
+                    return
+                with shown:
+                    on_show()
+                conn.sendall(OK)
+        except OSError as exc:  # silent past the timeout, or gone: the next caller is served
+            log.info("dropped a caller of the instance listener: %s", exc)
+        except Exception:  # on_show failing must not end the listener
+            log.warning("could not bring the window forward for a second launch", exc_info=True)
+        finally:
+            slots.release()
 
     def release(self) -> None:
         if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() on Linux
             with contextlib.suppress(OSError):
                 self._listener.close()
             (self.data_dir / INFO_FILE).unlink(missing_ok=True)
@@ -94,16 +143,41 @@ class SingleInstance:
             self._fh = None
 
 
-def ask_running_to_show(data_dir: Path, timeout: float = 5) -> bool:
-    """Ask the instance running on ``data_dir`` to bring its window forward; True if it did."""
-    from multiprocessing.connection import Client
+def ask_running_to_show(data_dir: Path, timeout: float = ASK_TIMEOUT) -> bool:
+    """Ask the instance running on ``data_dir`` to bring its window forward; True if it did.
 
+    Gives up after ``timeout`` seconds in all (an instance that hangs, or a port that some
+    other program now listens on and never answers).
+    """
+    deadline = time.monotonic() + timeout
     try:
         info = json.loads((data_dir / INFO_FILE).read_text())
-        with Client(("127.0.0.1", int(info["port"])), authkey=bytes.fromhex(info["key"])) as conn:
-            conn.send("show")
-            if conn.poll(timeout):
-                return conn.recv() == "ok"
-    except (OSError, ValueError, KeyError, EOFError):
+        key = bytes.fromhex(info["key"])
+        with socket.create_connection(("127.0.0.1", int(info["port"])), timeout) as conn:
+            challenge = _receive(conn, CHALLENGE_BYTES, deadline - time.monotonic())
+            conn.sendall(_proof(key, challenge))
+            return _receive(conn, len(OK), deadline - time.monotonic()) == OK
+    except (OSError, ValueError, KeyError, TypeError):
         log.debug("could not reach the running instance", exc_info=True)
     return False
+
+
+def _proof(key: bytes, challenge: bytes) -> bytes:
+    """What a caller that knows the key answers to the challenge: it asks for "show"."""
+    return hmac.new(key, challenge + b"show", hashlib.sha256).digest()
+
+
+def _receive(conn: socket.socket, size: int, timeout: float) -> bytes:
+    """Exactly ``size`` bytes within ``timeout`` seconds, or OSError (TimeoutError)."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    while len(data) < size:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("no answer in time")
+        conn.settimeout(left)
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the other side hung up")
+        data += chunk
+    return data

@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (for the process's life)
+    if os.name == "posix":
+        os.umask(0o077)  # the notes, log and web view profile are the user's alone (0600, 0700)
     options = parse_args(argv)
     if options.restore_backup:
         return restore_backup(options)
@@ -149,16 +151,28 @@ def run(options: argparse.Namespace, driver: Callable[[Session], None] | None = 
             shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _data_dir(options: argparse.Namespace) -> Path:
+def _data_dir_path(options: argparse.Namespace) -> Path:
     if options.data_dir is not None:
         path = options.data_dir
     else:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir("Kaap", appauthor=False))
-    path = path.expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    return path.expanduser().resolve()
+
+
+def _data_dir(options: argparse.Namespace) -> Path:
+    path = _data_dir_path(options)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+def _unwritable(options: argparse.Namespace, exc: OSError) -> str:
+    from webapp.disk import read_only_message, read_only_reason
+
+    folder = _data_dir_path(options)
+    reason = read_only_reason(folder) if folder.is_dir() else None
+    return read_only_message(folder, reason or exc.strerror or str(exc))
 
 
 def _setup_logging(data_dir: Path, debug: bool) -> Path:
@@ -182,8 +196,12 @@ def _setup_logging(data_dir: Path, debug: bool) -> Path:
 def _run(options: argparse.Namespace, driver) -> int:
     launched = time.monotonic()
     check_display(options.gui)
-    data_dir = _data_dir(options)
-    log_path = _setup_logging(data_dir, options.debug)
+    try:
+        data_dir = _data_dir(options)
+        log_path = _setup_logging(data_dir, options.debug)
+    except OSError as exc:  # a read-only disk, say: one sentence, not a traceback
+        print(f"kaap: {_unwritable(options, exc)}", file=sys.stderr)
+        return 2
 
     instance = SingleInstance(data_dir)
     try:

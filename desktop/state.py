@@ -18,6 +18,18 @@ log = logging.getLogger(__name__)
 GUIS = ("gtk", "qt")
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path``'s content with ``text`` whole or not at all: on a full disk the old
+    content stays, and no temporary file is left behind."""
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 class ShellState:
     """The kept ``port`` and ``gui`` (None until known); ``save`` writes them atomically."""
 
@@ -42,9 +54,7 @@ class ShellState:
         if (port, gui) == (self.port, self.gui):
             return
         self.port, self.gui = port, gui
-        temporary = self.path.with_name(self.path.name + ".tmp")
         try:
-            temporary.write_text(json.dumps({"port": port, "gui": gui}))
-            os.replace(temporary, self.path)
+            write_atomically(self.path, json.dumps({"port": port, "gui": gui}))
         except OSError:
             log.warning("could not keep the port and back end in %s", self.path, exc_info=True)

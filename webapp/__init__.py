@@ -35,6 +35,9 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     ``KAAP_CONFIG`` (default: development). ``KAAP_*`` variables override settings
     (``KAAP_DATA_DIR`` sets ``DATA_DIR``) and an explicit mapping overrides both.
     """
+    from webapp.disk import private_umask
+
+    private_umask()
     overrides = dict(config) if isinstance(config, Mapping) else {}
     mode = config if isinstance(config, str) else overrides.get("CONFIG")
     mode = mode or os.environ.get("KAAP_CONFIG") or "development"
@@ -60,6 +63,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         backups,
         database,
         dialogs,
+        disk,
         hosting,
         images,
         maintenance,
@@ -72,6 +76,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     from webapp.extensions import csrf
 
     database.init_app(app)
+    disk.init_app(app)
     security.init_app(app)  # before CSRF: a foreign Origin is a 403 whatever its token
     images.init_app(app)
     uploads.init_app(app)  # before CSRF too: it sets an upload's size limit
@@ -151,7 +156,9 @@ def _resolve_paths(app: Flask) -> None:
         )
     data_dir = Path(app.config.get("DATA_DIR") or _default_data_dir(app, app.config["CONFIG"]))
     data_dir = data_dir.expanduser().resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    from webapp.disk import private_directory
+
+    private_directory(data_dir)
     app.config["DATA_DIR"] = str(data_dir)
     url = app.config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'kaap.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = url
@@ -176,7 +183,11 @@ def _resolve_secret_key(app: Flask) -> None:
         except FileExistsError:
             pass
         else:
-            with os.fdopen(fd, "w") as fh:
+            from webapp.disk import removed_on_failure, start_on_full_disk
+
+            # An empty key file left by a full disk would break every later start's sessions.
+            full = start_on_full_disk(path.parent, "Kaap could not write its secret key")
+            with full, removed_on_failure(path), os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(48))
     app.config["SECRET_KEY"] = path.read_text().strip()
 

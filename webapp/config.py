@@ -62,6 +62,12 @@ class Config:
     # Server mode (ACCOUNTS on): the text an account's notes may hold after an import.
     ACCOUNT_MAX_TEXT_BYTES = 256 * 1024 * 1024
     SQLITE_BUSY_TIMEOUT_MS = 5000
+    # Space kept back in <DATA_DIR>/kaap.reserve and given up when the disk fills, so that
+    # deleting notes and emptying the trash still work (see webapp/disk.py).
+    DISK_RESERVE_BYTES = 8 * 1024 * 1024
+    # Below this much free space the daily backup is skipped (logged); a full disk's 507
+    # asks to free at least this much.
+    DISK_MIN_FREE_BYTES = 16 * 1024 * 1024
     # App-specific cookie name: cookies ignore ports, so two apps on 127.0.0.1 would clash.
     SESSION_COOKIE_NAME = "kaap_session"
     SESSION_COOKIE_HTTPONLY = True
@@ -117,6 +123,7 @@ class TestingConfig(Config):
     # scrypt at 1/32 of its default cost: the rules and the code path are the same, the
     # suite's many logins are not 100 ms each. Every other mode uses werkzeug's default.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    DISK_RESERVE_BYTES = 0  # 8 MB written per app would slow the suite; disk tests set it
 
 
 class ProductionConfig(Config):

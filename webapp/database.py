@@ -171,6 +171,7 @@ def upgrade_to_head(app: Flask) -> str | None:
     if path is not None and path.exists() and _has_tables(engine):
         from webapp.backups import service as backups
 
+        _room_to_migrate(app, path)
         backup = backups.create(
             path,
             Path(app.config["DATA_DIR"]) / "backups",
@@ -186,6 +187,19 @@ def upgrade_to_head(app: Flask) -> str | None:
     upgrade(directory=str(MIGRATIONS_DIR))
     log.info("database migrated from %s to %s", current or "empty", head_revision())
     return str(backup) if backup else None
+
+
+def _room_to_migrate(app: Flask, path: Path) -> None:
+    """Refuse to start a migration the disk has no room to finish: the backup before it is a
+    copy of the file, and a migration may copy a table (SQLite's batch mode) on top."""
+    from webapp.disk import DiskFullStartError, free_bytes, full_message
+
+    size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+    needed = 2 * size + app.config["DISK_MIN_FREE_BYTES"]
+    free = free_bytes(path.parent)
+    if free is not None and free < needed:
+        outcome = "Kaap did not start: it backs up and migrates the database first"
+        raise DiskFullStartError(full_message(path.parent, needed, outcome))
 
 
 class _MigrateOnDemand:

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from flask import Flask, current_app, request
 
+from webapp import disk
 from webapp.accounts.service import ensure_local_user, prune_sessions
+from webapp.disk import freeing_space
 from webapp.extensions import db
 from webapp.images import service as images
 from webapp.notes import service as notes
@@ -19,15 +21,34 @@ _lock = threading.Lock()
 
 
 def run(app: Flask) -> int:
-    """Purge notes past their time in the trash and forget stale list positions."""
+    """Purge notes past their time in the trash and forget stale list positions.
+
+    Only deletes, so on a full disk it may use the reserve (``webapp.disk``); if even that
+    is not enough, or the disk turned read-only, it waits for the next interval, logged,
+    rather than fail a start-up or the request that triggered it.
+    """
     when = now()
+    try:
+        purged = freeing_space(
+            app.extensions[disk.EXTENSION], lambda: _purge(app, when), db.session.rollback
+        )
+    except Exception as exc:
+        if not (disk.is_disk_full(exc) or disk.is_read_only(exc)):
+            raise
+        db.session.rollback()
+        log.warning("the trash purge waits for the next interval: the disk refused it (%s)", exc)
+        purged = 0
+    app.extensions["kaap.last_maintenance"] = when
+    if purged:
+        log.info("purged %d note(s) from the trash", purged)
+    return purged
+
+
+def _purge(app: Flask, when) -> int:
     store = app.extensions["kaap.images"]
     purged = notes.purge_trash(db.session, when, app.config["TRASH_DAYS"], store)
     notes.prune_moves(db.session, when, timedelta(seconds=app.config["CURSOR_MAX_AGE"]))
     prune_sessions(db.session, when - app.permanent_session_lifetime)
-    app.extensions["kaap.last_maintenance"] = when
-    if purged:
-        log.info("purged %d note(s) from the trash", purged)
     return purged
 
 
@@ -40,7 +61,13 @@ def on_start(app: Flask) -> None:
     else:
         run(app)
     # Before any request: the sweep would take an upload in progress for an orphan.
-    images.sweep(db.session, app.extensions["kaap.images"], now())
+    try:
+        images.sweep(db.session, app.extensions["kaap.images"], now())
+    except Exception as exc:
+        if not disk.is_disk_full(exc):
+            raise
+        db.session.rollback()
+        log.warning("the disk is full: the image sweep waits for the next start (%s)", exc)
 
 
 def after_start(app: Flask, cancelled: threading.Event) -> str | None:

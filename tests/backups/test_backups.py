@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import error_code
 from tests.test_migrations import build_at, revisions
 from webapp import ConfigError, create_app
-from webapp.backups import CorruptDatabaseError
+from webapp.backups import CorruptDatabaseError, service
 from webapp.database import backup_sqlite, current_revision, head_revision
 from webapp.extensions import db
 from webapp.serve import main as serve_main
@@ -133,6 +133,23 @@ def test_restore_round_trip(client, data_dir, make_note):
         )
     assert kept == ["after", "new since"]
     assert make_note(title="writes still work")["title"] == "writes still work"
+
+
+def test_a_live_database_that_cannot_be_read_is_not_moved_aside_by_a_restore(
+    client, data_dir, make_note, monkeypatch
+):
+    make_note(title="kept")
+    backup = client.post("/api/backups").get_json()["name"]
+
+    def unreadable(path, cancelled=None):
+        raise sqlite3.OperationalError("disk I/O error")  # no word on the file's content
+
+    monkeypatch.setattr(service, "problem", unreadable)
+    response = client.post(f"/api/backups/{backup}/restore")
+    assert response.status_code == 409 and error_code(response) == "unreadable"
+    assert "could not be read" in response.get_json()["error"]["message"]
+    assert not list(data_dir.glob("kaap.sqlite3.corrupt-*"))
+    assert titles(client) == ["kept"]
 
 
 def test_restore_through_the_cli(client, runner, data_dir, make_note):

@@ -10,6 +10,7 @@ import sqlite3
 import sys
 import threading
 import time
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
@@ -172,7 +173,43 @@ def find_edit_saved(session) -> None:
     log.info("the edit pending at the crash is saved")
 
 
+# --- a full disk (tests/desktop/test_window.py) -------------------------------------------
+
+FULL_DISK_TEXT = "typed on a full disk"
+
+
+def write_on_full_disk(session) -> None:
+    """Started on a full disk (KAAP_TEST_DISK is its mount point): the daily backup is
+    skipped; the disk is filled again, and a note saved from the page shows the 507's
+    sentence while the text stays in the composer."""
+    from tests.disk.tmpfs import fill
+
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    log_file = session.data_dir / "logs" / "kaap.log"
+    _eventually(
+        lambda: "skipped the daily backup" in log_file.read_text(), "no skipped daily backup"
+    )
+    filler = fill(Path(os.environ["KAAP_TEST_DISK"]))
+    try:
+        window = session.window
+        window.run_js("document.querySelector('#composer-open').click(); 0")
+        _type(window, "#composer .nf-body", FULL_DISK_TEXT)
+        window.run_js(
+            "document.body.dispatchEvent(new MouseEvent('mousedown', {bubbles: true})); 0"
+        )
+        wait_for(session, "!document.querySelector('#snackbar').hidden", "no error was shown")
+        said = value(window, "document.querySelector('#snackbar-text').textContent")
+        assert said.startswith("The disk holding ") and "is full" in said, said
+        kept = value(window, "document.querySelector('#composer .nf-body').value")
+        assert kept == FULL_DISK_TEXT, kept
+    finally:
+        filler.unlink()
+    log.info("the page said: %s", said)
+
+
 DRIVERS = {
+    "write_on_full_disk": write_on_full_disk,
     "external_link": external_link,
     "leave_unsaved": leave_unsaved,
     "find_unsaved": find_unsaved,

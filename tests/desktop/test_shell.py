@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
 import pytest
 
 from desktop import gui
 from desktop.dialogs import WebviewDialogs
 from desktop.gui import Geometry, GuiUnavailable
-from desktop.instance import AlreadyRunning, SingleInstance, ask_running_to_show
+from desktop.instance import ASK_TIMEOUT, AlreadyRunning, SingleInstance, ask_running_to_show
+from desktop.state import ShellState
 from webapp.dialogs import EXTENSION, NoDialogs, dialogs
 
 
@@ -78,6 +88,58 @@ def test_a_second_launch_reaches_the_first_through_its_listener(tmp_path):
     finally:
         first.release()
     assert not ask_running_to_show(tmp_path)
+
+
+def in_time(func, seconds: float):
+    """``func()``'s result, or a failure if it has none after ``seconds`` (not a hung suite)."""
+    result = []
+    thread = threading.Thread(target=lambda: result.append(func()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert result, f"no answer after {seconds} s"
+    return result[0]
+
+
+def test_a_silent_local_caller_does_not_keep_the_second_launch_waiting(tmp_path):
+    shown = []
+    first = SingleInstance(tmp_path)
+    first.acquire()
+    first.listen(lambda: shown.append(True))
+    port = json.loads((tmp_path / "kaap.instance").read_text())["port"]
+    silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+    try:
+        assert in_time(lambda: ask_running_to_show(tmp_path), 10)
+        assert shown == [True]
+    finally:
+        for conn in silent:
+            conn.close()
+        first.release()
+
+
+def test_a_first_instance_that_never_answers_is_given_up_on_in_time(tmp_path):
+    mute = socket.create_server(("127.0.0.1", 0))  # accepts connections, never says a word
+    info = {"pid": 1, "port": mute.getsockname()[1], "key": "00" * 32}
+    (tmp_path / "kaap.instance").write_text(json.dumps(info))
+    try:
+        started = time.monotonic()
+        assert not in_time(lambda: ask_running_to_show(tmp_path), 10)
+        assert time.monotonic() - started < ASK_TIMEOUT + 1
+    finally:
+        mute.close()
+
+
+def test_a_caller_without_the_key_is_not_shown_the_window(tmp_path):
+    shown = []
+    first = SingleInstance(tmp_path)
+    first.acquire()
+    first.listen(lambda: shown.append(True))
+    info = json.loads((tmp_path / "kaap.instance").read_text())
+    (tmp_path / "kaap.instance").write_text(json.dumps({**info, "key": "11" * 32}))
+    try:
+        assert not in_time(lambda: ask_running_to_show(tmp_path), 10)
+        assert shown == []
+    finally:
+        first.release()
 
 
 class FakeWindow:
@@ -157,3 +219,45 @@ def test_the_kept_back_end_wins_unless_gui_says_otherwise_or_it_no_longer_loads(
     assert gui.choose_gui("gtk", kept="qt") == "gtk"
     monkeypatch.setattr(gui, "_qt_loads", lambda: False)
     assert gui.choose_gui(None, kept="qt") == "gtk"
+
+
+def test_a_second_launch_whose_first_does_not_answer_exits_1_within_5_s(tmp_path):
+    # The first holds the lock but its port is some silent program's: no window is needed.
+    first = SingleInstance(tmp_path)
+    first.acquire()
+    mute = socket.create_server(("127.0.0.1", 0))
+    info = {"pid": 1, "port": mute.getsockname()[1], "key": "00" * 32}
+    (tmp_path / "kaap.instance").write_text(json.dumps(info))
+    env = {**os.environ, "DISPLAY": os.environ.get("DISPLAY", ":0")}
+    try:
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "desktop", "--data-dir", str(tmp_path)],
+            cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+            timeout=30,
+        )  # fmt: skip
+        took = time.monotonic() - started
+    finally:
+        mute.close()
+        first.release()
+    assert done.returncode == 1, done.stderr
+    assert "did not answer" in done.stderr
+    assert took < 5, f"the second launch took {took:.1f} s"
+
+
+def test_on_a_full_disk_the_window_and_shell_state_keep_their_last_good_content(tmp_path):
+    from tests.disk.tmpfs import fill, tmpfs
+
+    with tmpfs(tmp_path / "disk", "1m") as disk:
+        geometry = Geometry(disk / "window.json")
+        geometry._resized(900, 700)
+        geometry.save()
+        state = ShellState(disk / "desktop.json")
+        state.save(port=41000, gui="gtk")
+        fill(disk)
+        geometry._resized(1000, 800)
+        geometry.save()  # logged, not raised
+        state.save(port=42000, gui="qt")
+        assert Geometry(disk / "window.json").values["width"] == 900
+        assert ShellState(disk / "desktop.json").port == 41000
+        assert sorted(p.name for p in disk.iterdir()) == ["desktop.json", "filler", "window.json"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import time
 import urllib.error
@@ -13,6 +14,7 @@ import urllib.request
 import pytest
 
 from tests.desktop.conftest import alive, screenshot
+from tests.disk.tmpfs import fill, tmpfs
 
 
 def get(url: str, headers=None, method="GET", data=None):
@@ -114,6 +116,47 @@ def test_a_second_launch_brings_the_first_window_forward_and_exits(launch, gui_e
     first.wait_for_log("a second launch asked for the window")
     first.proc.terminate()
     assert first.finish()[0] == 0
+
+
+def test_a_silent_local_process_on_the_instance_port_does_not_hold_up_a_second_launch(
+    launch, gui_env
+):
+    first = launch(env=gui_env)
+    first.wait_for_log("page loaded")
+    port = json.loads((first.data_dir / "kaap.instance").read_text())["port"]
+    with socket.create_connection(("127.0.0.1", port)):  # connects, never says a word
+        started = time.monotonic()
+        second = launch(env=gui_env, data_dir=first.data_dir)
+        code, out, err = second.finish()
+        took = time.monotonic() - started
+    assert code == 0, err
+    assert "already running" in out
+    assert took < 5, f"the second launch took {took:.1f} s"
+    first.proc.terminate()
+    assert first.finish()[0] == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    with tmpfs(tmp_path / "disk", "96m") as mount_point:  # room for the web view's profile
+        yield mount_point
+
+
+def test_on_a_full_disk_the_window_opens_and_the_page_says_the_disk_is_full(
+    launch, gui_env, small_disk
+):
+    first = launch("--self-test", env=gui_env, data_dir=small_disk / "data")
+    assert first.finish(timeout=90)[0] == 0
+    for backup in (small_disk / "data" / "backups").glob("*"):
+        backup.unlink()  # the next start is due a daily backup
+    filler = fill(small_disk)
+    env = {**gui_env, "KAAP_TEST_DISK": str(small_disk)}
+    full = launch(env=env, data_dir=first.data_dir, driver="write_on_full_disk")
+    code, out, err = full.finish(timeout=90)
+    filler.unlink(missing_ok=True)  # the driver may have taken it away
+    assert code == 0, f"{out}\n{err}\n{full.log}"
+    assert "skipped the daily backup" in full.log
+    assert "the page said: The disk holding" in full.log
 
 
 def test_a_crash_leaves_no_lock_that_blocks_the_next_start(launch, gui_env):

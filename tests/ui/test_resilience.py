@@ -1,5 +1,7 @@
 """Nothing typed is lost: conflicts, an unreachable server; and note text is never markup."""
 
+import json
+
 from playwright.sync_api import expect
 
 from tests.ui.conftest import eventually, screenshot
@@ -68,6 +70,25 @@ def test_a_new_note_typed_while_offline_is_kept_until_saved(page, api):
     page.keyboard.press("Escape")
     expect(page.locator(".card", has_text="do not lose me")).to_be_visible()
     assert [n["body"] for n in api.notes()] == ["do not lose me"]
+
+
+def test_a_full_disk_is_explained_in_the_servers_words_and_the_text_kept(page, api):
+    # What the server answers on a full disk (tests/disk makes one for real).
+    message = "The disk holding /data is full (0.0 MB free), so nothing was saved: make at least 16.0 MB free on it, then try again."
+    body = json.dumps({"error": {"code": "disk_full", "message": message, "fields": {}}})
+    page.route(
+        "**/api/notes",
+        lambda route: (
+            route.fulfill(status=507, content_type="application/json", body=body)
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    page.get_by_role("button", name="Take a note…").click()
+    page.locator("#composer .nf-body").fill("kept on a full disk")
+    page.keyboard.press("Escape")
+    expect(page.locator("#snackbar")).to_contain_text(message)
+    expect(page.locator("#composer .nf-body")).to_have_value("kept on a full disk")
 
 
 def test_a_refused_write_is_explained(page, api):

@@ -9,6 +9,7 @@ from flask_login import LoginManager, current_user
 from webapp.accounts import service, tokens
 from webapp.accounts.auth import bearer_secret, csrf_only, is_public
 from webapp.database import WRITE_METHODS
+from webapp.disk import is_disk_full, is_read_only
 from webapp.extensions import db
 from webapp.timeutil import now
 
@@ -35,6 +36,11 @@ def _load_from_token(secret: str):
         g.kaap_write = True
         try:
             tokens.touch(db.session, token_id, now())
+        except Exception as exc:
+            # When a token was last used is a nicety: a full or read-only disk keeps it unsaid.
+            if not (is_disk_full(exc) or is_read_only(exc)):
+                raise
+            db.session.rollback()
         finally:
             g.kaap_write = request.method in WRITE_METHODS
     return user

@@ -13,6 +13,7 @@ from webapp.accounts.api import account_ns, auth_ns, users_ns
 from webapp.api.envelope import database_busy, database_damaged, envelope_for
 from webapp.api.meta import ns as meta_ns
 from webapp.backups.api import ns as backups_ns
+from webapp.disk import is_disk_full, is_read_only
 from webapp.drafts.api import DraftKeyConverter
 from webapp.drafts.api import ns as drafts_ns
 from webapp.errors import KaapError
@@ -45,6 +46,8 @@ class KaapApi(Api):
             not isinstance(e, (HTTPException, KaapError))
             and not database_busy(e)
             and not database_damaged(e)
+            and not is_disk_full(e)
+            and not is_read_only(e)
             and current_app.config.get("PROPAGATE_EXCEPTIONS")
         ):
             raise e
@@ -138,11 +141,16 @@ def _api_http_error(exc: HTTPException):
 
 def _kaap_error(exc: Exception):
     # Raised before a resource runs (authentication in a before_request hook, say), or by a
-    # page: a damaged database file is a 503 that says what to do, on pages too.
-    if not isinstance(exc, KaapError) and not database_busy(exc) and not database_damaged(exc):
+    # page: a damaged database file (503), a full disk (507) or a read-only one (503) is a
+    # sentence that says what to do, on pages too.
+    if not isinstance(exc, KaapError) and not (
+        database_busy(exc) or database_damaged(exc) or is_disk_full(exc) or is_read_only(exc)
+    ):
         raise exc
     body, status, headers = envelope_for(exc)
-    if not request.path.startswith(API_PREFIX + "/") and database_damaged(exc):
+    if not request.path.startswith(API_PREFIX + "/") and (
+        database_damaged(exc) or is_disk_full(exc) or is_read_only(exc)
+    ):
         return body["error"]["message"], status, {"Content-Type": "text/plain; charset=utf-8"}
     return jsonify(body), status, headers
 
@@ -163,3 +171,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _api_http_error)
     app.register_error_handler(KaapError, _kaap_error)
     app.register_error_handler(DatabaseError, _kaap_error)  # busy or damaged, else re-raised
+    app.register_error_handler(OSError, _kaap_error)  # a full disk, else re-raised

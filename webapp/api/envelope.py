@@ -13,6 +13,7 @@ from flask import current_app, request
 from flask_restx import Model, fields
 from werkzeug.exceptions import HTTPException
 
+from webapp.disk import is_disk_full, is_read_only
 from webapp.errors import KaapError
 
 error_detail_model = Model(
@@ -96,6 +97,14 @@ def envelope_for(exc: Exception) -> tuple[dict, int, dict]:
         # Nothing was written (the transaction never got the lock): safe to send again.
         message = "The database is busy; nothing was saved, try again in a moment."
         return error_body("busy", message), 503, {"Retry-After": "1"}
+    if not isinstance(exc, KaapError) and is_disk_full(exc):
+        from webapp.disk import request_full_error
+
+        exc = request_full_error()
+    elif not isinstance(exc, KaapError) and is_read_only(exc):
+        from webapp.disk import request_read_only_error
+
+        exc = request_read_only_error()
     if isinstance(exc, KaapError):
         headers = dict(getattr(exc, "headers", None) or {})
         return error_body(exc.code, exc.message, exc.fields), exc.status, headers

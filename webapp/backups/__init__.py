@@ -7,6 +7,7 @@ clock, config, engine and migrations); ``api`` and ``cli`` are thin layers over 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shlex
 import sqlite3
@@ -20,6 +21,15 @@ from flask import Flask, current_app, jsonify, request
 from webapp import ConfigError
 from webapp.backups import service
 from webapp.backups.service import Backup
+from webapp.disk import (
+    MB,
+    START_ROOM,
+    free_bytes,
+    full_message,
+    is_disk_full,
+    read_only_message,
+    read_only_reason,
+)
 from webapp.errors import ConflictError
 
 log = logging.getLogger(__name__)
@@ -31,6 +41,10 @@ _restore_lock = threading.Lock()
 
 class CorruptDatabaseError(ConfigError):
     """The database file is damaged: the app does not start on it, and leaves it alone."""
+
+
+class UnreadableDatabaseError(ConfigError):
+    """The database file could not be opened (read-only, a full disk): it is not damaged."""
 
 
 def backups_dir(app: Flask) -> Path:
@@ -99,7 +113,13 @@ def restore(app: Flask, name: str) -> tuple[Backup, str]:
     with _restore_lock:
         db.session.remove()
         db.engine.dispose()
-        if live.exists() and service.problem(live) is None:
+        try:
+            damage = service.problem(live) if live.exists() else None
+        except sqlite3.Error as exc:  # unreadable is not damaged: it is never moved aside
+            raise ConflictError(
+                f"The database could not be read ({exc}); nothing was restored.", code="unreadable"
+            ) from exc
+        if live.exists() and damage is None:
             kept = create(app, "pre-restore").name
         elif live.exists():
             kept = str(service.move_aside(live, now()))
@@ -175,7 +195,48 @@ def _daily_backup(app: Flask) -> Backup | None:
         return None
     if not _has_user_data(app):
         return None  # nothing to keep yet, and an empty copy would push out older ones
-    return create(app, "daily")
+    # A start-up must not fail, nor take the last free space, for want of a backup.
+    needed = _copy_size(path) + app.config["DISK_MIN_FREE_BYTES"]
+    free = free_bytes(path.parent)
+    if free is not None and free < needed:
+        log.warning(
+            "skipped the daily backup: the disk of %s has %d MB free, it needs %d MB",
+            path.parent, free // MB, -(-needed // MB),
+        )  # fmt: skip
+        return None
+    try:
+        return create(app, "daily")
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        log.warning("skipped the daily backup: the disk of %s is full (%s)", path.parent, exc)
+        return None
+
+
+def _copy_size(path: Path) -> int:
+    """At most what a backup of the database at ``path`` takes: the file and its WAL."""
+    size = 0
+    for part in (path, path.with_name(path.name + "-wal")):
+        with contextlib.suppress(OSError):
+            size += part.stat().st_size
+    return size
+
+
+def unreadable_message(path: Path, exc: Exception) -> str:
+    """One sentence for a database that could not be opened: why, and never a restore."""
+    free = free_bytes(path.parent)
+    # Creating the -shm file on a full disk is a "disk I/O error", not SQLITE_FULL.
+    if is_disk_full(exc) or (free is not None and free < START_ROOM):
+        return full_message(
+            path.parent, START_ROOM, "Kaap could not open the database and did not start"
+        )
+    reason = read_only_reason(path.parent)
+    if reason is not None:
+        return read_only_message(path.parent, reason)
+    return (
+        f"The database {path} could not be read ({exc}); Kaap left it untouched and did not "
+        "start: check the disk and the permissions of the file and its folder, then start again."
+    )
 
 
 def damaged_message(app: Flask, path: Path, problem: str) -> str:
@@ -217,12 +278,15 @@ def database_is_sound(app: Flask) -> bool:
     size = path.stat().st_size
     if size == 0 and not list_all(app):
         return True  # an empty file is a new database, unless backups say there was one
-    if size == 0:
-        problem = "the file is empty"
-    elif app.config["DEFER_HOUSEKEEPING"]:
-        problem = _glance(path)
-    else:
-        problem = service.problem(path)
+    try:
+        if size == 0:
+            problem = "the file is empty"
+        elif app.config["DEFER_HOUSEKEEPING"]:
+            problem = _glance(path)
+        else:
+            problem = service.problem(path)
+    except sqlite3.Error as exc:  # not damage: the file could not be read at all
+        raise UnreadableDatabaseError(unreadable_message(path, exc)) from exc
     if problem is None:
         if app.config["DEFER_HOUSEKEEPING"]:
             _refuse_once_damaged(app)  # after_start may still find damage
@@ -247,7 +311,7 @@ def _glance(path: Path) -> str | None:
     try:
         current = service.stored_revision(path) == head_revision()
     except sqlite3.DatabaseError as exc:
-        return str(exc)
+        return service.damage(exc)
     return None if current else service.problem(path)
 
 

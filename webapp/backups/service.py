@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from webapp.database import backup_sqlite
+from webapp.disk import removed_on_failure
 from webapp.errors import NotFoundError, ValidationError
 
 KINDS = ("daily", "manual", "pre-migrate", "pre-restore")
@@ -78,7 +79,8 @@ def create(
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{kind}-{stamp}{'-' + tag if tag else ''}{SUFFIX}"
     part = directory / f".{name}.part"
-    backup_sqlite(source, part)
+    with removed_on_failure(part):
+        backup_sqlite(source, part)
     dest = directory / name
     if dest.exists():
         raise FileExistsError(dest)  # two backups in one microsecond: never overwrite one
@@ -103,6 +105,18 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
+DAMAGE = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def damage(exc: sqlite3.DatabaseError) -> str:
+    """What ``exc`` says is wrong with the file's content; raised again when it says nothing
+    about the content (the file could not be opened or read: a read-only disk, a full one,
+    permissions), since no restore would help with that."""
+    if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in DAMAGE:  # extended keep the primary
+        raise exc
+    return str(exc)
+
+
 def problem(path: Path, cancelled: threading.Event | None = None) -> str | None:
     """Why the database at ``path`` is damaged (``PRAGMA quick_check``), or None if it is not.
 
@@ -119,7 +133,7 @@ def problem(path: Path, cancelled: threading.Event | None = None) -> str | None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return None if cancelled is not None and cancelled.is_set() else str(exc)
+        return None if cancelled is not None and cancelled.is_set() else damage(exc)
     if rows != [("ok",)]:
         return "; ".join(str(row[0]) for row in rows[:3])
     return None
@@ -136,7 +150,7 @@ def first_problem(path: Path) -> str | None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return str(exc)
+        return damage(exc)
     return None
 
 

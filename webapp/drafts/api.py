@@ -7,6 +7,7 @@ from werkzeug.routing import BaseConverter
 
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
+from webapp.disk import frees_space
 from webapp.drafts import service
 from webapp.extensions import db
 from webapp.timeutil import now
@@ -59,6 +60,7 @@ class DraftItem(Resource):
         return service.draft_json(draft)
 
     @ns.response(204, "Gone (or there was none)")
+    @frees_space
     def delete(self, key: str):
         """Drop a draft: its text was saved or discarded."""
         service.drop_draft(db.session, current_owner_id(), key)

@@ -8,6 +8,7 @@ from flask_restx import Namespace, Resource, fields
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.api.fields import upload_doc
+from webapp.disk import frees_space
 from webapp.extensions import db
 from webapp.images import service, work
 from webapp.images.models import Image
@@ -68,6 +69,7 @@ class NoteImages(Resource):
 @ns.response(404, "No such image", error_model)
 class ImageItem(Resource):
     @ns.response(204, "Deleted, files included")
+    @frees_space
     def delete(self, image_id: int):
         """Delete an image and its files."""
         service.delete_image(db.session, store(), current_owner_id(), image_id, now())

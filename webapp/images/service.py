@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from webapp.database import reading
+from webapp.disk import removed_on_failure
 from webapp.errors import ConflictError, KaapError, NotFoundError, ValidationError
 from webapp.images import pipeline
 from webapp.images.models import Image
@@ -59,7 +60,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         if sync and new_directory:
             _sync_directory(self.root)
-        with open(self._part(name), "wb") as fh:
+        with removed_on_failure(self._part(name)), open(self._part(name), "wb") as fh:
             fh.write(data)
             fh.flush()
             if sync:
@@ -87,7 +88,8 @@ class Store:
     def copy(self, name: str) -> str:
         new = f"{secrets.token_hex(16)}{Path(name).suffix}"
         self.path(new).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.path(name), self.path(new))
+        with removed_on_failure(self.path(new)):
+            shutil.copyfile(self.path(name), self.path(new))
         return new
 
     def remove(self, names: Iterable[str]) -> None:
@@ -302,17 +304,22 @@ def file_names_of_notes(session: Session, note_condition) -> list[str]:
     return [name for row in rows for name in row]
 
 
-def copy_images(session: Session, store: Store, source_id: int, target_id: int) -> None:
-    """Give a copied note its own copies of the source's image files."""
+def copy_images(
+    session: Session, store: Store, source_id: int, target_id: int, written: list[str]
+) -> None:
+    """Give a copied note its own copies of the source's image files; each file written is
+    appended to ``written``, for the caller to remove if the transaction fails."""
     for image in session.scalars(
         select(Image).where(Image.note_id == source_id).order_by(Image.position)
     ):
+        written.append(store.copy(image.file_name))
+        written.append(store.copy(image.thumb_name))
         session.add(
             Image(
                 note_id=target_id,
                 position=image.position,
-                file_name=store.copy(image.file_name),
-                thumb_name=store.copy(image.thumb_name),
+                file_name=written[-2],
+                thumb_name=written[-1],
                 content_type=image.content_type,
                 width=image.width,
                 height=image.height,

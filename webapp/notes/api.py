@@ -13,6 +13,7 @@ from webapp import images
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models, schema_error_fields
 from webapp.api.fields import NullableString, upload_doc
+from webapp.disk import frees_space
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.images.api import image_model
@@ -310,6 +311,7 @@ class NoteItem(Resource):
 
     @ns.response(204, "Deleted forever")
     @ns.response(409, "The note is not in the trash", error_model)
+    @frees_space
     def delete(self, note_id: int):
         """Delete forever a note that is in the trash."""
         service.delete_note(db.session, current_owner_id(), note_id, _store())
@@ -348,6 +350,7 @@ class NoteCopy(Resource):
 @ns.route("/trash")
 class Trash(Resource):
     @ns.response(200, "OK", deleted_model)
+    @frees_space
     def delete(self):
         """Empty the trash: delete forever every note in it."""
         return {"deleted": service.empty_trash(db.session, current_owner_id(), _store())}

@@ -368,14 +368,27 @@ def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -
     return note
 
 
+# Notes deleted per transaction. SQLite writes a transaction's pages to its write-ahead log
+# first, and starts the log over once a commit was checkpointed: in batches, emptying a large
+# trash needs the room of one batch, which a full disk's reserve holds (the whole of 1,000
+# notes wrote 4.8 MB to the log, more than the reserve).
+DELETE_BATCH = 100
+
+
 def _delete_where(session: Session, store: images_service.Store | None, condition) -> int:
-    """Delete the notes matching ``condition`` with their images' files (after the commit)."""
-    files = images_service.file_names_of_notes(session, condition)
-    result = session.execute(delete(Note).where(condition))
-    session.commit()
-    if store is not None:
-        store.remove(files)
-    return result.rowcount
+    """Delete the notes matching ``condition`` with their images' files (after each commit),
+    ``DELETE_BATCH`` notes at a time."""
+    ids = session.scalars(select(Note.id).where(condition).order_by(Note.id)).all()
+    deleted = 0
+    for start in range(0, len(ids), DELETE_BATCH):
+        # The condition again: a note restored meanwhile by another request stays.
+        batch = condition & Note.id.in_(ids[start : start + DELETE_BATCH])
+        files = images_service.file_names_of_notes(session, batch)
+        deleted += session.execute(delete(Note).where(batch)).rowcount
+        session.commit()
+        if store is not None:
+            store.remove(files)
+    return deleted
 
 
 def delete_note(
@@ -439,10 +452,17 @@ def copy_note(
         labels=list(source.labels),
     )
     session.add(copy)
-    if store is not None:
-        session.flush()
-        images_service.copy_images(session, store, source.id, copy.id)
-    session.commit()
+    written: list[str] = []
+    try:
+        if store is not None:
+            session.flush()
+            images_service.copy_images(session, store, source.id, copy.id, written)
+        session.commit()
+    except BaseException:  # a full disk, say: no copied file is left without its note
+        session.rollback()
+        if store is not None:
+            store.remove(written)
+        raise
     return copy
 
 

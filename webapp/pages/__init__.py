@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,8 @@ from webapp.accounts.service import current_owner_id
 from webapp.dialogs import dialogs
 from webapp.extensions import db
 from webapp.settings.service import get_settings
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -81,6 +84,13 @@ class TemplateCache(FileSystemBytecodeCache):
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return super().get_cache_key(name)
+
+    def dump_bytecode(self, bucket) -> None:
+        # A cache is a nicety: on a full disk the page is rendered all the same.
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as exc:
+            log.warning("could not keep the compiled template %s: %s", bucket.key, exc)
 
 
 def init_app(app: Flask) -> None:

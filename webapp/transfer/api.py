@@ -15,6 +15,7 @@ from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.api.fields import NullableNested, NullableString, upload_doc
 from webapp.dialogs import dialogs
+from webapp.disk import full_error, is_disk_full
 from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.timeutil import now
@@ -162,5 +163,12 @@ class ExportSave(Resource):
         chosen = chooser.ask_save_path(_file_name(), ("Zip archives (*.zip)",))
         if not chosen:
             return {"saved": None}
-        _export_to(Path(chosen))
+        try:
+            _export_to(Path(chosen))
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            # The chosen folder may be on another disk than the data: name that one.
+            needed = current_app.config["DISK_MIN_FREE_BYTES"]
+            raise full_error(Path(chosen).parent, needed) from exc
         return {"saved": chosen}

@@ -19,6 +19,7 @@ from typing import BinaryIO
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from webapp.disk import is_disk_full
 from webapp.errors import KaapError
 from webapp.images.pipeline import ImageWork
 from webapp.images.service import Store
@@ -180,7 +181,9 @@ def _prepared(job, path: str) -> tuple[list, list[str]]:
     """The note's processed images; an image no decoder foresaw costs only that image."""
     try:
         return job.result()
-    except Exception:
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise
         log.exception("import: the images of %s failed", path)
         return [], ["its images were not imported (an unexpected error; see the server's log)"]
 
@@ -197,12 +200,16 @@ def _write_one(session, store, owner_id, path, incoming, prepared, summary) -> b
     except (KaapError, ValueError) as exc:
         summary.fail(path, getattr(exc, "message", str(exc)))
         return False
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
+        if is_disk_full(exc):
+            raise  # every next note would fail the same way: the import stops, saying why
         # The database's own words hold SQL and values: the log has them, the person not.
         log.exception("import: the database refused %s", path)
         summary.fail(path, "could not be stored (the database refused it)")
         return False
-    except OSError:
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise
         log.exception("import: writing %s failed", path)
         summary.fail(path, "could not be stored (a disk error)")
         return False

@@ -13,11 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 from flask import Flask, g
 
 from webapp import images
+from webapp.disk import full_message, is_disk_full
 from webapp.errors import ConflictError, KaapError
 from webapp.extensions import db
 from webapp.transfer.importer import Limits, import_path
@@ -146,15 +148,20 @@ class Jobs:
                 with job._lock:
                     job.summary, job.status = summary.as_json(), "done"
                     job.error = summary.stopped
-            except Exception:  # a bug must end the job, not hang the page polling it
+            except Exception as exc:  # a bug must end the job, not hang the page polling it
                 # Never the exception's text: a database's holds SQL and values.
                 log.exception("import %s failed", job.id)
+                error = (
+                    "The import stopped on an unexpected error (the server's log has the "
+                    "details); the notes imported before it are kept."
+                )
+                if is_disk_full(exc):
+                    db.session.rollback()
+                    folder = Path(app.config["DATA_DIR"])
+                    needed = app.config["DISK_MIN_FREE_BYTES"]
+                    error = full_message(folder, needed, "the import stopped")
                 with job._lock:
-                    job.status = "failed"
-                    job.error = (
-                        "The import stopped on an unexpected error (the server's log has the "
-                        "details); the notes imported before it are kept."
-                    )
+                    job.status, job.error = "failed", error
             finally:
                 db.session.remove()
                 upload.close()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import LargeBinary, cast, func, select
 from sqlalchemy.orm import Session
 
+from webapp.disk import is_disk_full
 from webapp.errors import KaapError
 from webapp.images import pipeline
 from webapp.images import service as images
@@ -137,6 +138,9 @@ def prepare_images(
             processed = work.process(io.BytesIO(read()), queue=True)
             staged.append(images.stage(store, processed))
         except (KaapError, ArchiveError, OSError, ValueError) as exc:
+            if is_disk_full(exc):
+                store.remove([name for item in staged for name in item.names])
+                raise  # every next image would fail the same way: the import stops, saying why
             warnings.append(f"image {name} not imported: {getattr(exc, 'message', exc)}")
     return staged, warnings
 
