@@ -19,29 +19,6 @@ def check_unicode(data, raw: bytes | str) -> None:
         raise BadRequest("The request holds text that is not valid Unicode (a lone surrogate).")
 
 
-def replace_surrogates(value):
-    """``value`` (parsed JSON) with each lone surrogate replaced by U+FFFD, and how many were:
-    for imports, where a file is taken in as well as it can be rather than refused."""
-    if isinstance(value, str):
-        return _SURROGATE.subn(REPLACEMENT, value)
-    count = 0
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            (key, a), (item, b) = replace_surrogates(key), replace_surrogates(item)
-            out[key] = item
-            count += a + b
-        return out, count
-    if isinstance(value, list):
-        out = []
-        for item in value:
-            item, n = replace_surrogates(item)
-            out.append(item)
-            count += n
-        return out, count
-    return value, 0
-
-
 def _has_surrogate(value) -> bool:
     if isinstance(value, str):
         return _SURROGATE.search(value) is not None
