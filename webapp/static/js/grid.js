@@ -247,8 +247,8 @@ function buildCard(note) {
       "aria-label": note.title || "Note",
       dataset: { id: note.id },
     },
-    check,
     inTrash ? null : pinButton(note),
+    check, // after the pin: Tab from a card still reaches the pin first
     imageStrip(note.images ?? []),
     h("div", { class: "card-content" }, content),
     toolbar(note, inTrash),
