@@ -96,13 +96,18 @@ def main() -> int:
         ids = _fill(client, args.notes)
         filled = time.perf_counter() - began
         chosen = random.Random(300).sample(ids, args.select)
-        bulk, undo, single = [], [], []
+        bulk, undo, trash, single = [], [], [], []
         for _ in range(args.runs):
             ms, answer = _timed(
                 client, "POST", "/api/notes/bulk", {"ids": chosen, "action": "archive"}
             )
             bulk.append(ms)
             undo.append(_timed(client, "POST", "/api/notes/bulk", answer["undo"])[0])
+            ms, answer = _timed(
+                client, "POST", "/api/notes/bulk", {"ids": chosen, "action": "trash"}
+            )
+            trash.append(ms)
+            _timed(client, "POST", "/api/notes/bulk", answer["undo"])
         # The same archive as the page did it before: one PATCH per note (and back).
         for archived in (True, False):
             single.append(
@@ -117,7 +122,8 @@ def main() -> int:
     line = (
         f"{database}, {args.notes:,} notes (made in {filled:.1f} s): archiving {args.select} by one "
         f"bulk call {statistics.median(bulk):.0f} ms median, {max(bulk):.0f} ms worst of "
-        f"{args.runs}; its undo (unarchive, pins back) {statistics.median(undo):.0f} ms; "
+        f"{args.runs}; its undo (unarchive, pins back) {statistics.median(undo):.0f} ms; trashing "
+        f"the same {args.select} {statistics.median(trash):.0f} ms; "
         f"the same {args.select} as one PATCH each {statistics.median(single):.0f} ms "
         f"({statistics.median(single) / statistics.median(bulk):.1f}x the bulk call)"
     )
