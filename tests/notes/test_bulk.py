@@ -50,9 +50,23 @@ def test_archive_moves_every_note_and_undo_brings_them_back_pinned_as_before(cli
     assert listed(client, "archived") == []
 
 
-def test_each_changed_note_gets_a_new_version_and_edit_time(client, clock, three):
+@pytest.mark.parametrize(
+    ("action", "extra"),
+    [
+        ("pin", {}),
+        ("archive", {}),
+        ("trash", {}),
+        ("color", {"color": "teal"}),
+        ("add_label", None),
+    ],
+)
+def test_each_changed_note_gets_a_new_version_and_edit_time(
+    client, clock, three, make_label, action, extra
+):
+    if extra is None:
+        extra = {"label_id": make_label("new")["id"]}
     clock.advance(minutes=1)
-    body = ok(bulk(client, [n["id"] for n in three], "pin"))
+    body = ok(bulk(client, [n["id"] for n in three], action, **extra))
     for before, after in zip(three, body["notes"], strict=True):
         assert after["version"] == before["version"] + 1
         assert after["updated_at"] > before["updated_at"]
