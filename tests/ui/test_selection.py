@@ -161,3 +161,19 @@ def test_list_view_selects_too(page, api, five):
     card(page, "note 3").click(modifiers=["Shift"])
     assert selected_titles(page) == ["note 4", "note 3"]
     screenshot(page, "selection-list")
+
+
+def test_a_long_press_selects_on_a_touch_screen(browser, base_url, api):
+    api.note(title="touched")
+    context = browser.new_context(viewport={"width": 375, "height": 740}, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "/")
+        page.wait_for_selector("body.ready")
+        card(page, "touched").dispatch_event("contextmenu")  # what a long press fires
+        expect(page.locator("#selection-count")).to_have_text("1 selected")
+        card(page, "touched").tap()  # a tap now unselects instead of opening
+        expect(page.locator("#selection-bar")).to_be_hidden()
+        expect(page.locator("dialog#editor")).to_be_hidden()
+    finally:
+        context.close()

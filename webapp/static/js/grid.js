@@ -259,6 +259,12 @@ function buildCard(note) {
     if (selection.active()) selection.toggle(note.id, event.shiftKey);
     else if (!inTrash) openNote(note.id);
   });
+  // A touch screen has no hover to show the check mark: a long press selects, as in Keep.
+  card.addEventListener("contextmenu", (event) => {
+    if (!window.matchMedia("(hover: none)").matches || event.target.closest("a, input")) return;
+    event.preventDefault();
+    selection.toggle(note.id);
+  });
   if (!inTrash) acceptDrop(card, (files) => uploadTo(note.id, files));
   return card;
 }
