@@ -95,6 +95,7 @@ def test_trash_restore_and_delete_forever_in_the_trash(page, api, five):
     expect(page.locator(".card")).to_have_count(2)
     check(page, "note 3")
     card(page, "note 2").click()
+    screenshot(page, "selection-trash")
     page.locator("#sel-delete").click()
     expect(page.locator("#confirm-text")).to_have_text("Delete 2 notes forever?")
     page.locator("#confirm-ok").click()
