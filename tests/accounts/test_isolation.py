@@ -349,6 +349,39 @@ def create_and_edit_notes(w: World, walker: Walker) -> None:
     same_refusal(walker, "PATCH", url, lambda ids: {"json": {"label_ids": ids}}, w.a_owned)
 
 
+BULK_ACTIONS = {
+    "pin": {}, "unpin": {}, "archive": {}, "unarchive": {}, "trash": {}, "restore": {},
+    "delete": {}, "color": {"color": "red"}, "add_label": {}, "remove_label": {}, "copy": {},
+}  # fmt: skip
+
+
+@own("POST", "/notes/bulk")
+def bulk_actions(w: World, walker: Walker) -> None:
+    """A's ids, alone, together or among B's own, answer as ids that never existed."""
+    theirs = sorted(w.a_owned.note_ids)
+    for action, extra in BULK_ACTIONS.items():
+        if action.endswith("_label"):
+            extra = {"label_id": min(w.b_owned.label_ids)}
+        state = "trashed" if action in ("restore", "delete") else "active"
+        mine = own_value(w, "note_id", state)
+        before = walker.call("GET", f"/api/notes/{mine}").get_json()
+        for ids in ([ABSENT_ID], theirs, *([i] for i in theirs), [mine, theirs[0]]):
+            body = {"ids": ids, "action": action, **extra}
+            response = walker.call("POST", "/api/notes/bulk", json=body)
+            assert answer(response) == (404, "not_found"), (action, ids, _text(response)[:300])
+        assert walker.call("GET", f"/api/notes/{mine}").get_json() == before, action
+    # A's label on B's own note: the answer a label that never existed gets.
+    mine = own_value(w, "note_id", "active")
+    for action in ("add_label", "remove_label"):
+        for label_id in (*sorted(w.a_owned.label_ids), ABSENT_ID):
+            body = {"ids": [mine], "action": action, "label_id": label_id}
+            response = walker.call("POST", "/api/notes/bulk", json=body)
+            assert answer(response) == (400, "invalid"), response.get_json()
+            assert response.get_json()["error"]["fields"].keys() == {"label_id"}
+    done = walker.call("POST", "/api/notes/bulk", json={"ids": [mine], "action": "archive"})
+    assert done.status_code == 200 and done.get_json()["notes"][0]["archived"]
+
+
 @own("POST", "/notes/images")
 def create_notes_of_images(w: World, walker: Walker) -> None:
     assert walker.call("POST", "/api/notes/images", **_upload(w)).status_code == 201

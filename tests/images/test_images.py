@@ -390,3 +390,14 @@ def test_images_only_note_needs_an_image_and_refuses_bad_ones(app, client):
     assert create_from_images(client, b"<svg/>").status_code == 415
     assert stored_files(app) == []
     assert client.get("/api/notes").get_json()["items"] == []
+
+
+def test_a_bulk_copy_gives_each_copy_its_own_image_files(app, client, note):
+    (source,) = upload(client, note["id"], png()).get_json()["images"]
+    body = {"ids": [note["id"]], "action": "copy"}
+    (copy,) = client.post("/api/notes/bulk", json=body).get_json()["notes"]
+    assert len(copy["images"]) == 1 and copy["images"][0]["id"] != source["id"]
+    assert len(stored_files(app)) == 4
+    response = client.get(copy["images"][0]["url"])
+    assert response.status_code == 200
+    response.close()

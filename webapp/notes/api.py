@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import orjson
@@ -13,7 +14,8 @@ from webapp import images
 from webapp.accounts.service import current_owner_id
 from webapp.api.envelope import error_model, register_models, schema_error_fields
 from webapp.api.fields import NullableString, upload_doc
-from webapp.disk import frees_space
+from webapp.disk import EXTENSION as DISK
+from webapp.disk import freeing_space, frees_space
 from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.images.api import image_model
@@ -122,6 +124,46 @@ page_model = ns.model(
     },
 )
 deleted_model = ns.model("Deleted", {"deleted": fields.Integer(required=True)})
+_note_id = fields.Integer(min=1, max=2**31 - 1)
+bulk_input = ns.model(
+    "BulkInput",
+    {
+        "ids": fields.List(
+            _note_id, required=True, min_items=1, max_items=service.BULK_MAX, unique=True
+        ),
+        "action": fields.String(required=True, enum=list(service.BULK_ACTIONS)),
+        "color": fields.String(enum=list(COLORS), description="With color: one for all"),
+        "colors": fields.List(
+            fields.String(enum=list(COLORS)),
+            max_items=service.BULK_MAX,
+            description="With color: one per id, in the order of ids (what an undo sends)",
+        ),
+        "pins": fields.List(
+            fields.Boolean,
+            max_items=service.BULK_MAX,
+            description="With unarchive: each note's pin, in the order of ids (an undo's)",
+        ),
+        "label_id": fields.Integer(
+            min=1, max=2**31 - 1, description="With add_label and remove_label"
+        ),
+    },
+    strict=True,
+)
+bulk_model = ns.model(
+    "BulkResult",
+    {
+        "notes": fields.List(
+            fields.Nested(note_model),
+            required=True,
+            description="The notes changed (a note left as it was is not), or the copies made",
+        ),
+        "deleted": fields.List(fields.Integer, required=True, description="Ids deleted forever"),
+        "undo": fields.Raw(
+            required=True,
+            description="The BulkInput that takes this back (null: nothing to undo)",
+        ),
+    },
+)
 
 
 def _int_arg(name: str, default: int | None) -> int | None:
@@ -286,6 +328,38 @@ def _form_note_fields(raw: str | None) -> dict:
 
 def _definitions() -> dict:
     return {"ChecklistItemInput": item_input.__schema__}
+
+
+@ns.route("/notes/bulk")
+class NoteBulk(Resource):
+    @ns.expect(bulk_input, validate=True)
+    @ns.response(400, "Invalid request", error_model)
+    @ns.response(404, "An id is not one of your notes: nothing changed", error_model)
+    @ns.response(409, "A note is in the wrong view for the action: nothing changed", error_model)
+    @ns.response(413, "Request body too large", error_model)
+    @ns.response(200, "OK", bulk_model)
+    def post(self):
+        """One action on many notes, all or nothing; answers the call that undoes it."""
+        body = ns.payload
+        work = functools.partial(
+            service.bulk_change,
+            db.session,
+            current_owner_id(),
+            body["ids"],
+            body["action"],
+            now(),
+            color=body.get("color"),
+            colors=body.get("colors"),
+            pins=body.get("pins"),
+            label_id=body.get("label_id"),
+            store=_store(),
+        )
+        if body["action"] == "delete":  # as one delete: on a full disk, the reserve lets it
+            result = freeing_space(current_app.extensions[DISK], work, db.session.rollback)
+        else:
+            result = work()
+        notes = [note_json(note) for note in result.notes]
+        return _json({"notes": notes, "deleted": result.deleted, "undo": result.undo})
 
 
 @ns.route("/notes/<int:note_id>")

@@ -301,6 +301,15 @@ def update_note(
             fields={"version": str(note.version)},
             code="version_conflict",
         )
+    _edit(session, owner_id, note, data, now)
+    session.commit()
+    return note
+
+
+def _edit(
+    session: Session, owner_id: int, note: NoteView, data: Mapping[str, Any], now: datetime
+) -> None:
+    """The one way a note's fields change, uncommitted: the view and its row, a new version."""
     old_pinned, old_updated_at = note.pinned, datetime.fromisoformat(note.updated_at)
     _apply_to_view(session, owner_id, note, data)
     # As ``touch``: the old place in the list, and edit times that only move forward.
@@ -319,8 +328,6 @@ def update_note(
     if "label_ids" in data:
         run(conn, _DELETE_LABELS, {"note_id": note.id})
     _write_children(conn, note, data)
-    session.commit()
-    return note
 
 
 def _apply_to_view(session: Session, owner_id: int, note: NoteView, data) -> None:
@@ -350,20 +357,25 @@ def _write_children(conn, note: NoteView, data) -> None:
         )
 
 
+def _set_trashed(session: Session, note: Note, trashed: bool, now: datetime) -> bool:
+    """Into or out of the trash, uncommitted; False if the note was there already."""
+    if (note.trashed_at is not None) == trashed:
+        return False
+    touch(session, note, now)
+    note.trashed_at = now if trashed else None
+    return True
+
+
 def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
     note = get_note(session, owner_id, note_id)
-    if note.trashed_at is None:
-        touch(session, note, now)
-        note.trashed_at = now
+    if _set_trashed(session, note, True, now):
         session.commit()
     return note
 
 
 def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
     note = get_note(session, owner_id, note_id)
-    if note.trashed_at is not None:
-        touch(session, note, now)
-        note.trashed_at = None
+    if _set_trashed(session, note, False, now):
         session.commit()
     return note
 
@@ -434,6 +446,27 @@ def copy_note(
     source = get_note(session, owner_id, note_id)
     if source.trashed_at is not None:
         raise ConflictError("A note in the trash cannot be copied; restore it first.")
+    written: list[str] = []
+    try:
+        copy = _copy(session, owner_id, source, now, store, written)
+        session.commit()
+    except BaseException:  # a full disk, say: no copied file is left without its note
+        session.rollback()
+        if store is not None:
+            store.remove(written)
+        raise
+    return copy
+
+
+def _copy(
+    session: Session,
+    owner_id: int,
+    source: Note,
+    now: datetime,
+    store: images_service.Store | None,
+    written: list[str],
+) -> Note:
+    """A copy of ``source``, flushed and uncommitted; its image files are named in ``written``."""
     copy = Note(
         owner_id=owner_id,
         title=source.title,
@@ -452,18 +485,195 @@ def copy_note(
         labels=list(source.labels),
     )
     session.add(copy)
+    session.flush()
+    if store is not None:
+        images_service.copy_images(session, store, source.id, copy.id, written)
+    return copy
+
+
+# Bulk actions ----------------------------------------------------------------------------
+
+BULK_MAX = 1000
+# What each action makes of a note's fields, for the actions that are an edit.
+_BULK_EDITS: dict[str, dict[str, Any]] = {
+    "pin": {"pinned": True, "archived": False},
+    "unpin": {"pinned": False},
+    "archive": {"archived": True, "pinned": False},  # as Keep (and one note's archive) does
+    "unarchive": {"archived": False},
+}
+BULK_ACTIONS = (
+    *_BULK_EDITS, "trash", "restore", "delete", "color", "add_label", "remove_label", "copy",
+)  # fmt: skip
+# The bulk call that takes each action back, on the notes it changed.
+_UNDO = {
+    "pin": "unpin", "unpin": "pin", "archive": "unarchive", "unarchive": "archive",
+    "trash": "restore", "restore": "trash", "add_label": "remove_label",
+    "remove_label": "add_label", "color": "color", "copy": "trash",
+}  # fmt: skip
+
+
+@dataclass
+class BulkResult:
+    """The notes a bulk action changed or made, the ids it deleted, and the call that undoes it."""
+
+    notes: list[NoteView]
+    deleted: list[int]
+    undo: dict[str, Any] | None
+
+
+def _owned_views(session: Session, owner_id: int, ids: Sequence[int]) -> list[NoteView]:
+    """The owner's notes of these ids in the given order; any other id is a 404."""
+    conn = session.connection()
+    rows = conn.execute(
+        select(*_VIEW_COLUMNS).where(Note.owner_id == owner_id, Note.id.in_(list(ids)))
+    ).all()
+    by_id = {row[0]: _view(row, False) for row in rows}
+    # Another owner's note answers as one that never existed: the same 404, the same words.
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise NotFoundError(
+            f"Note(s) {', '.join(map(str, missing))} do not exist.",
+            fields={"ids": f"unknown note id(s): {', '.join(map(str, missing))}"},
+        )
+    return with_children(session, [by_id[i] for i in ids])
+
+
+def _check_bulk(session, owner_id, action, notes, ids, color, colors, pins, label_id) -> None:
+    """Refuse the whole request, before anything changes, for any note it cannot apply to."""
+    in_trash = action in ("restore", "delete")
+    wrong = [note.id for note in notes if (note.trashed_at is not None) != in_trash]
+    if wrong:
+        where = "outside" if in_trash else "in"
+        raise ConflictError(
+            f"Note(s) {', '.join(map(str, wrong))} are {where} the trash: {action} applies "
+            f"to notes {'in' if in_trash else 'outside'} the trash only.",
+            fields={"ids": f"{where} the trash: {', '.join(map(str, wrong))}"},
+            code="not_trashed" if in_trash else "trashed",
+        )
+    fields = {}
+    if action == "color" and (color is None) == (colors is None):
+        fields["color"] = "give color, or colors with one color per id"
+    for name, values in (("colors", colors), ("pins", pins)):
+        if values is not None and len(values) != len(ids):
+            fields[name] = f"one per id ({len(ids)})"
+    if pins is not None and action != "unarchive":
+        fields["pins"] = "only with unarchive"
+    if colors is not None and action != "color":
+        fields["colors"] = "only with color"
+    if color is not None and action != "color":
+        fields["color"] = "only with color"
+    labelled = action in ("add_label", "remove_label")
+    if labelled != (label_id is not None):
+        fields["label_id"] = "required" if labelled else f"only with {action}"
+    if fields:
+        raise ValidationError("Invalid bulk request: " + ", ".join(fields) + ".", fields=fields)
+    if labelled and not session.scalar(
+        select(Label.id).where(Label.owner_id == owner_id, Label.id == label_id)
+    ):
+        raise ValidationError(
+            f"Unknown label id: {label_id}.", fields={"label_id": f"unknown label id: {label_id}"}
+        )
+
+
+def _bulk_edit(note: NoteView, action: str, color, pin, label_id) -> dict[str, Any] | None:
+    """The edit ``action`` makes of this note, or None if it would change nothing."""
+    if action in _BULK_EDITS:
+        data = dict(_BULK_EDITS[action])
+        if pin is not None:
+            data["pinned"] = pin
+    elif action == "color":
+        data = {"color": color}
+    else:
+        label_ids = [label.id for label in note.labels]
+        if (action == "add_label") == (label_id in label_ids):
+            return None
+        kept = [i for i in label_ids if i != label_id]
+        data = {"label_ids": [*kept, label_id] if action == "add_label" else kept}
+        return data
+    return None if all(getattr(note, k) == v for k, v in data.items()) else data
+
+
+def bulk_change(
+    session: Session,
+    owner_id: int,
+    ids: Sequence[int],
+    action: str,
+    now: datetime,
+    *,
+    color: str | None = None,
+    colors: Sequence[str] | None = None,
+    pins: Sequence[bool] | None = None,
+    label_id: int | None = None,
+    store: images_service.Store | None = None,
+) -> BulkResult:
+    """One action on many notes, all or nothing: one transaction, one undo.
+
+    Each note changes as one edit, trash, restore, copy or delete of it would (the same
+    functions do it); a note the action leaves as it was keeps its version. ``colors`` and
+    ``pins`` give each note its own color or pin (what an undo puts back).
+    """
+    if not 1 <= len(ids) <= BULK_MAX or len(set(ids)) != len(ids) or action not in BULK_ACTIONS:
+        raise ValidationError("Give 1 to 1,000 distinct note ids and a known action.")
+    try:
+        notes = _owned_views(session, owner_id, ids)
+        _check_bulk(session, owner_id, action, notes, ids, color, colors, pins, label_id)
+        if action == "delete":
+            session.commit()  # the checks' reads end; deleting runs in its own batches
+            condition = (Note.owner_id == owner_id) & Note.trashed_at.is_not(None)
+            _delete_where(session, store, condition & Note.id.in_(list(ids)))
+            return BulkResult([], list(ids), None)
+        if action == "copy":
+            return _bulk_copy(session, owner_id, ids, now, store)
+        before = {note.id: note for note in _owned_views(session, owner_id, ids)}
+        if action in ("trash", "restore"):
+            sources = load_notes(session, list(ids))
+            changed = [n.id for n in sources if _set_trashed(session, n, action == "trash", now)]
+            session.commit()
+            result = _owned_views(session, owner_id, changed) if changed else []
+        else:
+            result = []
+            for i, note in enumerate(notes):
+                one_color = colors[i] if colors is not None else color
+                data = _bulk_edit(note, action, one_color, pins[i] if pins else None, label_id)
+                if data is not None:
+                    _edit(session, owner_id, note, data, now)
+                    result.append(note)
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return BulkResult(result, [], _undo(action, [before[n.id] for n in result], label_id))
+
+
+def _undo(action: str, old: list[NoteView], label_id: int | None) -> dict[str, Any] | None:
+    """The bulk request that puts these notes back as they were before ``action``."""
+    if not old:
+        return None
+    undo: dict[str, Any] = {"ids": [note.id for note in old], "action": _UNDO[action]}
+    if action == "color":
+        undo["colors"] = [note.color for note in old]
+    elif action == "archive":
+        undo["pins"] = [note.pinned for note in old]
+    elif action in ("add_label", "remove_label"):
+        undo["label_id"] = label_id
+    return undo
+
+
+def _bulk_copy(session, owner_id, ids, now, store) -> BulkResult:
+    """Keep's "Make a copy" of each note, in one transaction."""
     written: list[str] = []
     try:
-        if store is not None:
-            session.flush()
-            images_service.copy_images(session, store, source.id, copy.id, written)
+        copies = [
+            _copy(session, owner_id, n, now, store, written) for n in load_notes(session, ids)
+        ]
         session.commit()
-    except BaseException:  # a full disk, say: no copied file is left without its note
+    except BaseException:
         session.rollback()
         if store is not None:
             store.remove(written)
         raise
-    return copy
+    made = [copy.id for copy in copies]
+    return BulkResult(_owned_views(session, owner_id, made), [], {"ids": made, "action": "trash"})
 
 
 # Listing ---------------------------------------------------------------------------------

@@ -127,6 +127,7 @@ export const api = {
   trashNote: (id) => request("POST", `/api/notes/${id}/trash`),
   restoreNote: (id) => request("POST", `/api/notes/${id}/restore`),
   copyNote: (id) => request("POST", `/api/notes/${id}/copy`),
+  bulk: (body) => request("POST", "/api/notes/bulk", { body }),
   deleteNote: (id) => request("DELETE", `/api/notes/${id}`),
   emptyTrash: () => request("DELETE", "/api/trash"),
   /** Upload files to a note: {images, note_version}; `onProgress(fraction)` as it goes. */

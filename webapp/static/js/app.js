@@ -9,6 +9,7 @@ import * as grid from "./grid.js";
 import * as labels from "./labels.js";
 import { showError, snackbar } from "./messages.js";
 import * as search from "./search.js";
+import * as selection from "./selection.js";
 import * as shortcuts from "./shortcuts.js";
 import { bus } from "./store.js";
 import * as theme from "./theme.js";
@@ -48,6 +49,7 @@ function start() {
   guardPage();
   search.init();
   shortcuts.init();
+  selection.init();
   bus.addEventListener("labels", markActive);
   labels.init();
   $("#menu-toggle").addEventListener("click", () => {

@@ -6,6 +6,7 @@ import { $, h, highlight, icon, iconButton, imageStrip, searchTerms } from "./do
 import { acceptDrop, progressBar } from "./drops.js";
 import { showError } from "./messages.js";
 import { colorPicker, labelPicker, menu } from "./pickers.js";
+import * as selection from "./selection.js";
 import { bus, noteChanged, store } from "./store.js";
 
 const PAGE = 30;
@@ -53,6 +54,7 @@ export async function reload() {
   generation += 1;
   cursor = undefined;
   loading = false;
+  for (const id of cards.keys()) selection.forget(id);
   cards.clear();
   $("#grid-pinned").replaceChildren();
   $("#grid-others").replaceChildren();
@@ -150,6 +152,7 @@ function removeCard(id) {
   const next = wasFocused ? neighbour(card, 1) || neighbour(card, -1) : null;
   card.remove();
   cards.delete(id);
+  selection.forget(id);
   next?.focus();
   updateSections();
   scheduleLayout();
@@ -233,22 +236,34 @@ function buildCard(note) {
       ),
     );
   }
+  const chosen = selection.has(note.id);
+  const check = iconButton("check", "Select note", (event) => selection.toggle(note.id, event.shiftKey), "card-check");
+  check.setAttribute("aria-pressed", String(chosen));
   const card = h(
     "article",
     {
-      class: `card color-${note.color}`,
+      class: `card color-${note.color}${chosen ? " selected" : ""}`,
       tabindex: "0",
       "aria-label": note.title || "Note",
       dataset: { id: note.id },
     },
     inTrash ? null : pinButton(note),
+    check, // after the pin: Tab from a card still reaches the pin first
     imageStrip(note.images ?? []),
     h("div", { class: "card-content" }, content),
     toolbar(note, inTrash),
   );
   card.addEventListener("click", (event) => {
     if (event.target.closest("a, button, input, .card-toolbar")) return;
-    if (!inTrash) openNote(note.id);
+    // While notes are selected a click adds or removes a card, as in Keep.
+    if (selection.active()) selection.toggle(note.id, event.shiftKey);
+    else if (!inTrash) openNote(note.id);
+  });
+  // A touch screen has no hover to show the check mark: a long press selects, as in Keep.
+  card.addEventListener("contextmenu", (event) => {
+    if (!window.matchMedia("(hover: none)").matches || event.target.closest("a, input")) return;
+    event.preventDefault();
+    selection.toggle(note.id);
   });
   if (!inTrash) acceptDrop(card, (files) => uploadTo(note.id, files));
   return card;

@@ -6,6 +6,7 @@ import * as editor from "./editor.js";
 import * as grid from "./grid.js";
 import { closePopover } from "./pickers.js";
 import * as search from "./search.js";
+import * as selection from "./selection.js";
 import { toggleLayout } from "./theme.js";
 
 const typing = (target) =>
@@ -24,6 +25,10 @@ function onKey(event) {
   if (event.key === "Escape") {
     if (closePopover()) return event.preventDefault();
     if (editor.isOpen() || document.querySelector("dialog[open]")) return;
+    if (selection.active()) {
+      selection.clear();
+      return event.preventDefault();
+    }
     if (search.active()) {
       search.clear();
       document.activeElement?.blur?.();
@@ -43,6 +48,7 @@ function onKey(event) {
     e: () => note && !note.trashed_at && actions.setArchived(note, !note.archived),
     "#": () => note && !note.trashed_at && actions.trash(note),
     f: () => note && !note.trashed_at && actions.togglePin(note),
+    x: () => note && selection.toggle(note.id),
     "?": () => $("#help-dialog").showModal(),
   };
   const handler = handlers[event.key];
