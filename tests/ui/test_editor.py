@@ -241,7 +241,7 @@ def test_undo_brings_back_a_deleted_list_item(page, api):
     editor.get_by_role("button", name="Delete item").first.click()
     eventually(lambda: len(api.get(note["id"])["items"]) == 3)
     editor.get_by_role("button", name="Undo").click()
-    eventually(lambda: [i["text"] for i in api.get(note["id"])["items"]][0] == "one")
+    eventually(lambda: api.get(note["id"])["items"][0]["text"] == "one")
 
 
 def test_ctrl_enter_closes_the_editor(page, api):
