@@ -24,7 +24,19 @@ function sameSnapshot(a, b) {
   );
 }
 
+const lengths = new WeakMap();
+
 function autoGrow(textarea) {
+  const length = textarea.value.length;
+  const grew = length >= (lengths.get(textarea) ?? 0);
+  lengths.set(textarea, length);
+  // text that only grew can only need more height: skip the "auto" reset, whose two full
+  // layouts cost ~15 ms a keystroke on a 50,000-character note
+  if (grew && textarea.style.height && textarea.scrollHeight <= textarea.clientHeight) return;
+  if (grew && textarea.style.height) {
+    textarea.style.height = `${textarea.scrollHeight}px`;
+    return;
+  }
   textarea.style.height = "auto";
   textarea.style.height = `${textarea.scrollHeight}px`;
 }
@@ -246,6 +258,7 @@ export class NoteForm {
     };
     this.title.value = this.state.title;
     this.body.value = this.state.body;
+    this.title.style.height = this.body.style.height = ""; // another note: measure afresh
     this.render();
     this.renderLinks();
     this.resetHistory();
