@@ -67,6 +67,7 @@ def test_closing_the_editor_leaves_the_note_url(page, api):
     api.note(title="Closing")
     page.reload()
     editor = open_editor(page, "Closing")
+    assert "#note/" in page.url
     editor.get_by_role("button", name="Close").click()
     expect(editor).to_be_hidden()
     eventually(lambda: "#note" not in page.url)
