@@ -63,6 +63,17 @@ def test_back_closes_an_open_menu_before_the_note(page, api):
     expect(editor).to_be_hidden()
 
 
+def test_back_closes_an_open_dialog_and_stays_on_the_view(page, base_url):
+    page.goto(f"{base_url}/#archive")
+    page.wait_for_selector("body.ready")
+    page.keyboard.press("?")
+    expect(page.locator("#help-dialog")).to_be_visible()
+    page.go_back()
+    expect(page.locator("#help-dialog")).to_be_hidden()
+    assert page.url.endswith("#archive")
+    expect(page.locator(".nav-item.active")).to_have_attribute("href", "#archive")
+
+
 def test_closing_the_editor_leaves_the_note_url(page, api):
     api.note(title="Closing")
     page.reload()
