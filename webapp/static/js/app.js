@@ -1,4 +1,5 @@
-// Start-up: wire the modules together and follow the side menu (#archive, #trash, #label/3).
+// Start-up: wire the modules together and follow the side menu (#archive, #trash, #label/3)
+// and the open note (#note/5, over its view: Back closes it, a reload or another window opens it).
 import { api } from "./api.js";
 import * as composer from "./composer.js";
 import { $ } from "./dom.js";
@@ -8,6 +9,7 @@ import * as editor from "./editor.js";
 import * as grid from "./grid.js";
 import * as labels from "./labels.js";
 import { showError, snackbar } from "./messages.js";
+import { closePopover } from "./pickers.js";
 import * as search from "./search.js";
 import * as selection from "./selection.js";
 import * as shortcuts from "./shortcuts.js";
@@ -15,17 +17,87 @@ import { bus } from "./store.js";
 import * as theme from "./theme.js";
 import * as viewer from "./viewer.js";
 
-function route() {
-  const hash = location.hash.slice(1);
+const NOTE = /^note\/(\d+)$/;
+let shownView = null; // the view on screen: "notes", "archive", "trash" or "label/3"
+let baseHash = ""; // the view under the open note
+let here = { state: null, url: location.href }; // the entry on screen, for Back on a menu
+
+function showView(hash) {
   const label = /^label\/(\d+)$/.exec(hash);
-  grid.view.kind = label ? "label" : ["archive", "trash"].includes(hash) ? hash : "notes";
-  grid.view.labelId = label ? Number(label[1]) : null;
+  const kind = label ? "label" : ["archive", "trash"].includes(hash) ? hash : "notes";
   for (const item of document.querySelectorAll(".nav-item")) {
     const href = item.getAttribute("href");
-    item.classList.toggle("active", href === `#${hash}` || (href === "#" && grid.view.kind === "notes"));
+    item.classList.toggle("active", href === `#${hash}` || (href === "#" && kind === "notes"));
   }
   document.body.classList.remove("menu-open");
+  const key = label ? hash : kind;
+  if (key === shownView) return Promise.resolve(); // a note closed over its view: nothing to reload
+  shownView = key;
+  grid.view.kind = kind;
+  grid.view.labelId = label ? Number(label[1]) : null;
   return grid.reload();
+}
+
+const viewUrl = (hash) => (hash ? `#${hash}` : location.pathname + location.search);
+
+async function route() {
+  const hash = location.hash.slice(1);
+  here = { state: history.state, url: location.href };
+  const match = NOTE.exec(hash);
+  if (!match) {
+    baseHash = hash;
+    if (editor.isOpen()) await editor.close(); // Back from #note/<id>
+    return showView(hash);
+  }
+  const id = Number(match[1]);
+  if (editor.openId() === id) return;
+  if (editor.isOpen()) await editor.close(); // another note's link: save this one first
+  if (shownView === null) return openFirst(id);
+  return editor.open(id);
+}
+
+/** The page was loaded (or reloaded) on #note/<id>: its view underneath, then the note. */
+async function openFirst(id) {
+  let note;
+  try {
+    note = await api.getNote(id);
+  } catch (error) {
+    history.replaceState(null, "", viewUrl(""));
+    here = { state: null, url: location.href };
+    await showView("");
+    if (error.status === 404) snackbar("This note doesn't exist any more (it may have been deleted forever).");
+    else showError(error);
+    return;
+  }
+  baseHash = note.trashed_at ? "trash" : note.archived ? "archive" : "";
+  // the view is an entry of its own under the note, so Back closes the note, not the app
+  history.replaceState(null, "", viewUrl(baseHash));
+  history.pushState({ note: id }, "", `#note/${id}`);
+  here = { state: history.state, url: location.href };
+  await showView(baseHash);
+  await editor.open(id);
+}
+
+const noteHistory = {
+  opened(id) {
+    if (location.hash === `#note/${id}`) return;
+    history.pushState({ note: id }, "", `#note/${id}`);
+    here = { state: history.state, url: location.href };
+  },
+  closed(id) {
+    if (location.hash !== `#note/${id}`) return; // closed by Back: the entry is gone already
+    if (history.state?.note === id) history.back();
+    else history.replaceState(null, "", viewUrl(baseHash));
+  },
+};
+
+/** Back with a menu or a dialog open closes that and stays on the entry it left. */
+function onPopState() {
+  const dialogs = [...document.querySelectorAll("dialog[open]")].filter((d) => d.id !== "editor");
+  if (closePopover() || dialogs.length) {
+    dialogs.at(-1)?.close();
+    history.pushState(here.state, "", here.url);
+  }
 }
 
 async function emptyTrash() {
@@ -45,6 +117,7 @@ function start() {
   grid.init({ onOpen: (id) => editor.open(id) });
   composer.init();
   editor.init();
+  editor.setHistory(noteHistory);
   viewer.init();
   guardPage();
   search.init();
@@ -61,6 +134,7 @@ function start() {
   for (const close of document.querySelectorAll("[data-close]")) {
     close.addEventListener("click", () => close.closest("dialog").close());
   }
+  window.addEventListener("popstate", onPopState);
   window.addEventListener("hashchange", route);
   // The server's drafts (those of an earlier launch, another back end) join localStorage's.
   const offered = drafts.load().then(() => {

@@ -167,3 +167,52 @@ export function editedLabel(iso) {
   }
   return `Edited ${text}`;
 }
+
+// Only these schemes become links: a javascript: or data: URL in a note stays plain text.
+const LINK_SCHEMES = new Set(["http:", "https:", "mailto:"]);
+const LINK_PATTERN = /\b(?:https?:\/\/|mailto:)[^\s<>"']+/giu;
+
+/** The safe links in `text`: [{start, end, href}] (code-unit offsets), trailing punctuation left out. */
+export function findLinks(text) {
+  const links = [];
+  for (const match of text.matchAll(LINK_PATTERN)) {
+    const raw = match[0].replace(/[.,;:!?)\]}]+$/u, "");
+    let url;
+    try {
+      url = new URL(raw);
+    } catch {
+      continue;
+    }
+    if (!LINK_SCHEMES.has(url.protocol)) continue;
+    links.push({ start: match.index, end: match.index + raw.length, href: url.href });
+  }
+  return links;
+}
+
+export function link(href, text = href) {
+  // a new tab in a browser; on the desktop the shell sends other-origin links to the system browser
+  return h("a", { class: "note-link", href, target: "_blank", rel: "noopener noreferrer", text });
+}
+
+/** Turn the URLs in the text nodes under `root` into links (text nodes and textContent only). */
+export function linkify(root) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  for (const node of nodes) {
+    if (node.parentElement?.closest("a")) continue;
+    const text = node.nodeValue;
+    const links = findLinks(text);
+    if (!links.length) continue;
+    const parts = [];
+    let last = 0;
+    for (const { start, end, href } of links) {
+      if (start > last) parts.push(text.slice(last, start));
+      parts.push(link(href, text.slice(start, end)));
+      last = end;
+    }
+    if (last < text.length) parts.push(text.slice(last));
+    node.replaceWith(...parts);
+  }
+  return root;
+}

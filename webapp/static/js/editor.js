@@ -7,7 +7,7 @@ import { $, debounce, editedLabel, h, iconButton, imageInput } from "./dom.js";
 import { acceptDrop, acceptPaste, progressBar } from "./drops.js";
 import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
-import { closePopover, popoverOpen } from "./pickers.js";
+import { closePopover, menu, popoverOpen } from "./pickers.js";
 import * as drafts from "./drafts.js";
 import { noteChanged, store } from "./store.js";
 import * as viewer from "./viewer.js";
@@ -23,6 +23,10 @@ let dirty = false;
 let conflict = false;
 let retryTimer = null;
 let images = []; // the open note's images, for the viewer
+let readOnly = false; // a trashed note: shown, not edited
+let moreButton;
+// the page's history (app.js): an open note is an entry, #note/<id>, so Back closes it
+let history = { opened() {}, closed() {} };
 
 const readDrafts = drafts.noteDrafts;
 const keepDraft = drafts.keepNote;
@@ -42,6 +46,7 @@ export function init() {
       iconButton("image", "Add image", () => picker.click()),
       iconButton("archive", "Archive", () => archive(), "editor-archive"),
       iconButton("delete", "Delete note", () => trash()),
+      (moreButton = iconButton("more_vert", "More", () => moreMenu())),
     ],
   });
   $("#editor-form").append(form.element);
@@ -61,6 +66,12 @@ export function init() {
       h("button", { type: "button", class: "text-btn", onclick: takeTheirs }, "Use the other version"),
     ),
     h("div", { id: "editor-offline", class: "offline", role: "status", hidden: true }),
+    h(
+      "div",
+      { id: "editor-trashed", class: "read-only-banner", hidden: true },
+      h("span", { text: "Can't edit in Trash" }),
+      h("button", { type: "button", class: "text-btn", onclick: () => restore() }, "Restore"),
+    ),
     h("div", { id: "editor-edited", class: "edited" }),
   );
   dialog.addEventListener("color", (event) => {
@@ -80,6 +91,12 @@ export function init() {
 }
 
 export const isOpen = () => dialog.open;
+export const openId = () => (dialog.open ? (current?.id ?? null) : null);
+
+/** `opened(id)` and `closed(id)` keep the page's history in step with the dialog. */
+export function setHistory(hooks) {
+  history = hooks;
+}
 
 /** Open a note by id. */
 export async function open(id) {
@@ -91,7 +108,7 @@ export async function open(id) {
     if (!note) return showError(error);
   }
   show(note);
-  const draft = readDrafts()[id];
+  const draft = readOnly ? null : readDrafts()[id]; // a trashed note's draft waits for Restore
   if (draft) {
     form.load(draft.fields);
     current.version = draft.version;
@@ -104,18 +121,50 @@ function show(note) {
   current = { id: note.id, version: note.version, updated_at: note.updated_at };
   dirty = false;
   conflict = false;
+  readOnly = Boolean(note.trashed_at);
   $("#editor-conflict").hidden = true;
   $("#editor-offline").hidden = true;
+  $("#editor-trashed").hidden = !readOnly;
+  form.setReadOnly(readOnly);
   form.load(note);
   images = note.images ?? [];
   form.setImages(images, removeImage);
+  form.imageBox.classList.toggle("read-only", readOnly);
   $("#editor-edited").textContent = editedLabel(note.updated_at);
-  if (!dialog.open) dialog.showModal();
-  form.focusTitle();
+  if (!dialog.open) {
+    dialog.showModal();
+    history.opened(note.id);
+  }
+  if (readOnly) $("#editor-trashed button").focus();
+  else form.focusTitle();
+}
+
+function moreMenu() {
+  const entries = [["Make a copy", () => copy()]];
+  if (form.hasChecked()) {
+    entries.push(["Delete checked items", () => form.deleteChecked()]);
+    entries.push(["Uncheck all", () => form.uncheckAll()]);
+  }
+  const checklist = form.value().kind === "checklist";
+  entries.push([checklist ? "Hide checkboxes" : "Show checkboxes", () => form.toggleKind()]);
+  menu(moreButton, entries);
+}
+
+async function copy() {
+  const { id } = current;
+  await save();
+  await actions.copy(store.notes.get(id) ?? { id });
+}
+
+async function restore() {
+  const { id } = current;
+  const note = store.notes.get(id) ?? { id };
+  await close();
+  await actions.restore(note);
 }
 
 function changed() {
-  if (!current) return;
+  if (!current || readOnly) return;
   dirty = true;
   keepDraft(current.id, form.value(), current.version);
   if (!conflict) saveSoon();
@@ -232,8 +281,9 @@ export async function close() {
   viewer.close();
   const closing = current;
   const pending = dirty && !conflict;
-  const emptied = form.isEmpty() && !images.length; // images alone are content
+  const emptied = !readOnly && form.isEmpty() && !images.length; // images alone are content
   dialog.close();
+  if (closing) history.closed(closing.id);
   if (pending) await save();
   if (emptied && closing && !conflict && !readDrafts()[closing.id]) {
     // Keep discards a note emptied in the editor (to the Trash, with Undo)

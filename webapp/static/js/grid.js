@@ -2,7 +2,7 @@
 // list, filled page by page from the API's keyset cursor as you scroll.
 import * as actions from "./actions.js";
 import { api } from "./api.js";
-import { $, h, highlight, icon, iconButton, imageStrip, searchTerms } from "./dom.js";
+import { $, h, highlight, icon, iconButton, imageStrip, linkify, searchTerms } from "./dom.js";
 import { acceptDrop, progressBar } from "./drops.js";
 import { showError } from "./messages.js";
 import { colorPicker, labelPicker, menu } from "./pickers.js";
@@ -204,7 +204,7 @@ function buildCard(note) {
           disabled: inTrash,
           onchange: (event) => actions.tickItem(note, index, event.target.checked),
         }),
-        h("span", {}, highlight(item.text, q, rangesFor(note, `items.${index}`))),
+        linkify(h("span", {}, highlight(item.text, q, rangesFor(note, `items.${index}`)))),
       ),
     );
     content.push(h("ul", { class: "card-items" }, rows));
@@ -216,7 +216,7 @@ function buildCard(note) {
   } else if (note.body) {
     const chars = note.body.length > BODY_MAX ? Array.from(note.body) : null;
     const body = chars && chars.length > BODY_MAX ? `${chars.slice(0, BODY_MAX).join("")}…` : note.body;
-    content.push(h("div", { class: "card-text" }, highlight(body, q, rangesFor(note, "body"))));
+    content.push(linkify(h("div", { class: "card-text" }, highlight(body, q, rangesFor(note, "body")))));
   }
   if (!content.length && !note.images?.length) {
     content.push(h("div", { class: "card-empty", text: "Empty note" }));
@@ -257,7 +257,7 @@ function buildCard(note) {
     if (event.target.closest("a, button, input, .card-toolbar")) return;
     // While notes are selected a click adds or removes a card, as in Keep.
     if (selection.active()) selection.toggle(note.id, event.shiftKey);
-    else if (!inTrash) openNote(note.id);
+    else openNote(note.id); // a trashed note opens read-only, with Restore
   });
   // A touch screen has no hover to show the check mark: a long press selects, as in Keep.
   card.addEventListener("contextmenu", (event) => {

@@ -1,11 +1,42 @@
 // The note form shared by the composer and the editor: title, text or checklist, chips, tools.
-import { h, icon, iconButton, imageStrip } from "./dom.js";
+import { debounce, findLinks, h, icon, iconButton, imageStrip, link } from "./dom.js";
 import { colorPicker, labelPicker } from "./pickers.js";
 import { store } from "./store.js";
 
 let nextKey = 1;
+const MERGE_TYPING_MS = 1000; // keystrokes this close together are one undo step
+const HISTORY_MAX = 200;
+const LINKS_MAX = 20;
+
+/** The part of the fields that undo and redo bring back: the text, as Keep does. */
+function snapshot(state) {
+  const items = state.items.map(({ text, checked }) => ({ text, checked }));
+  return { title: state.title, body: state.body, kind: state.kind, items };
+}
+
+function sameSnapshot(a, b) {
+  return (
+    a.title === b.title &&
+    a.body === b.body &&
+    a.kind === b.kind &&
+    a.items.length === b.items.length &&
+    a.items.every((item, i) => item.text === b.items[i].text && item.checked === b.items[i].checked)
+  );
+}
+
+const lengths = new WeakMap();
 
 function autoGrow(textarea) {
+  const length = textarea.value.length;
+  const grew = length >= (lengths.get(textarea) ?? 0);
+  lengths.set(textarea, length);
+  // text that only grew can only need more height: skip the "auto" reset, whose two full
+  // layouts cost ~15 ms a keystroke on a 50,000-character note
+  if (grew && textarea.style.height && textarea.scrollHeight <= textarea.clientHeight) return;
+  if (grew && textarea.style.height) {
+    textarea.style.height = `${textarea.scrollHeight}px`;
+    return;
+  }
   textarea.style.height = "auto";
   textarea.style.height = `${textarea.scrollHeight}px`;
 }
@@ -52,6 +83,14 @@ export class NoteForm {
       });
     });
     this.kindButton = iconButton("check_box", "Show checkboxes", () => this.toggleKind());
+    this.undoButton = iconButton("undo", "Undo", () => this.undo(), "nf-undo");
+    this.redoButton = iconButton("redo", "Redo", () => this.redo(), "nf-redo");
+    this.links = h("div", { class: "nf-links" });
+    this.readOnly = false;
+    this.history = [];
+    this.at = -1;
+    this.lastTyping = 0;
+    this.showLinksSoon = debounce(() => this.renderLinks(), 300);
     const close = h("button", { type: "button", class: "text-btn nf-close", onclick: onClose }, "Close");
     this.element = h(
       "div",
@@ -61,21 +100,29 @@ export class NoteForm {
       this.body,
       this.items,
       this.chips,
-      this.status,
+      this.links,
+      // the banner and the toolbar stay in sight however long the note (sticky, keep.css)
       h(
         "div",
-        { class: "nf-toolbar" },
-        h("div", { class: "nf-tools" }, this.colorButton, this.labelButton, this.kindButton, ...tools),
-        close,
+        { class: "nf-foot" },
+        this.status,
+        h(
+          "div",
+          { class: "nf-toolbar" },
+          h("div", { class: "nf-tools" }, this.colorButton, this.labelButton, this.kindButton, ...tools),
+          h("div", { class: "nf-history" }, this.undoButton, this.redoButton),
+          close,
+        ),
       ),
     );
     for (const field of [this.title, this.body]) {
       field.addEventListener("input", () => {
         this.state[field === this.title ? "title" : "body"] = field.value;
         autoGrow(field);
-        this.changed();
+        this.changed(true);
       });
     }
+    this.element.addEventListener("keydown", (event) => this.formKey(event, onClose));
     this.title.addEventListener("keydown", (event) => {
       if (event.key === "Enter") {
         event.preventDefault();
@@ -95,8 +142,106 @@ export class NoteForm {
     return { title: "", body: "", kind, items: [], color: "default", pinned: false, label_ids: [] };
   }
 
-  changed() {
+  /** An edit happened; `typing` marks a keystroke, merged with the ones just before into one undo step. */
+  changed(typing = false) {
+    if (this.readOnly) return;
+    this.record(typing);
+    this.showLinksSoon();
     this.onChange?.();
+  }
+
+  formKey(event, onClose) {
+    const mod = event.ctrlKey || event.metaKey;
+    if (!mod || event.altKey) return;
+    const key = event.key.toLowerCase();
+    if (key === "enter") {
+      event.preventDefault();
+      onClose?.();
+    } else if (key === "z" || key === "y") {
+      // the form's own history: the native textarea undo breaks once the page sets values
+      event.preventDefault();
+      if (key === "y" || event.shiftKey) this.redo();
+      else this.undo();
+    }
+  }
+
+  resetHistory() {
+    this.history = [snapshot(this.state)];
+    this.at = 0;
+    this.lastTyping = 0;
+    this.renderHistory();
+  }
+
+  record(typing) {
+    const now = snapshot(this.state);
+    if (this.at >= 0 && sameSnapshot(now, this.history[this.at])) return;
+    const merge = typing && this.at > 0 && performance.now() - this.lastTyping < MERGE_TYPING_MS;
+    this.lastTyping = typing ? performance.now() : 0;
+    this.history.length = this.at + 1; // a new edit drops what could have been redone
+    if (merge) this.history[this.at] = now;
+    else this.history.push(now);
+    if (this.history.length > HISTORY_MAX) this.history.shift();
+    this.at = this.history.length - 1;
+    this.renderHistory();
+  }
+
+  undo() {
+    if (this.readOnly || this.at <= 0) return;
+    this.at -= 1;
+    this.restore(this.history[this.at]);
+  }
+
+  redo() {
+    if (this.readOnly || this.at >= this.history.length - 1) return;
+    this.at += 1;
+    this.restore(this.history[this.at]);
+  }
+
+  restore(step) {
+    const focusedTitle = document.activeElement === this.title;
+    Object.assign(this.state, {
+      title: step.title,
+      body: step.body,
+      kind: step.kind,
+      items: step.items.map((item) => ({ ...item, key: nextKey++ })),
+    });
+    this.title.value = step.title;
+    this.body.value = step.body;
+    this.lastTyping = 0;
+    this.render();
+    this.renderHistory();
+    if (focusedTitle) this.title.focus();
+    else this.focusBody();
+    this.onChange?.();
+  }
+
+  renderHistory() {
+    this.undoButton.disabled = this.at <= 0;
+    this.redoButton.disabled = this.at >= this.history.length - 1;
+  }
+
+  /** The note's links, clickable (a textarea cannot hold them): Keep lists them under the text. */
+  renderLinks() {
+    const texts = [this.state.title, this.state.kind === "checklist" ? "" : this.state.body];
+    if (this.state.kind === "checklist") texts.push(...this.state.items.map((item) => item.text));
+    const hrefs = new Set();
+    for (const text of texts) {
+      for (const found of findLinks(text)) {
+        if (hrefs.size < LINKS_MAX) hrefs.add(found.href);
+      }
+    }
+    this.links.replaceChildren(
+      ...[...hrefs].map((href) => h("div", { class: "nf-link" }, icon("link"), link(href))),
+    );
+  }
+
+  /** A trashed note is shown, not edited. */
+  setReadOnly(readOnly) {
+    this.readOnly = readOnly;
+    this.title.readOnly = readOnly;
+    this.body.readOnly = readOnly;
+    this.element.classList.toggle("read-only", readOnly);
+    this.render();
   }
 
   /** Show `fields` (a note from the API or a saved draft). */
@@ -113,13 +258,21 @@ export class NoteForm {
     };
     this.title.value = this.state.title;
     this.body.value = this.state.body;
+    this.title.style.height = this.body.style.height = ""; // another note: measure afresh
     this.render();
+    this.renderLinks();
+    this.resetHistory();
   }
 
   /** The fields as the API takes them. */
   value() {
     const { title, body, kind, color, pinned, label_ids } = this.state;
-    const items = this.state.items.map(({ text, checked }) => ({ text, checked }));
+    // an empty item is not content (Keep drops it); a note shown as text keeps the items of its
+    // lines, so showing the checkboxes again brings back their ticks
+    const lines = kind === "text" ? new Set(body.split("\n")) : null;
+    const items = this.state.items
+      .filter((item) => item.text.trim() && (!lines || lines.has(item.text)))
+      .map(({ text, checked }) => ({ text, checked }));
     return { title, body, kind, items, color, pinned, label_ids };
   }
 
@@ -178,16 +331,29 @@ export class NoteForm {
     );
   }
 
+  /**
+   * Show or hide the checkboxes without losing anything: the lines come in the order they are
+   * seen (open items, then ticked ones), and the items stay on the note while it is text, so
+   * each line that still reads the same gets its tick back.
+   */
   toggleKind() {
+    if (this.readOnly) return;
     if (this.state.kind === "text") {
+      const kept = this.state.items.filter((item) => item.text.trim());
       const lines = this.state.body.split("\n").filter((line) => line.trim());
-      this.state.items = lines.map((text) => ({ text, checked: false, key: nextKey++ }));
+      this.state.items = lines.map((text) => {
+        const index = kept.findIndex((item) => item.text === text);
+        const checked = index >= 0 && kept.splice(index, 1)[0].checked;
+        return { text, checked, key: nextKey++ };
+      });
       this.state.kind = "checklist";
       this.state.body = "";
+      this.body.value = "";
     } else {
+      const items = this.state.items.filter((item) => item.text.trim());
+      this.state.items = [...items.filter((item) => !item.checked), ...items.filter((item) => item.checked)];
       this.state.body = this.state.items.map((item) => item.text).join("\n");
       this.body.value = this.state.body;
-      this.state.items = [];
       this.state.kind = "text";
     }
     this.render();
@@ -213,7 +379,47 @@ export class NoteForm {
     this.items.querySelector(".nf-new-item input")?.focus();
   }
 
-  renderItems(focusKey = null, caret = null) {
+  /** Drop the ticked items (the ⋮ menu). */
+  deleteChecked() {
+    this.state.items = this.state.items.filter((item) => !item.checked);
+    this.renderItems();
+    this.changed();
+  }
+
+  /** Untick every item (the ⋮ menu). */
+  uncheckAll() {
+    for (const item of this.state.items) item.checked = false;
+    this.renderItems();
+    this.changed();
+  }
+
+  hasChecked() {
+    return this.state.kind === "checklist" && this.state.items.some((item) => item.checked);
+  }
+
+  /** Pasted lines become one item each, after `index` (the first line may join the caret's item). */
+  pasteLines(event, index, input = null, item = null) {
+    const text = event.clipboardData?.getData("text/plain") ?? "";
+    if (!/[\r\n]/.test(text)) return false;
+    event.preventDefault();
+    const lines = text.split(/\r?\n|\r/).filter((line) => line.trim());
+    if (!lines.length) return true;
+    let tail = "";
+    if (item) {
+      const value = input.value;
+      tail = value.slice(input.selectionEnd);
+      item.text = value.slice(0, input.selectionStart) + lines.shift();
+    }
+    const added = lines.map((line) => ({ text: line, checked: item?.checked ?? false, key: nextKey++ }));
+    const last = added.at(-1) ?? item;
+    last.text += tail;
+    this.state.items.splice(index + 1, 0, ...added);
+    this.renderItems(last.key, last.text.length - tail.length);
+    this.changed();
+    return true;
+  }
+
+  renderItems(focusKey = null, caret = null, focusCheck = false) {
     const unchecked = this.state.items.filter((item) => !item.checked);
     const checked = this.state.items.filter((item) => item.checked);
     const newItem = h("input", {
@@ -221,16 +427,19 @@ export class NoteForm {
       placeholder: "List item",
       "aria-label": "New list item",
     });
+    newItem.addEventListener("paste", (event) => {
+      this.pasteLines(event, this.state.items.findLastIndex((other) => !other.checked));
+    });
     newItem.addEventListener("input", () => {
       const item = { text: newItem.value, checked: false, key: nextKey++ };
       const lastUnchecked = this.state.items.findLastIndex((other) => !other.checked);
       this.state.items.splice(lastUnchecked + 1, 0, item);
       this.renderItems(item.key, item.text.length);
-      this.changed();
+      this.changed(true);
     });
     const parts = [
       h("ul", { class: "nf-list" }, unchecked.map((item) => this.itemRow(item))),
-      h("div", { class: "nf-new-item" }, icon("add"), newItem),
+      this.readOnly ? null : h("div", { class: "nf-new-item" }, icon("add"), newItem),
     ];
     if (checked.length) {
       const label = checked.length === 1 ? "1 checked item" : `${checked.length} checked items`;
@@ -254,8 +463,11 @@ export class NoteForm {
         parts.push(h("ul", { class: "nf-list nf-checked" }, checked.map((item) => this.itemRow(item))));
       }
     }
-    this.items.replaceChildren(...parts);
-    if (focusKey != null) {
+    this.items.replaceChildren(...parts.filter(Boolean));
+    if (focusKey != null && focusCheck) {
+      // the ticked box moved: keep the focus on it, or Esc and Tab have nowhere to go
+      this.items.querySelector(`[data-key="${focusKey}"] .nf-item-check`)?.focus();
+    } else if (focusKey != null) {
       const input = this.items.querySelector(`[data-key="${focusKey}"] .nf-item-text`);
       if (input) {
         input.focus();
@@ -272,20 +484,25 @@ export class NoteForm {
       value: item.text,
       "aria-label": "List item",
       maxlength: "1000",
+      readonly: this.readOnly,
     });
     text.addEventListener("input", () => {
       item.text = text.value;
-      this.changed();
+      this.changed(true);
     });
     text.addEventListener("keydown", (event) => this.itemKey(event, item, text));
+    text.addEventListener("paste", (event) => {
+      this.pasteLines(event, this.state.items.indexOf(item), text, item);
+    });
     const box = h("input", {
       type: "checkbox",
       class: "nf-item-check",
       checked: item.checked,
+      disabled: this.readOnly,
       "aria-label": item.checked ? "Untick" : "Tick",
       onchange: () => {
         item.checked = box.checked;
-        this.renderItems();
+        this.renderItems(item.key, null, true);
         this.changed();
       },
     });
@@ -297,13 +514,22 @@ export class NoteForm {
       text,
       iconButton("close", "Delete item", () => this.removeItem(item), "nf-item-delete"),
     );
-    if (!item.checked) this.makeDraggable(row, item);
+    if (!item.checked && !this.readOnly) this.makeDraggable(row, item);
     return row;
   }
 
   itemKey(event, item, input) {
     const index = this.state.items.indexOf(item);
-    if (event.key === "Enter") {
+    if (this.readOnly) return;
+    const lastOpen = this.state.items.findLastIndex((other) => !other.checked);
+    if (event.key === "Enter" && input.value === "" && !item.checked && index === lastOpen) {
+      // Enter on an empty last item ends the list instead of adding another empty one
+      event.preventDefault();
+      this.state.items.splice(index, 1);
+      this.renderItems();
+      this.focusNewItem();
+      this.changed();
+    } else if (event.key === "Enter") {
       event.preventDefault();
       const rest = input.value.slice(input.selectionStart);
       item.text = input.value.slice(0, input.selectionStart);

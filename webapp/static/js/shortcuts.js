@@ -44,7 +44,7 @@ function onKey(event) {
     "/": () => search.focus(),
     j: () => grid.moveSelection(1),
     k: () => grid.moveSelection(-1),
-    Enter: () => note && !note.trashed_at && editor.open(note.id),
+    Enter: () => note && editor.open(note.id), // a trashed note opens read-only
     e: () => note && !note.trashed_at && actions.setArchived(note, !note.archived),
     "#": () => note && !note.trashed_at && actions.trash(note),
     f: () => note && !note.trashed_at && actions.togglePin(note),
