@@ -43,3 +43,11 @@ def test_only_an_admin_gets_the_users_card_and_its_dialog(sign_up, admin, shown)
     page = client.get("/settings").get_data(as_text=True)
     assert ('id="users"' in page) is shown
     assert ('id="delete-user-dialog"' in page) is shown
+
+
+def test_settings_puts_import_and_export_before_the_account_and_its_administration(sign_up):
+    page = sign_up("alice").get("/settings").get_data(as_text=True)  # the first user: admin
+    titles = ["import-title", "export-title", "account-title", "users-title"]
+    assert [page.index(f'aria-labelledby="{t}"') for t in titles] == sorted(
+        page.index(f'aria-labelledby="{t}"') for t in titles
+    )
