@@ -51,3 +51,9 @@ def test_settings_puts_import_and_export_before_the_account_and_its_administrati
     assert [page.index(f'aria-labelledby="{t}"') for t in titles] == sorted(
         page.index(f'aria-labelledby="{t}"') for t in titles
     )
+
+
+@pytest.mark.parametrize("path", ["/favicon.ico", "/manifest.webmanifest"])
+def test_the_icon_and_manifest_need_no_login(app, path):
+    with app.test_client().get(path) as response:
+        assert response.status_code == 200
