@@ -161,6 +161,22 @@ def test_the_save_dialog_adapter_returns_one_path_or_none(answer, path):
     assert window.calls[0][1]["save_filename"] == "notes.zip"
 
 
+def test_the_save_dialog_starts_in_the_downloads_folder(tmp_path, monkeypatch):
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    monkeypatch.setattr("platformdirs.user_downloads_dir", lambda: str(downloads))
+    window = FakeWindow(None)
+    WebviewDialogs(window).ask_save_path("notes.zip")
+    assert window.calls[0][1]["directory"] == str(downloads)
+
+
+def test_without_a_downloads_folder_the_back_end_chooses(tmp_path, monkeypatch):
+    monkeypatch.setattr("platformdirs.user_downloads_dir", lambda: str(tmp_path / "absent"))
+    window = FakeWindow(None)
+    WebviewDialogs(window).ask_save_path("notes.zip")
+    assert window.calls[0][1]["directory"] == ""
+
+
 def test_apps_have_no_native_dialogs_unless_the_shell_swaps_them_in(app):
     with app.app_context():
         assert isinstance(dialogs(), NoDialogs)
