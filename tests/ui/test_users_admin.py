@@ -137,7 +137,7 @@ def test_deleting_a_user_asks_first_then_everything_of_theirs_goes(tab, site):
 
 
 def test_settings_shows_import_and_export_first_then_the_account_and_users(tab, site):
-    app, url = site
+    _, url = site
     log_in(tab, url, "admin")
     tab.goto(url + "/settings")
     tab.wait_for_selector("body.ready")
