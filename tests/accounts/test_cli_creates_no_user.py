@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import click
 import pytest
 from sqlalchemy import select
@@ -80,3 +84,13 @@ def test_a_command_on_someones_notes_needs_user_in_server_mode(app, runner, comm
     result = runner.invoke(args=[arg.format(data=app.config["DATA_DIR"]) for arg in RUNS[command]])
     assert result.exit_code == 2
     assert "Say whose notes with --user NAME" in result.output
+
+
+@pytest.mark.sqlite_only
+def test_the_real_flask_command_leaves_no_user_behind(tmp_path):
+    env = {**os.environ, "KAAP_CONFIG": "development", "KAAP_DATA_DIR": str(tmp_path)}
+    env.pop("KAAP_DATABASE_URL", None)
+    command = [sys.executable, "-m", "flask", "--app", "webapp", "users", "list"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # before: "1\tlocal\tlocal\t..."
