@@ -8,14 +8,19 @@ PORT ?= 5000
 .PHONY: run serve test test-postgres lint format clean build check-build bench-scale vendor
 
 $(BIN)/python:
+	@echo "Creating the virtualenv in $(VENV)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt requirements-server.txt | $(BIN)/python
+	@echo "Installing Kaap's dependencies (Flask, pywebview and Qt WebEngine, about 500 MB) into $(VENV)."
+	@echo "The first time takes a minute or two, with no output meanwhile."
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-server.txt requirements-build.txt requirements-dev.txt | $(BIN)/python
+	@echo "Installing Kaap's dependencies and its test tools (pytest, ruff, Playwright) into $(VENV)."
+	@echo "The first time takes a minute or two, with no output meanwhile."
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
@@ -57,6 +62,8 @@ bench-scale: $(VENV)/.runtime
 	$(BIN)/python bench/scale.py
 
 $(VENV)/.build: requirements.txt requirements-server.txt requirements-build.txt | $(BIN)/python
+	@echo "Installing Kaap's dependencies and PyInstaller into $(VENV)."
+	@echo "The first time takes a minute or two, with no output meanwhile."
 	$(BIN)/pip install --quiet -r requirements-build.txt
 	touch $(VENV)/.runtime $@
 

@@ -3,6 +3,7 @@ meet pywebview."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 
@@ -18,9 +19,21 @@ class WebviewDialogs:
         import webview
 
         chosen = self.window.create_file_dialog(
-            webview.FileDialog.SAVE, save_filename=suggested_name, file_types=tuple(file_types)
+            webview.FileDialog.SAVE,
+            directory=downloads_dir(),
+            save_filename=suggested_name,
+            file_types=tuple(file_types),
         )
         if not chosen:
             return None
         # Back ends disagree: some return the path, some a one-item sequence.
         return chosen if isinstance(chosen, str) else chosen[0]
+
+
+def downloads_dir() -> str:
+    """The person's Downloads folder, where a browser would save; "" (the back end's own
+    choice) if there is none. Without it the dialog opened in the working directory."""
+    from platformdirs import user_downloads_dir
+
+    folder = user_downloads_dir()
+    return folder if os.path.isdir(folder) else ""

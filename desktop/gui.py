@@ -113,10 +113,26 @@ def choose_gui(requested: str | None, kept: str | None = None) -> str | None:
     )
 
 
-def prepare_environment(gui: str | None) -> None:
-    if gui == "qt" and hasattr(os, "geteuid") and os.geteuid() == 0:
+# Qt's and Chromium's own chatter on every start (sandbox, Vulkan, GPU vendor, D-Bus, web
+# channel and profile warnings) says nothing a user can act on: the terminal stays quiet
+# unless --debug. Critical messages still show; our own log has what matters.
+QT_QUIET_RULES = "*.debug=false;*.info=false;*.warning=false"
+CHROMIUM_QUIET_FLAGS = "--log-level=3"  # fatal only
+
+
+def prepare_environment(gui: str | None, debug: bool = False) -> None:
+    """Environment the web view back end reads when it loads: set before importing it."""
+    if gui != "qt":
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium's sandbox refuses to run as root (CI, containers).
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    if debug:
+        return
+    os.environ.setdefault("QT_LOGGING_RULES", QT_QUIET_RULES)  # a developer's own rules win
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if "--log-level" not in flags:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} {CHROMIUM_QUIET_FLAGS}".strip()
 
 
 def install_signal_handlers(gui: str | None, on_signal) -> None:

@@ -288,7 +288,7 @@ def _serve_and_show(options, driver, data_dir, instance, launched, log_path) -> 
         if state.port and server.port != state.port:
             log.warning("port %d was taken: serving on %d from now on", state.port, server.port)
         state.save(port=server.port, gui=gui)
-        prepare_environment(gui)
+        prepare_environment(gui, options.debug)
         exit_code = _show(
             options, driver, gui, data_dir, instance, launched, deferred, server, token, later
         )

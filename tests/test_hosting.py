@@ -260,3 +260,11 @@ def test_a_network_server_without_accounts_refuses_to_start(serve, capsys):
 def test_a_server_starts_on_loopback_with_accounts_or_when_told(serve, host, env):
     code, served = serve("--host", host, "--port", "0", **{"KAAP_ACCOUNTS": "false", **env})
     assert (code, served) == (0, [host])
+
+
+def test_serving_the_desktop_config_is_refused_with_a_sentence(serve, capsys):
+    code, served = serve("--port", "0", KAAP_CONFIG="desktop")
+    assert (code, served) == (2, [])
+    out = capsys.readouterr()
+    assert "answers only the desktop's own window" in out.err
+    assert "http://" not in out.out  # no URL that could only answer 401

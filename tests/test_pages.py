@@ -65,3 +65,39 @@ def test_static_scripts_use_no_html_sinks():
     sinks = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(")
     offenders = [p.name for p in js.glob("*.js") if sinks.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_favicon_ico_is_served_at_the_root(client):
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/vnd.microsoft.icon"
+        assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_the_manifest_names_the_app_and_its_icons_with_its_own_type(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    manifest = response.get_json(force=True)
+    assert (manifest["name"], manifest["start_url"], manifest["display"]) == (
+        "Kaap",
+        "/",
+        "standalone",
+    )
+    for icon in manifest["icons"]:
+        with client.get(icon["src"]) as image:
+            assert image.status_code == 200 and image.mimetype == "image/png"
+            assert f"{_png_size(image.data)}x{_png_size(image.data)}" == icon["sizes"]
+    assert sorted(icon["sizes"] for icon in manifest["icons"]) == ["192x192", "512x512"]
+
+
+def _png_size(data: bytes) -> int:
+    return int.from_bytes(data[16:20], "big")  # the IHDR width (the icons are square)
+
+
+def test_every_page_links_the_icon_and_the_manifest(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/favicon.ico"' in page
+    assert (
+        '<link rel="manifest" href="/manifest.webmanifest" crossorigin="use-credentials">' in page
+    )

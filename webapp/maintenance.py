@@ -54,7 +54,10 @@ def _purge(app: Flask, when) -> int:
 
 def on_start(app: Flask) -> None:
     """Run inside an app context once the schema is current."""
-    ensure_local_user(db.session)
+    if not app.config["ACCOUNTS"]:
+        # Server mode has only the accounts someone made: every ``flask`` command builds the
+        # app, and a passwordless ``local`` made here would show in Settings -> Users.
+        ensure_local_user(db.session)
     if app.config["DEFER_HOUSEKEEPING"]:
         # after_start purges soon; until then requests do not (the first would wait for it).
         app.extensions["kaap.last_maintenance"] = now()

@@ -30,6 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kaap: {exc}", file=sys.stderr)
         return 2
+    if app.config["REQUIRE_LAUNCH_TOKEN"]:
+        # Only the desktop window holds the launch token: every request here would get 401.
+        print(
+            "kaap: KAAP_CONFIG=desktop answers only the desktop's own window; start it with "
+            "`python -m desktop`, or serve with KAAP_CONFIG=production.",
+            file=sys.stderr,
+        )
+        return 2
     print(f"Kaap is running at http://{args.host}:{args.port}/ (data in {app.config['DATA_DIR']})")
     print("Press Ctrl+C to stop.", flush=True)
     options = waitress_options(app)

@@ -43,3 +43,17 @@ def test_only_an_admin_gets_the_users_card_and_its_dialog(sign_up, admin, shown)
     page = client.get("/settings").get_data(as_text=True)
     assert ('id="users"' in page) is shown
     assert ('id="delete-user-dialog"' in page) is shown
+
+
+def test_settings_puts_import_and_export_before_the_account_and_its_administration(sign_up):
+    page = sign_up("alice").get("/settings").get_data(as_text=True)  # the first user: admin
+    titles = ["import-title", "export-title", "account-title", "users-title"]
+    assert [page.index(f'aria-labelledby="{t}"') for t in titles] == sorted(
+        page.index(f'aria-labelledby="{t}"') for t in titles
+    )
+
+
+@pytest.mark.parametrize("path", ["/favicon.ico", "/manifest.webmanifest"])
+def test_the_icon_and_manifest_need_no_login(app, path):
+    with app.test_client().get(path) as response:
+        assert response.status_code == 200

@@ -30,7 +30,11 @@ def window(desktop_app):
     return client
 
 
-@pytest.mark.parametrize("path", ["/", "/api/notes", "/api/docs", "/api/swagger.json", "/nope"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/api/notes", "/api/docs", "/api/swagger.json", "/nope", "/favicon.ico",
+     "/manifest.webmanifest", "/static/icons/kaap-192.png"],
+)  # fmt: skip
 def test_without_the_cookie_every_route_answers_401(desktop_app, path):
     response = desktop_app.test_client().get(path, base_url=BASE)
     assert response.status_code == 401
@@ -64,6 +68,14 @@ def test_with_the_cookie_the_page_and_api_work_and_never_show_the_token(window):
         response = window.get(path, base_url=BASE)
         assert response.status_code == 200
         assert TOKEN not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/favicon.ico", "/manifest.webmanifest", "/static/icons/kaap-512.png"]
+)
+def test_the_window_gets_the_icons_and_manifest_like_other_static_files(window, path):
+    with window.get(path, base_url=BASE) as response:
+        assert response.status_code == 200
 
 
 def test_a_write_needs_the_csrf_token_too(window):

@@ -161,6 +161,49 @@ def test_the_save_dialog_adapter_returns_one_path_or_none(answer, path):
     assert window.calls[0][1]["save_filename"] == "notes.zip"
 
 
+def test_the_save_dialog_starts_in_the_downloads_folder(tmp_path, monkeypatch):
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    monkeypatch.setattr("platformdirs.user_downloads_dir", lambda: str(downloads))
+    window = FakeWindow(None)
+    WebviewDialogs(window).ask_save_path("notes.zip")
+    assert window.calls[0][1]["directory"] == str(downloads)
+
+
+def test_without_a_downloads_folder_the_back_end_chooses(tmp_path, monkeypatch):
+    monkeypatch.setattr("platformdirs.user_downloads_dir", lambda: str(tmp_path / "absent"))
+    window = FakeWindow(None)
+    WebviewDialogs(window).ask_save_path("notes.zip")
+    assert window.calls[0][1]["directory"] == ""
+
+
+@pytest.fixture
+def qt_env(monkeypatch):
+    for name in ("QT_LOGGING_RULES", "QTWEBENGINE_CHROMIUM_FLAGS"):
+        monkeypatch.delenv(name, raising=False)
+    return os.environ
+
+
+def test_qt_is_told_to_keep_quiet_without_debug(qt_env):
+    from desktop.gui import prepare_environment
+
+    prepare_environment("qt")
+    assert qt_env["QT_LOGGING_RULES"] == "*.debug=false;*.info=false;*.warning=false"
+    assert qt_env["QTWEBENGINE_CHROMIUM_FLAGS"] == "--log-level=3"
+
+
+def test_with_debug_or_their_own_settings_qt_says_what_it_says(qt_env, monkeypatch):
+    from desktop.gui import prepare_environment
+
+    prepare_environment("qt", debug=True)
+    assert "QT_LOGGING_RULES" not in qt_env and "QTWEBENGINE_CHROMIUM_FLAGS" not in qt_env
+    monkeypatch.setenv("QT_LOGGING_RULES", "qt.webengine*=true")
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--log-level=0 --enable-logging")
+    prepare_environment("qt")
+    assert qt_env["QT_LOGGING_RULES"] == "qt.webengine*=true"
+    assert qt_env["QTWEBENGINE_CHROMIUM_FLAGS"] == "--log-level=0 --enable-logging"
+
+
 def test_apps_have_no_native_dialogs_unless_the_shell_swaps_them_in(app):
     with app.app_context():
         assert isinstance(dialogs(), NoDialogs)

@@ -50,6 +50,15 @@ def test_a_note_created_in_the_window_is_in_the_database(launch, gui_env, gui):
     assert saved["width"] >= 400 and saved["height"] >= 300
 
 
+def test_the_qt_window_keeps_the_terminal_quiet_unless_debug(launch, gui_env):
+    kaap = launch("--self-test", "--gui", "qt", env=gui_env)
+    code, out, err = kaap.finish(timeout=90)
+    assert code == 0, f"{out}\n{err}\n{kaap.log}"
+    # Before: sandbox, Vulkan (3), GPU vendor, D-Bus, web channel and profile lines, 8 in all.
+    assert err.splitlines() == []
+    assert out.splitlines() == [line for line in out.splitlines() if "self-test" in line]
+
+
 @pytest.mark.parametrize("gui", ["gtk", "qt"])
 def test_links_to_other_sites_open_in_the_system_browser(launch, gui_env, gui, tmp_path):
     opened = tmp_path / "opened.txt"

@@ -53,6 +53,26 @@ def test_search_combines_with_color_label_and_state(client, make_note, make_labe
     assert search(client, "report", "&state=archived") == [archived["title"]]
 
 
+def test_a_search_of_notes_covers_the_archive_and_says_which_are_archived(client, make_note):
+    make_note(title="active", body="report")
+    make_note(title="archived", body="report", archived=True)
+    trashed = make_note(title="trashed", body="report")
+    client.post(f"/api/notes/{trashed['id']}/trash")
+    response = client.get("/api/notes?q=report&state=notes")
+    found = {note["title"]: note["archived"] for note in response.get_json()["items"]}
+    assert found == {"active": False, "archived": True}
+    assert search(client, "report") == ["active"]  # older clients: state=active is unchanged
+
+
+def test_the_notes_state_pages_through_active_and_archived_notes(client, make_note):
+    for i in range(5):
+        make_note(title=f"n{i}", archived=i % 2 == 0)
+    first = client.get("/api/notes?state=notes&limit=3").get_json()
+    rest = client.get(f"/api/notes?state=notes&limit=3&cursor={first['next_cursor']}").get_json()
+    titles = [note["title"] for note in first["items"] + rest["items"]]
+    assert titles == ["n4", "n3", "n2", "n1", "n0"] and rest["next_cursor"] is None
+
+
 def test_search_sees_edits(client, make_note):
     note = make_note(title="before")
     client.patch(f"/api/notes/{note['id']}", json={"title": "after"})

@@ -134,3 +134,15 @@ def test_deleting_a_user_asks_first_then_everything_of_theirs_goes(tab, site):
     assert api_login(app, "dan", PASSWORD) == 401
     assert dan.get("/api/notes").status_code == 401  # the session went with the account
     assert "dan" not in [user["username"] for user in admin.get("/api/users").get_json()]
+
+
+def test_settings_shows_import_and_export_first_then_the_account_and_users(tab, site):
+    _, url = site
+    log_in(tab, url, "admin")
+    tab.goto(url + "/settings")
+    tab.wait_for_selector("body.ready")
+    titles = [t.strip() for t in tab.locator("main.settings h2").all_inner_texts()]
+    order = [next(i for i, t in enumerate(titles) if name in t) for name in
+             ("Import", "Export", "Account", "Users")]  # fmt: skip
+    assert order == sorted(order), titles
+    tab.screenshot(path=SCREENSHOTS / "settings-server-order-full-1280.png", full_page=True)

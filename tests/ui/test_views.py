@@ -1,5 +1,7 @@
 """Moving notes around and finding them: trash, archive, search, infinite scroll."""
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.ui.conftest import eventually, screenshot
@@ -125,6 +127,41 @@ def test_search_combines_with_color_and_label_filters(page, api):
     expect(page.locator(".card")).to_contain_text("report red")
     page.locator("#search").fill("nothing like this")
     expect(page.get_by_text("No matching results")).to_be_visible()
+
+
+def test_a_search_from_notes_finds_archived_notes_marked_and_not_the_trash(page, api):
+    api.note(title="report active")
+    api.note(title="report archived", archived=True)
+    trashed = api.note(title="report trashed")
+    api.client.post(f"/api/notes/{trashed['id']}/trash")
+    page.reload()
+    expect(page.locator(".card")).to_have_count(1)
+    page.locator("#search").fill("report")
+    expect(page.locator(".card")).to_have_count(2)
+    expect(card(page, "report archived").locator(".card-archived")).to_have_text("archiveArchived")
+    expect(card(page, "report active").locator(".card-archived")).to_have_count(0)
+    screenshot(page, "search-archived")
+    card(page, "report archived").hover()
+    card(page, "report archived").get_by_label("Unarchive").click()
+    expect(card(page, "report archived").locator(".card-archived")).to_have_count(0)
+    page.locator("#search").press("Escape")
+    expect(page.locator(".card")).to_have_count(2)  # unarchived: back in Notes
+    go(page, "archive")
+    expect(page.get_by_text("Your archived notes appear here")).to_be_visible()
+
+
+def test_list_view_groups_the_card_toolbar_on_the_left(page, api):
+    api.note(title="a note", body="in a list")
+    page.reload()
+    page.keyboard.press("Control+g")
+    expect(page.locator("body")).to_have_class(re.compile(r"\blist-view\b"))
+    note = card(page, "a note")
+    note.hover()
+    buttons = note.locator(".card-toolbar .icon-btn")
+    first, last = buttons.first.bounding_box(), buttons.last.bounding_box()
+    box = note.bounding_box()
+    assert last["x"] + last["width"] - first["x"] < box["width"] / 2, (first, last, box)
+    screenshot(page, "list-view-toolbar")
 
 
 def test_infinite_scroll_walks_250_notes_without_duplicates(page, api):

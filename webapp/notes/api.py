@@ -232,8 +232,9 @@ class NoteList(Resource):
     @ns.doc(
         params={
             "state": {
-                "description": "active (default), archived or trashed",
-                "enum": ["active", "archived", "trashed"],
+                "description": "active (default), archived, trashed, or notes: active and "
+                "archived together (what a search from Notes covers; each note says `archived`)",
+                "enum": list(service.STATES),
             },
             "label": {"description": "Only notes with this label id", "type": "integer"},
             "color": {"description": "Only notes of this color", "enum": list(COLORS)},

@@ -65,7 +65,8 @@ ITEM_TEXT_MAX = 10_000
 QUERY_MAX = 1000
 LIMIT_DEFAULT = 30
 LIMIT_MAX = 100
-STATES = ("active", "archived", "trashed")
+# "notes" is what a search from Notes covers, as in Keep: active and archived, not the trash.
+STATES = ("active", "archived", "trashed", "notes")
 EDITABLE = ("title", "body", "kind", "items", "color", "pinned", "archived", "label_ids")
 
 
@@ -716,6 +717,8 @@ def _conditions(shape: _Shape, dialect: str, v: Mapping[str, Any]) -> list:
         conditions += [Note.trashed_at.is_(None), Note.archived.is_(False)]
     elif shape.state == "archived":
         conditions += [Note.trashed_at.is_(None), Note.archived.is_(True)]
+    elif shape.state == "notes":
+        conditions.append(Note.trashed_at.is_(None))
     else:
         conditions.append(Note.trashed_at.is_not(None))
     if shape.color:

@@ -7,7 +7,15 @@ import re
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, render_template
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    jsonify,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from jinja2 import FileSystemBytecodeCache
 
 from webapp.accounts.service import current_owner_id
@@ -50,6 +58,43 @@ def settings():
         account=_account(),
         settings=_settings(),
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon browsers ask for at the root, whatever the page links."""
+    return send_from_directory(Path(current_app.static_folder) / "icons", "favicon.ico")
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: the page installs as an app (offline support is a later step)."""
+    icons = [
+        {
+            "src": url_for("static", filename=f"icons/kaap-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+        }
+        for size in (192, 512)
+    ]
+    response = jsonify(
+        name="Kaap",
+        short_name="Kaap",
+        description="Notes, Google Keep style, offline.",
+        start_url=url_for("pages.index"),
+        scope=url_for("pages.index"),
+        display="standalone",
+        background_color="#ffffff",
+        theme_color="#fbbc04",
+        icons=icons,
+    )
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+# The login page links both, and browsers fetch them without asking anyone to log in first.
+favicon.kaap_public = True
+manifest.kaap_public = True
 
 
 # ``import ... from "./x.js"`` and ``export ... from "./x.js"``: the static imports of a module.

@@ -47,7 +47,11 @@ export function init({ onOpen }) {
   document.fonts?.ready.then(scheduleLayout);
 }
 
-const stateParam = () => ({ archive: "archived", trash: "trashed" })[view.kind] ?? "active";
+const searching = () => Boolean(view.q || view.color || view.hasImage);
+
+// A search from Notes covers the archive too, as Keep's does; the trash stays apart.
+const stateParam = () =>
+  ({ archive: "archived", trash: "trashed" })[view.kind] ?? (view.kind === "notes" && searching() ? "notes" : "active");
 
 /** Start over with the current view and filters. */
 export async function reload() {
@@ -104,7 +108,7 @@ async function loadMore() {
 function matches(note) {
   const state = stateParam();
   if (state === "trashed" ? !note.trashed_at : note.trashed_at) return false;
-  if (state !== "trashed" && note.archived !== (state === "archived")) return false;
+  if ((state === "active" || state === "archived") && note.archived !== (state === "archived")) return false;
   if (view.kind === "label" && !note.labels.some((label) => label.id === view.labelId)) return false;
   if (view.color && note.color !== view.color) return false;
   if (view.hasImage && !note.images?.length) return false;
@@ -173,7 +177,7 @@ function updateSections() {
   const others = $("#grid-others").children.length;
   $("#pinned-section").hidden = pinned === 0;
   $("#others-title").hidden = pinned === 0;
-  const [iconName, text] = EMPTY[view.q || view.color || view.hasImage ? "search" : view.kind];
+  const [iconName, text] = EMPTY[searching() ? "search" : view.kind];
   const empty = $("#empty");
   empty.hidden = pinned + others > 0 || loading;
   empty.replaceChildren(icon(iconName, "empty-icon"), h("p", { text }));
@@ -220,6 +224,10 @@ function buildCard(note) {
   }
   if (!content.length && !note.images?.length) {
     content.push(h("div", { class: "card-empty", text: "Empty note" }));
+  }
+  // Only a search mixes archived notes with the others: there the card says which it is.
+  if (note.archived && !inTrash && view.kind !== "archive") {
+    content.push(h("div", { class: "card-archived" }, icon("archive"), "Archived"));
   }
   if (note.labels.length) {
     content.push(
