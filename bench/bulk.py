@@ -23,22 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import _sentence  # noqa: E402
+from bench.corpus import _sentence, empty_postgres  # noqa: E402
 from bench.results import record  # noqa: E402
-
-
-def _empty(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        ).scalars()
-        names = ", ".join(f'"{name}"' for name in tables if name != "alembic_version")
-        if names:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
 
 
 def _client(app):
@@ -87,7 +73,7 @@ def main() -> int:
     settings = {"CONFIG": "testing", "DATA_DIR": str(work / "data")}
     if args.database_url:
         create_app({**settings, "DATABASE_URL": args.database_url})  # migrates
-        _empty(args.database_url)
+        empty_postgres(args.database_url)
         settings["DATABASE_URL"] = args.database_url
     try:
         app = create_app(settings)

@@ -175,3 +175,18 @@ if __name__ == "__main__":
     create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
     seconds = load(data_dir / "kaap.sqlite3", count)
     print(f"loaded {count} notes in {seconds:.1f} s")
+
+
+def empty_postgres(url: str) -> None:
+    """Empty every table of a PostgreSQL database but Alembic's (as the tests do before each)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        ).scalars()
+        names = ", ".join(f'"{name}"' for name in tables if name != "alembic_version")
+        if names:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()

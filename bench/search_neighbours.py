@@ -33,7 +33,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import ENGLISH, KOREAN  # noqa: E402
+from bench.corpus import ENGLISH, KOREAN, empty_postgres  # noqa: E402
 from bench.results import RESULTS, record  # noqa: E402
 from bench.scale import Server, percentiles  # noqa: E402
 
@@ -117,20 +117,6 @@ def insert(engine, rows, bulk: bool) -> float:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE notes")
     return time.perf_counter() - began
-
-
-def empty_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        ).scalars()
-        names = ", ".join(f'"{name}"' for name in tables if name != "alembic_version")
-        if names:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
 
 
 def measure(server: Server, requests: int) -> dict[str, tuple[float, float]]:
