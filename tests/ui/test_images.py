@@ -31,7 +31,9 @@ def test_the_composer_saves_a_note_with_its_image(page, api, png):
     expect(card.locator("img")).to_have_count(1)
     [note] = eventually(lambda: [n for n in api.notes() if n["images"]])
     expect(card.locator("img")).to_have_attribute("src", note["images"][0]["thumb_url"])
-    assert card.locator("img").evaluate("img => img.naturalWidth") == 320
+    # The browser loads the thumbnail after the src is set: until then its width reads 0.
+    width = "img => img.complete ? img.naturalWidth : 0"
+    assert eventually(lambda: card.locator("img").evaluate(width)) == 320
 
 
 def test_images_are_added_and_removed_in_the_editor_while_text_autosaves(page, api, png):
