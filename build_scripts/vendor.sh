@@ -36,4 +36,10 @@ for weight in 400 500; do
   cp "$tmp"/@fontsource/roboto/files/roboto-*-"$weight"-normal.woff{,2} "$roboto/files/"
 done
 
+fetch sortablejs
+sortable="$out/sortablejs"
+mkdir -p "$sortable"
+# The ES module build with its default plugins (auto-scroll while dragging near an edge): the page's modules import it, no build step, no global.
+cp "$tmp/sortablejs/LICENSE" "$tmp/sortablejs/package.json" "$tmp/sortablejs/modular/sortable.esm.js" "$sortable/"
+
 echo "vendored into $out:" && du -sh "$out"/*
