@@ -36,6 +36,19 @@ for weight in 400 500; do
   cp "$tmp"/@fontsource/roboto/files/roboto-*-"$weight"-normal.woff{,2} "$roboto/files/"
 done
 
+fetch @fontsource/noto-sans-kr
+korean="$out/noto-sans-kr"
+mkdir -p "$korean/files"
+cp "$tmp/@fontsource/noto-sans-kr/LICENSE" "$tmp/@fontsource/noto-sans-kr/package.json" "$korean/"
+# Weight 500 only: Keep's medium text (titles, labels) in Korean, after Roboto in those font stacks;
+# text at 400 keeps the system's Korean face at 400, so no second 2 MB weight. woff2 only (every
+# engine that runs the page's ES modules reads it): the browser fetches just the unicode-range
+# subsets a page's characters fall in.
+sed -E "s/, url\([^)]*\.woff\) format\('woff'\)//" "$tmp/@fontsource/noto-sans-kr/500.css" >"$korean/500.css"
+grep -o 'files/[^)]*\.woff2' "$korean/500.css" | sort -u | while read -r file; do
+  cp "$tmp/@fontsource/noto-sans-kr/$file" "$korean/files/"
+done
+
 fetch sortablejs
 sortable="$out/sortablejs"
 mkdir -p "$sortable"

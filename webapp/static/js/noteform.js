@@ -1,6 +1,7 @@
 // The note form shared by the composer and the editor: title, text or checklist, chips, tools.
 import { debounce, findLinks, h, icon, iconButton, imageStrip, link } from "./dom.js";
 import { colorPicker, labelPicker } from "./pickers.js";
+import { sortable } from "./sortable.js";
 import { store } from "./store.js";
 
 let nextKey = 1;
@@ -437,8 +438,10 @@ export class NoteForm {
       this.renderItems(item.key, item.text.length);
       this.changed(true);
     });
+    const list = h("ul", { class: "nf-list" }, unchecked.map((item) => this.itemRow(item)));
+    this.makeSortable(list);
     const parts = [
-      h("ul", { class: "nf-list" }, unchecked.map((item) => this.itemRow(item))),
+      list,
       this.readOnly ? null : h("div", { class: "nf-new-item" }, icon("add"), newItem),
     ];
     if (checked.length) {
@@ -514,7 +517,6 @@ export class NoteForm {
       text,
       iconButton("close", "Delete item", () => this.removeItem(item), "nf-item-delete"),
     );
-    if (!item.checked && !this.readOnly) this.makeDraggable(row, item);
     return row;
   }
 
@@ -569,31 +571,29 @@ export class NoteForm {
     this.state.items = items;
   }
 
-  makeDraggable(row, item) {
-    const handle = row.querySelector(".nf-drag");
-    handle.addEventListener("mousedown", () => (row.draggable = true));
-    row.addEventListener("dragstart", (event) => {
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", String(item.key));
-      this.dragged = item;
-      row.classList.add("dragging");
-    });
-    row.addEventListener("dragend", () => {
-      row.draggable = false;
-      row.classList.remove("dragging");
-      this.dragged = null;
-    });
-    row.addEventListener("dragover", (event) => {
-      if (this.dragged && this.dragged !== item && !item.checked) event.preventDefault();
-    });
-    row.addEventListener("drop", (event) => {
-      event.preventDefault();
-      const dragged = this.dragged;
-      if (!dragged || dragged === item) return;
-      const box = row.getBoundingClientRect();
-      this.placeItem(dragged, item, event.clientY > box.top + box.height / 2);
-      this.renderItems();
-      this.changed();
+  /** Let the open items of `list` be dragged by their handle into a new order (SortableJS). */
+  makeSortable(list) {
+    this.sorter?.destroy();
+    this.sorter = null;
+    if (this.readOnly) return;
+    this.sorter = sortable(list, {
+      handle: ".nf-drag",
+      draggable: ".nf-item",
+      onChoose: () => {
+        // the copy under the pointer is drawn in the note's color, not see-through
+        let painted = list;
+        while (painted.parentElement && getComputedStyle(painted).backgroundColor === "rgba(0, 0, 0, 0)") {
+          painted = painted.parentElement;
+        }
+        list.style.setProperty("--drag-bg", getComputedStyle(painted).backgroundColor);
+      },
+      onEnd: ({ oldIndex, newIndex }) => {
+        if (oldIndex === newIndex) return;
+        // SortableJS has moved the row, which keeps its item: only the order is left to save
+        const open = this.state.items.filter((item) => !item.checked);
+        this.placeItem(open[oldIndex], open[newIndex], newIndex > oldIndex);
+        this.changed();
+      },
     });
   }
 }
