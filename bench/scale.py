@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import LABELS, RARE, load  # noqa: E402
+from bench.reftree import RefTree, git  # noqa: E402
 from bench.results import RESULTS, record  # noqa: E402
 from webapp.search.index import register_functions  # noqa: E402
 
@@ -381,12 +382,6 @@ OWNER_SCRIPT = (
 )
 
 
-def git(*args: str, cwd: Path = ROOT) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
 def migrations(root: Path) -> set[str]:
     return {p.name for p in (root / "webapp" / "migrations" / "versions").glob("*.py")}
 
@@ -404,24 +399,6 @@ def older_tree(ref_root: Path) -> Path:
         "the two trees' migrations diverge (each has one the other lacks): "
         "compare against a commit both descend from"
     )
-
-
-class RefTree:
-    """REF checked out in a temporary ``git worktree``, removed on exit."""
-
-    def __init__(self, ref: str):
-        self.commit = git("rev-parse", "--verify", f"{ref}^{{commit}}")
-        self.parent = Path(tempfile.mkdtemp(prefix="kaap-bench-ref-"))
-        self.path = self.parent / "tree"
-
-    def __enter__(self) -> Path:
-        git("worktree", "add", "--detach", "--quiet", str(self.path), self.commit)
-        return self.path
-
-    def __exit__(self, *exc) -> None:
-        subprocess.run(["git", "worktree", "remove", "--force", str(self.path)], cwd=ROOT)
-        shutil.rmtree(self.parent, ignore_errors=True)
-        subprocess.run(["git", "worktree", "prune"], cwd=ROOT)
 
 
 def load_once(loader: Path, data_dir: Path, n: int) -> tuple[float, str]:
@@ -471,14 +448,9 @@ def compare_size(n: int, requests: int, ref_root: Path) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def compare_markdown(results: list[dict], requests: int, ref: str, ref_commit: str) -> str:
-    head = git("rev-parse", "--short", "HEAD")
-    dirty = (
-        " with uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else ""
-    )
+def compare_markdown(results: list[dict], requests: int, described: str) -> str:
     lines = [
-        f"## Scale before/after: {head}{dirty} vs {ref} ({ref_commit[:7]}) "
-        "(`python bench/scale.py --compare`)",
+        f"## Scale before/after: {described} (`python bench/scale.py --compare`)",
         "",
         f"{machine()} Each tree's own server (`python -m webapp.serve`, production config, "
         "accounts on) on its own copy of one corpus, the same request to one then the other, "
@@ -510,7 +482,7 @@ def compare(ref: str, sizes: list[int], requests: int, no_record: bool) -> int:
     tree = RefTree(ref)
     with tree as ref_root:
         results = [compare_size(n, requests, ref_root) for n in sizes]
-    section = compare_markdown(results, requests, ref, tree.commit)
+    section = compare_markdown(results, requests, tree.describe())
     print(section)
     if not no_record:
         head = git("rev-parse", "--short", "HEAD")
