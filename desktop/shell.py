@@ -199,7 +199,6 @@ class Shell:
 
     def _launch(self) -> int:
         """The data directory, the log and the one-instance lock, then serve and show."""
-        self.launched = time.monotonic()
         check_display(self.options.gui)
         try:
             self.data_dir = make_data_dir(self.options)
