@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test test-postgres lint format clean build check-build bench-scale vendor
+.PHONY: run serve test test-postgres lint format clean gtk build check-build bench-scale vendor
 
 $(BIN)/python:
 	@echo "Creating the virtualenv in $(VENV)..."
@@ -18,7 +18,8 @@ $(VENV)/.runtime: requirements.txt requirements-server.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-server.txt requirements-build.txt requirements-dev.txt | $(BIN)/python
+# Wheels only: nothing compiles (PyGObject is `make gtk`, PyInstaller `make build`).
+$(VENV)/.dev: requirements.txt requirements-server.txt requirements-dev.txt | $(BIN)/python
 	@echo "Installing Kaap's dependencies and its test tools (pytest, ruff, Playwright) into $(VENV)."
 	@echo "The first time takes a minute or two, with no output meanwhile."
 	$(BIN)/pip install --quiet -r requirements-dev.txt
@@ -61,11 +62,21 @@ vendor:
 bench-scale: $(VENV)/.runtime
 	$(BIN)/python bench/scale.py
 
-$(VENV)/.build: requirements.txt requirements-server.txt requirements-build.txt | $(BIN)/python
+## gtk: PyGObject, for the GTK window (preferred when it loads; the GTK window tests need it).
+## It compiles: apt-get install libcairo2-dev libgirepository1.0-dev pkg-config gir1.2-webkit2-4.1.
+gtk: $(VENV)/.gtk
+
+$(VENV)/.gtk: requirements-gtk.txt | $(BIN)/python
+	@echo "Installing Kaap's dependencies for the GTK window (PyGObject, compiled against the system's GTK) into $(VENV)."
+	@echo "The first time takes a minute or two, with no output meanwhile."
+	$(BIN)/pip install --quiet -r requirements-gtk.txt
+	touch $@
+
+$(VENV)/.build: requirements.txt requirements-server.txt requirements-gtk.txt requirements-build.txt | $(BIN)/python
 	@echo "Installing Kaap's dependencies and PyInstaller into $(VENV)."
 	@echo "The first time takes a minute or two, with no output meanwhile."
 	$(BIN)/pip install --quiet -r requirements-build.txt
-	touch $(VENV)/.runtime $@
+	touch $(VENV)/.runtime $(VENV)/.gtk $@
 
 ## build: the one-file executable with PyInstaller (dist/Kaap; Kaap.exe, Kaap.app elsewhere).
 build: $(VENV)/.build

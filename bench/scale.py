@@ -9,6 +9,7 @@ same file in the same run. Usage::
 
     python bench/scale.py                    # N = 10,000 and 100,000, 300 requests each
     python bench/scale.py --sizes 10000 --requests 100 --no-record
+    python bench/scale.py --compare main --sizes 100000   # this tree beside main, in turns
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import LABELS, RARE, load  # noqa: E402
+from bench.reftree import RefTree, git  # noqa: E402
 from bench.results import RESULTS, record  # noqa: E402
 from webapp.search.index import register_functions  # noqa: E402
 
@@ -62,7 +64,9 @@ def create_owner(data_dir: Path) -> str:
 class Server:
     """``python -m webapp.serve`` in a subprocess, on a port the OS picks."""
 
-    def __init__(self, data_dir: Path, secret: str, database_url: str | None = None):
+    def __init__(
+        self, data_dir: Path, secret: str, database_url: str | None = None, root: Path = ROOT
+    ):
         env = {
             **os.environ,
             "KAAP_CONFIG": "production",
@@ -74,7 +78,7 @@ class Server:
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "webapp.serve", "--host", "127.0.0.1", "--port", "0"],
-            cwd=ROOT,
+            cwd=root,  # the tree whose webapp serves (another one with --compare)
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -179,14 +183,17 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
-def time_calls(fns: tuple, count: int, warmup: int = 10) -> list[list[float]]:
-    """Milliseconds of each function's calls, interleaved so both see the same machine."""
+def time_calls(fns: tuple, count: int, warmup: int = 10, turns: bool = False) -> list[list[float]]:
+    """Milliseconds of each function's calls, interleaved so both see the same machine; with
+    ``turns``, every other round goes in the reverse order (A B, B A, ...), so that going
+    first or second favours neither."""
     for i in range(warmup):
         for fn in fns:
             fn(i)
     samples = [[] for _ in fns]
     for i in range(count):
-        for fn, out in zip(fns, samples, strict=True):
+        pairs = list(zip(fns, samples, strict=True))
+        for fn, out in reversed(pairs) if turns and i % 2 else pairs:
             began = time.perf_counter()
             fn(warmup + i)
             out.append((time.perf_counter() - began) * 1000)
@@ -221,7 +228,9 @@ def run_size(n: int, requests: int) -> dict:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def measure(server: Server, data_dir: Path, secret: str, requests: int) -> list[dict]:
+def scenarios(server: Server) -> list[tuple]:
+    """(name, method, path, body, call) for each timed request, found through ``server``;
+    ``call(i)`` sends the i-th one (an edit goes to one of 100 notes in turn)."""
     labels = {label["name"]: label["id"] for label in server.request("GET", "/api/labels")}
     cursor, path, depth = None, "/api/notes", 0
     while depth < 100:  # the cursor of page 101 (or of the last page, for a small corpus)
@@ -231,7 +240,7 @@ def measure(server: Server, data_dir: Path, secret: str, requests: int) -> list[
         cursor, path, depth = following, f"/api/notes?cursor={following}", depth + 1
     note_ids = [n["id"] for n in server.request("GET", "/api/notes?limit=100")["items"]]
     # Searches as the page sends them from Notes: the archive included (state=notes).
-    scenarios = [
+    found = [
         ("first page", "GET", "/api/notes", None),
         (f"page {depth + 1} deep", "GET", f"/api/notes?cursor={cursor}", None),
         ("rare word", "GET", f"/api/notes?state=notes&q={RARE}", None),
@@ -247,17 +256,8 @@ def measure(server: Server, data_dir: Path, secret: str, requests: int) -> list[
         ("create note", "POST", "/api/notes", {"title": "bench", "body": "회의 meeting notes"}),
         ("edit note", "PATCH", f"/api/notes/{note_ids[0]}", {"body": "edited 회의 text"}),
     ]
-    floor_conn = sqlite3.connect(data_dir / "kaap.sqlite3", isolation_level=None)
-    register_functions(floor_conn)
-    for pragma in (
-        "journal_mode=WAL",
-        "foreign_keys=ON",
-        "busy_timeout=5000",
-        "synchronous=NORMAL",
-    ):
-        floor_conn.execute(f"PRAGMA {pragma}")
-    rows = []
-    for name, method, path, body in scenarios:
+    out = []
+    for name, method, path, body in found:
         if method == "PATCH":
 
             def call(i, method=method, body=body):
@@ -268,6 +268,22 @@ def measure(server: Server, data_dir: Path, secret: str, requests: int) -> list[
             def call(_i, method=method, path=path, body=body):
                 server.send(method, path, body)
 
+        out.append((name, method, path, body, call))
+    return out
+
+
+def measure(server: Server, data_dir: Path, secret: str, requests: int) -> list[dict]:
+    floor_conn = sqlite3.connect(data_dir / "kaap.sqlite3", isolation_level=None)
+    register_functions(floor_conn)
+    for pragma in (
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        "busy_timeout=5000",
+        "synchronous=NORMAL",
+    ):
+        floor_conn.execute(f"PRAGMA {pragma}")
+    rows = []
+    for name, method, path, body, call in scenarios(server):
         statements = capture_sql(data_dir, secret, method, path, body)
         api, floor = map(
             percentiles,
@@ -312,19 +328,25 @@ def verdicts(result: dict) -> list[str]:
     return out
 
 
-def markdown(results: list[dict], requests: int) -> str:
+def machine() -> str:
+    """When and where: the first sentence of a recorded run."""
     cpu = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
         cpu = found.group(1) if found else cpu
+    return (
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'}: "
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}."
+    )
+
+
+def markdown(results: list[dict], requests: int) -> str:
     lines = [
         "## Scale: lists and search (`python bench/scale.py`)",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'}: "
-        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}. "
-        f"{requests} timed requests per row after 10 warm-up ones, one keep-alive connection "
+        f"{machine()} {requests} timed requests per row after 10 warm-up ones, one keep-alive connection "
         "to waitress on 127.0.0.1, authenticated by an API token. SQL floor: the request's own "
         "statements (the token's lookup included) replayed on a plain sqlite3 connection to the "
         "same file, each replay right after an API request (interleaved).",
@@ -351,12 +373,137 @@ def markdown(results: list[dict], requests: int) -> str:
     return "\n".join(lines)
 
 
+# --- --compare REF: this tree beside another commit, in the same run ---------------------
+
+# The owner and its token, made by the tree that loaded the corpus (its schema, its code).
+OWNER_SCRIPT = (
+    "import sys; from pathlib import Path; from bench.scale import create_owner; "
+    "print(create_owner(Path(sys.argv[1])))"
+)
+
+
+def migrations(root: Path) -> set[str]:
+    return {p.name for p in (root / "webapp" / "migrations" / "versions").glob("*.py")}
+
+
+def older_tree(ref_root: Path) -> Path:
+    """The tree whose migrations the other one has too: it loads the corpus, and the newer
+    server upgrades its own copy at start (AUTO_MIGRATE); an older server could not open a
+    database a newer schema wrote."""
+    ours, theirs = migrations(ROOT), migrations(ref_root)
+    if theirs <= ours:
+        return ref_root
+    if ours <= theirs:
+        return ROOT
+    raise SystemExit(
+        "the two trees' migrations diverge (each has one the other lacks): "
+        "compare against a commit both descend from"
+    )
+
+
+def load_once(loader: Path, data_dir: Path, n: int) -> tuple[float, str]:
+    """The corpus and its owner, written by the ``loader`` tree; (load seconds, token)."""
+    loaded = subprocess.run(
+        [sys.executable, "bench/corpus.py", str(data_dir), str(n)],
+        cwd=loader, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    seconds = float(re.search(r"loaded \d+ notes in ([\d.]+) s", loaded).group(1))
+    owner = subprocess.run(
+        [sys.executable, "-c", OWNER_SCRIPT, str(data_dir)],
+        cwd=loader, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return seconds, owner.strip().splitlines()[-1]
+
+
+def compare_size(n: int, requests: int, ref_root: Path) -> dict:
+    """Every scenario timed on this tree's server and REF's, alternately, each on its own copy
+    of one corpus, in turns (A B, B A, ...: both see the same moments of a noisy machine)."""
+    work = Path(tempfile.mkdtemp(prefix=f"kaap-bench-compare-{n}-"))
+    servers: list[Server] = []
+    try:
+        loader = older_tree(ref_root)
+        load_seconds, secret = load_once(loader, work / "corpus", n)
+        print(f"N={n:,}: corpus loaded in {load_seconds:.1f} s by {loader}", flush=True)
+        for side in ("current", "ref"):
+            shutil.copytree(work / "corpus", work / side)
+        current = Server(work / "current", secret, root=ROOT)
+        servers.append(current)
+        ref = Server(work / "ref", secret, root=ref_root)
+        servers.append(ref)
+        rows = []
+        for ours, theirs in zip(scenarios(current), scenarios(ref), strict=True):
+            name = ours[0]
+            now, before = map(percentiles, time_calls((ours[4], theirs[4]), requests, turns=True))
+            rows.append({"name": name, "current": now, "ref": before})
+            print(
+                f"  {name:16} current p50 {now[0]:6.2f} ms  p95 {now[1]:6.2f} ms | "
+                f"REF p50 {before[0]:6.2f} ms  p95 {before[1]:6.2f} ms | "
+                f"x{now[0] / before[0]:5.2f}",
+                flush=True,
+            )
+        return {"n": n, "load_s": load_seconds, "rows": rows}
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def compare_markdown(results: list[dict], requests: int, described: str) -> str:
+    lines = [
+        f"## Scale before/after: {described} (`python bench/scale.py --compare`)",
+        "",
+        f"{machine()} Each tree's own server (`python -m webapp.serve`, production config, "
+        "accounts on) on its own copy of one corpus, the same request to one then the other, "
+        f"in turns (A B, B A, ...; {requests} timed pairs per row after 10 warm-up ones); "
+        "ratio = current p50 / REF p50.",
+        "",
+    ]
+    for result in results:
+        lines += [
+            f"### N = {result['n']:,} notes",
+            "",
+            "| request | current p50 | current p95 | REF p50 | REF p95 | ratio |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in result["rows"]:
+            (c50, c95), (r50, r95) = row["current"], row["ref"]
+            lines.append(
+                f"| {row['name']} | {c50:.2f} ms | {c95:.2f} ms | {r50:.2f} ms | {r95:.2f} ms "
+                f"| {c50 / r50:.2f}x |"
+            )
+        worst = max(result["rows"], key=lambda r: r["current"][0] / r["ref"][0])
+        ratio = worst["current"][0] / worst["ref"][0]
+        verdict = "PASS" if ratio <= 1.05 else "FAIL"
+        lines += ["", f"- {verdict}: slowest ratio {ratio:.2f}x ({worst['name']}) <= 1.05x", ""]
+    return "\n".join(lines)
+
+
+def compare(ref: str, sizes: list[int], requests: int, no_record: bool) -> int:
+    tree = RefTree(ref)
+    with tree as ref_root:
+        results = [compare_size(n, requests, ref_root) for n in sizes]
+    section = compare_markdown(results, requests, tree.describe())
+    print(section)
+    if not no_record:
+        head = git("rev-parse", "--short", "HEAD")
+        record(f"scale-compare {head} {tree.commit[:7]}", section)
+        print(f"recorded in {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--no-record", action="store_true", help="do not write bench/RESULTS.md")
+    parser.add_argument(
+        "--compare",
+        metavar="REF",
+        help="time each request on this tree and on git REF (a commit, a branch) in turns",
+    )
     args = parser.parse_args()
+    if args.compare:
+        return compare(args.compare, args.sizes, args.requests, args.no_record)
     results = [run_size(n, args.requests) for n in args.sizes]
     section = markdown(results, args.requests)
     print(section)

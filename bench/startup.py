@@ -6,7 +6,10 @@ painted (two animation frames after load, reported by the page's own clock), the
 size, and the memory of the whole process tree (PSS, so shared pages count once) at that moment.
 Runs under the current display, or a private Xvfb when there is none.
 
-    python bench/startup.py [--runs 5] [--no-build]
+    python bench/startup.py [--runs 5] [--no-build] [--compare REF]
+
+``--compare REF`` adds the source run of git REF (a temporary worktree, its own data
+directory) to the interleaved launches: this tree's start-up beside REF's in one run.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.reftree import RefTree  # noqa: E402
+
 PY = sys.executable
 KAAP_EXE = ROOT / "dist" / "Kaap"
 HELLO_EXE = ROOT / "dist-bench" / "hello"
@@ -58,12 +65,12 @@ def pss_mb(pids: set[int]) -> float:
     return total / 1024
 
 
-def launch_once(command: list[str], env: dict) -> tuple[float, float]:
+def launch_once(command: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float]:
     """Seconds from launch to painted, and the tree's PSS (MB) then."""
     started = time.time()
     proc = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        start_new_session=True,
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        text=True, start_new_session=True,
     )  # fmt: skip
     try:
         for line in proc.stdout:
@@ -114,8 +121,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-build", action="store_true", help="reuse dist/ if present")
+    parser.add_argument("--compare", metavar="REF", help="also launch git REF from source")
     args = parser.parse_args()
     build(args.no_build)
+    with contextlib.ExitStack() as stack:
+        ref = RefTree(args.compare) if args.compare else None
+        ref_root = stack.enter_context(ref) if ref else None
+        return measure(args, ref, ref_root)
+
+
+def measure(args: argparse.Namespace, ref: RefTree | None, ref_root: Path | None) -> int:
 
     env = dict(os.environ, KAAP_STARTUP_PROBE="1")
     # A user's second launch from source finds its modules compiled (__pycache__); a sandbox
@@ -130,15 +145,22 @@ def main() -> int:
         ("source", "Kaap"): [PY, "-m", "desktop", "--gui", "gtk", *kaap_args],
         ("source", "floor"): [PY, "bench/hello.py"],
     }
+    cwds = {}
+    if ref_root:  # its own data directory: its schema may be older than ours
+        cases["source", "REF"] = [PY, "-m", "desktop", "--gui", "gtk", "--data-dir",
+                                  str(data_dir / "ref")]  # fmt: skip
+        cwds["source", "REF"] = ref_root
     os.chdir(ROOT)
     try:
         launch_once(cases["source", "Kaap"], env)  # creates and migrates the database
+        if ref_root:
+            launch_once(cases["source", "REF"], env, ref_root)
         results = {case: [] for case in cases}
         # On a shared machine the load says how far to trust the times (ratios suffer less).
         load_before = os.getloadavg()[0]
         for _ in range(args.runs):  # interleaved, so drift hits every case alike
             for case, command in cases.items():
-                results[case].append(launch_once(command, env))
+                results[case].append(launch_once(command, env, cwds.get(case, ROOT)))
         load_after = os.getloadavg()[0]
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -146,6 +168,7 @@ def main() -> int:
             xvfb.terminate()
 
     sizes = {"Kaap": KAAP_EXE.stat().st_size / 1e6, "floor": HELLO_EXE.stat().st_size / 1e6}
+    sizes["REF"] = 0.0  # a source run only
     cpu = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
          if line.startswith("model name")), platform.processor(),
@@ -172,6 +195,9 @@ def main() -> int:
         if kind == "executable":
             line += f", size {sizes['Kaap'] / sizes['floor']:.2f}x"
         print(line)
+    if ref:
+        (kt, km), (rt, rm) = medians["source", "Kaap"], medians["source", "REF"]
+        print(f"source, {ref.describe()}: time {kt / rt:.2f}x REF's, memory {km / rm:.2f}x")
     return 0
 
 

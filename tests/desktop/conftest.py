@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -43,6 +44,29 @@ def display():
     yield name
     proc.terminate()
     proc.wait(10)
+
+
+GTK_MISSING = (
+    "the GTK window needs PyGObject, which `make test` does not install (it compiles): "
+    "apt-get install libcairo2-dev libgirepository1.0-dev pkg-config gir1.2-webkit2-4.1, "
+    "then `make gtk`"
+)
+
+
+@functools.cache
+def gtk_loads() -> bool:
+    """Whether Kaap's own check finds GTK, asked in a process like the ones tests start."""
+    check = "import sys; from desktop.gui import _gtk_loads; sys.exit(0 if _gtk_loads() else 1)"
+    return subprocess.run([sys.executable, "-c", check], cwd=ROOT).returncode == 0
+
+
+def need_gtk() -> None:
+    """Skip (fail in CI, which runs `make gtk`) a scenario on GTK when PyGObject is missing;
+    the ones on the default back end then run on Qt."""
+    if not gtk_loads():
+        if os.environ.get("CI"):
+            pytest.fail(f"{GTK_MISSING}: .ci/run does")
+        pytest.skip(GTK_MISSING)
 
 
 @pytest.fixture
@@ -133,6 +157,8 @@ def launch(tmp_path):
         *args: str, env: dict, data_dir: Path | None = None, driver: str | None = None
     ) -> Launched:
         """Kaap from source; with ``driver``, one of tests/desktop/drivers.py drives it."""
+        if "gtk" in args:  # --gui gtk
+            need_gtk()
         module = ["tests.desktop.drivers", driver] if driver else ["desktop"]
         launched = Launched(args, env, data_dir or tmp_path / "data", module)
         started.append(launched)

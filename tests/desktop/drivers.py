@@ -15,8 +15,9 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from desktop.js import awaited, value
-from desktop.main import PAINTED_JS, parse_args, run
+from desktop.main import parse_args
 from desktop.selftest import CREATE_NOTE_JS, PAGE_READY, request, wait_for, wait_loaded
+from desktop.shell import PAINTED_JS, Shell
 
 CLICK_EXTERNAL_LINK_JS = """
 var link = document.createElement('a');
@@ -220,7 +221,7 @@ DRIVERS = {
 
 def main() -> int:
     name, *argv = sys.argv[1:]
-    return run(parse_args(argv), DRIVERS[name])
+    return Shell(parse_args(argv), DRIVERS[name]).run()
 
 
 if __name__ == "__main__":

@@ -45,9 +45,9 @@ def test_a_database_that_cannot_be_opened_is_not_called_damaged(tmp_path):
 def test_the_desktop_on_a_read_only_data_dir_says_so_in_one_sentence(
     read_only, disk_data_dir, monkeypatch, capsys
 ):
-    from desktop import main
+    from desktop import main, shell
 
-    monkeypatch.setattr(main, "check_display", lambda gui: None)
+    monkeypatch.setattr(shell, "check_display", lambda gui: None)
     assert main.main(["--data-dir", str(disk_data_dir)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"kaap: The data directory {disk_data_dir} is read-only")

@@ -1,0 +1,406 @@
+"""One launch of Kaap's window: ``Shell(options).run()``.
+
+The web app runs on waitress on 127.0.0.1 in a background thread and is shown in a pywebview
+window on the main thread. The port and the back end are those of the last launch when they
+can be (``desktop/state.py``): the web view's storage belongs to one origin and one back end.
+A per-launch token in the start URL is swapped for a cookie, so nothing else on the machine
+can use the server (see ``webapp/security.py``); the port is no secret.
+
+The steps are methods, in the order ``run`` calls them: ``serve`` (bind, build the app in a
+thread), ``open_window`` (until it closes), ``after_start`` (the checks that wait for the
+first page), ``shutdown``. Nothing heavy is imported here: the window toolkit and the web app
+load inside the steps that need them (start-up time, see bench/startup.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from desktop import js
+from desktop.gui import (
+    Geometry,
+    GuiUnavailable,
+    check_display,
+    choose_gui,
+    install_signal_handlers,
+    prepare_environment,
+)
+from desktop.instance import AlreadyRunning, SingleInstance, ask_running_to_show
+from desktop.state import ShellState
+
+log = logging.getLogger("kaap.desktop")
+
+ICON = Path(__file__).resolve().parent / "icons" / "kaap.png"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Links to other sites open in the system browser: pywebview sends "_blank" targets there.
+EXTERNAL_LINKS_JS = """
+document.addEventListener('click', function (event) {
+  var link = event.target.closest && event.target.closest('a[href]');
+  if (link && link.origin !== location.origin) {
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+  }
+}, true);
+"""
+# Resolves after the second animation frame: the page has been painted by then.
+PAINTED_JS = (
+    "new Promise(r => requestAnimationFrame(() => requestAnimationFrame("
+    "() => r(performance.timeOrigin + performance.now()))))"
+)
+
+
+@dataclass
+class Session:
+    """What a driver (the self-test, the desktop tests) gets: the running app and its window."""
+
+    app: object
+    window: object
+    base_url: str
+    token: str
+    data_dir: Path
+    gui: str | None
+    exit_code: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def cookie_header(self) -> str:
+        return f"{self.app.config['LAUNCH_COOKIE_NAME']}={self.token}"
+
+
+def data_dir_path(options: argparse.Namespace) -> Path:
+    """``--data-dir``, or the per-user data directory."""
+    if options.data_dir is not None:
+        path = options.data_dir
+    else:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir("Kaap", appauthor=False))
+    return path.expanduser().resolve()
+
+
+def make_data_dir(options: argparse.Namespace) -> Path:
+    path = data_dir_path(options)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _unwritable(options: argparse.Namespace, exc: OSError) -> str:
+    from webapp.disk import read_only_message, read_only_reason
+
+    folder = data_dir_path(options)
+    reason = read_only_reason(folder) if folder.is_dir() else None
+    return read_only_message(folder, reason or exc.strerror or str(exc))
+
+
+def _setup_logging(data_dir: Path, debug: bool) -> Path:
+    (data_dir / "logs").mkdir(exist_ok=True)
+    path = data_dir / "logs" / "kaap.log"
+    handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    if debug:
+        stderr = logging.StreamHandler()
+        stderr.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(stderr)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # A page load fetches a few files at once; waitress warns about every short queue.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    return path
+
+
+class AfterStart:
+    """The app's start-up work that waits for the page (``webapp.maintenance.after_start``:
+    the full database check, the daily backup, the trash purge), in a thread that closing the
+    window stops."""
+
+    DELAY = 1.0  # seconds after the first page load: its own requests go first
+
+    def __init__(self):
+        self.cancelled = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, app, on_damaged: Callable[[str], None]) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, args=(app, on_damaged), name="kaap-after-start"
+            )
+            self._thread.start()
+
+    def _run(self, app, on_damaged) -> None:
+        from webapp.maintenance import after_start
+
+        if self.cancelled.wait(self.DELAY):
+            return
+        try:
+            message = after_start(app, self.cancelled)
+        except Exception:
+            log.exception("the checks after start-up failed")
+            return
+        if message:
+            on_damaged(message)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop the check; a backup being written is finished first."""
+        self.cancelled.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def _build_app(data_dir: Path, token: str):
+    from webapp import create_app
+
+    return create_app({"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": token})
+
+
+class Shell:
+    """Kaap's window over its own local server; ``driver``, if given, runs in a thread once
+    the window exists and the app is built (the self-test, tests/desktop/drivers.py), then
+    the window closes."""
+
+    def __init__(
+        self, options: argparse.Namespace, driver: Callable[[Session], None] | None = None
+    ):
+        self.options = options
+        self.driver = driver
+        self.launched = time.monotonic()
+        self.later = AfterStart()
+        self.gui: str | None = None
+        self.window = None
+        self.session: Session | None = None
+
+    def run(self) -> int:
+        """Start Kaap and return the process's exit code once its window has closed."""
+        temporary = None
+        if self.options.data_dir is None and self.options.self_test:
+            temporary = Path(tempfile.mkdtemp(prefix="kaap-self-test-"))
+            self.options.data_dir = temporary
+        try:
+            return self._launch()
+        except GuiUnavailable as exc:
+            print(f"kaap: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            if temporary is not None:
+                shutil.rmtree(temporary, ignore_errors=True)
+
+    def _launch(self) -> int:
+        """The data directory, the log and the one-instance lock, then serve and show."""
+        check_display(self.options.gui)
+        try:
+            self.data_dir = make_data_dir(self.options)
+            self.log_path = _setup_logging(self.data_dir, self.options.debug)
+        except OSError as exc:  # a read-only disk, say: one sentence, not a traceback
+            print(f"kaap: {_unwritable(self.options, exc)}", file=sys.stderr)
+            return 2
+
+        self.instance = SingleInstance(self.data_dir)
+        try:
+            self.instance.acquire()
+        except AlreadyRunning:
+            return self._hand_over_to_running()
+        try:
+            return self._serve_and_show()
+        except GuiUnavailable:
+            raise
+        except Exception as exc:
+            log.exception("Kaap could not start")
+            print(
+                f"kaap: Kaap could not start ({exc}); details are in {self.log_path}.",
+                file=sys.stderr,
+            )
+            return 1
+        finally:
+            self.instance.release()
+
+    def _hand_over_to_running(self) -> int:
+        """Another launch holds this data directory: bring its window forward instead."""
+        if ask_running_to_show(self.data_dir):
+            print(
+                f"Kaap is already running (data in {self.data_dir}); "
+                "its window was brought forward."
+            )
+            return 0
+        print(
+            f"kaap: Kaap is already running with the data in {self.data_dir}, "
+            "but its window did not answer.",
+            file=sys.stderr,
+        )
+        return 1
+
+    def _serve_and_show(self) -> int:
+        self.serve()
+        try:
+            self._choose_gui()
+            exit_code = self.open_window()
+        finally:
+            self.shutdown()
+        return self._outcome(exit_code)
+
+    # --- the steps ------------------------------------------------------------------------
+
+    def serve(self) -> None:
+        """Bind the server and start serving; the app is built in a thread meanwhile, while
+        the window toolkit loads (requests wait for it)."""
+        from desktop.server import DeferredApp, LocalServer
+
+        self.token = secrets.token_urlsafe(32)
+        data_dir, token = self.data_dir, self.token
+        self.deferred = DeferredApp(lambda: _build_app(data_dir, token))
+        self.deferred.start()
+        self.state = ShellState(self.data_dir / "desktop.json")
+        self.server = LocalServer(self.deferred, port=self.state.port)
+        self.server.start()
+
+    def _choose_gui(self) -> None:
+        """The back end (the kept one if it still loads), remembered with the port."""
+        state, server = self.state, self.server
+        self.gui = choose_gui(self.options.gui, kept=state.gui)
+        if state.port and server.port != state.port:
+            log.warning("port %d was taken: serving on %d from now on", state.port, server.port)
+        state.save(port=server.port, gui=self.gui)
+        prepare_environment(self.gui, self.options.debug)
+
+    def open_window(self) -> int:
+        """Show the window on this (the main) thread until it closes; the driver's exit code."""
+        import webview
+        from webview.errors import WebViewException
+
+        import desktop.dialogs  # noqa: F401 (loaded here, as it always was, not in a callback)
+        import webapp.dialogs  # noqa: F401
+
+        server = self.server
+        log.info(
+            "serving %s on %s (gui: %s)", self.data_dir, server.base_url, self.gui or "default"
+        )
+        geometry = Geometry(self.data_dir / "window.json")
+        size = geometry.values
+        self.window = window = webview.create_window(
+            "Kaap",
+            f"{server.base_url}/?kaap_token={self.token}",
+            width=size["width"],
+            height=size["height"],
+            x=size["x"],
+            y=size["y"],
+            min_size=(400, 300),
+            text_select=True,
+        )
+        geometry.track(window)
+        self.session = Session(None, window, server.base_url, self.token, self.data_dir, self.gui)
+        window.events.loaded += self._page_loaded
+        self.instance.listen(self._bring_forward)
+        install_signal_handlers(self.gui, window.destroy)
+
+        webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
+        try:
+            # A persistent web view profile: the page keeps its preferences in localStorage,
+            # which WebKitGTK's private mode leaves null (the page's scripts then stop).
+            webview.start(
+                self._window_started,
+                gui=self.gui,
+                debug=self.options.debug,
+                icon=str(ICON),
+                private_mode=False,
+                storage_path=str(self.data_dir / "webview"),
+            )
+        except WebViewException as exc:
+            raise GuiUnavailable(f"Kaap cannot open its window: {exc}") from exc
+        finally:
+            log.info("window closed: stopping")
+            geometry.save()
+        return self.session.exit_code
+
+    def after_start(self) -> None:
+        """Once the first page has loaded: the checks, backup and purge that wait for it."""
+        if self.deferred.app is not None:
+            self.later.start(self.deferred.app, self._show_damage)
+
+    def shutdown(self) -> None:
+        """Stop serving (requests in progress finish), stop the checks, close the database."""
+        self.server.stop()
+        self.later.stop()
+        if self.deferred.wait():
+            from webapp.extensions import db
+
+            with self.deferred.app.app_context():
+                db.engine.dispose()
+
+    # --- what the window calls back -------------------------------------------------------
+
+    def _window_started(self) -> None:
+        """pywebview's start function, in its own thread: wait for the app, run the driver."""
+        self._app_built()
+        session = self.session
+        if self.driver is None or session.app is None:
+            return
+        try:
+            self.driver(session)
+        except Exception as exc:
+            session.exit_code = 1
+            log.exception("the driver failed")
+            print(f"kaap: self-test failed: {exc}", file=sys.stderr)
+        finally:
+            self.window.destroy()
+
+    def _app_built(self) -> None:
+        from desktop.dialogs import WebviewDialogs
+        from webapp.dialogs import EXTENSION as DIALOGS
+
+        deferred = self.deferred
+        if deferred.wait():
+            log.info("app ready %.2f s after launch", time.monotonic() - self.launched)
+            deferred.app.extensions[DIALOGS] = WebviewDialogs(self.window)
+            self.session.app = deferred.app
+        else:
+            self.window.destroy()  # nothing to show; _outcome reports the error
+
+    def _page_loaded(self) -> None:
+        window = self.window
+        window.run_js(EXTERNAL_LINKS_JS)
+        log.info("page loaded %.2f s after launch", time.monotonic() - self.launched)
+        self.after_start()
+        if os.environ.get("KAAP_STARTUP_PROBE") == "1":  # bench/startup.py reads this line
+            painted_ms = js.awaited(window, PAINTED_JS)
+            print(f"kaap-painted {painted_ms / 1000:.3f}", flush=True)
+
+    def _show_damage(self, message: str) -> None:
+        self.window.load_url(self.server.base_url + "/")  # the page now says what is wrong
+
+    def _bring_forward(self) -> None:
+        log.info("a second launch asked for the window")
+        window = self.window
+        window.show()
+        window.on_top = True
+        window.on_top = False
+
+    def _outcome(self, exit_code: int) -> int:
+        """The exit code: the driver's, unless the app could not be built (said on stderr)."""
+        error = self.deferred.error
+        if error is None:
+            log.info("stopped cleanly")
+            return exit_code
+        from webapp import ConfigError
+
+        if isinstance(error, ConfigError):  # a damaged database, say: one sentence
+            log.error("%s", error)
+            print(f"kaap: {error}", file=sys.stderr)
+            return 2
+        log.error("Kaap could not start", exc_info=error)
+        print(
+            f"kaap: Kaap could not start ({error}); details are in {self.log_path}.",
+            file=sys.stderr,
+        )
+        return 1
