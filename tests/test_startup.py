@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
-from webapp.database import MIGRATIONS_DIR, head_revision, script_revisions
+from webapp.db.migrate import MIGRATIONS_DIR, head_revision, script_revisions
 
 
 def test_revisions_read_from_the_scripts_agree_with_alembic():

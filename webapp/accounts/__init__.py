@@ -5,26 +5,33 @@ from __future__ import annotations
 
 from flask import Flask
 
+from webapp.errors import ConfigError
+
 
 def init_app(app: Flask) -> None:
     """Call after the upload size limits: the CSRF check here reads the request body."""
+    # Imported here, not at the top: the models of every feature import this package
+    # (``webapp.accounts.models``), and must not load the views and the API with it.
     from webapp.accounts import auth, views
 
+    # CSRF is checked by the hooks below, not by Flask-WTF's own, so a token request can skip it.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     if app.config["ACCOUNTS"]:
         _check_server_packages()
-    auth.init_app(app)
+        # Server mode's packages (Flask-Login, limits): the desktop never imports them.
+        from webapp.accounts import limits, login
+
+        login.init_app(app)
+    else:
+        app.before_request(auth.csrf_only)
     app.register_blueprint(views.bp)
     if app.config["ACCOUNTS"]:
-        from webapp.accounts import limits
-
         limits.init_app(app)
 
 
 def _check_server_packages() -> None:
     """Accounts need server mode's packages, which the desktop executable leaves out."""
     from importlib.util import find_spec
-
-    from webapp import ConfigError
 
     missing = [name for name in ("flask_login", "limits") if find_spec(name) is None]
     if missing:

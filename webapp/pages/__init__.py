@@ -18,7 +18,7 @@ from flask import (
 )
 from jinja2 import FileSystemBytecodeCache
 
-from webapp.accounts.service import current_owner_id
+from webapp.accounts.auth import current_owner_id
 from webapp.dialogs import dialogs
 from webapp.extensions import db
 from webapp.settings.service import get_settings

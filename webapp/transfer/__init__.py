@@ -6,11 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Background import jobs in ``app.extensions``; the commands; the spool folders swept."""
-    from webapp.transfer.cli import register
+    """Background import jobs in ``app.extensions``; the spool folders swept."""
+    # Imported here, not at the top: the importer imports this package's modules.
     from webapp.transfer.jobs import Jobs
     from webapp.transfer.workdir import sweep
 
     app.extensions["kaap.jobs"] = Jobs()
-    register(app)
     sweep(app)
