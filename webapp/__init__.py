@@ -156,7 +156,7 @@ class KaapSessionInterface(SecureCookieSessionInterface):
 
 def _default_data_dir(app: Flask, mode: str) -> Path:
     if mode == "desktop":
-        from platformdirs import user_data_dir
+        from platformdirs import user_data_dir  # only the desktop needs it: start-up
 
         return Path(user_data_dir("Kaap", appauthor=False))
     return Path(app.instance_path)

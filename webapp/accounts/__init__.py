@@ -3,17 +3,16 @@ register, log in and use personal API tokens. Each sees only their own notes."""
 
 from __future__ import annotations
 
+import importlib.util
+
 from flask import Flask
 
+from webapp.accounts import auth, views
 from webapp.errors import ConfigError
 
 
 def init_app(app: Flask) -> None:
     """Call after the upload size limits: the CSRF check here reads the request body."""
-    # Imported here, not at the top: the models of every feature import this package
-    # (``webapp.accounts.models``), and must not load the views and the API with it.
-    from webapp.accounts import auth, views
-
     # CSRF is checked by the hooks below, not by Flask-WTF's own, so a token request can skip it.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     if app.config["ACCOUNTS"]:
@@ -31,9 +30,7 @@ def init_app(app: Flask) -> None:
 
 def _check_server_packages() -> None:
     """Accounts need server mode's packages, which the desktop executable leaves out."""
-    from importlib.util import find_spec
-
-    missing = [name for name in ("flask_login", "limits") if find_spec(name) is None]
+    missing = [name for name in ("flask_login", "limits") if importlib.util.find_spec(name) is None]
     if missing:
         raise ConfigError(
             f"Accounts (KAAP_ACCOUNTS) need {' and '.join(missing)}, which this build of Kaap "

@@ -33,7 +33,7 @@ def _account():
     account things. Rendered into the page, so its scripts need no request to know."""
     if not current_app.config["ACCOUNTS"]:
         return None
-    from flask_login import current_user
+    from flask_login import current_user  # server mode's package: the desktop never loads it
 
     return current_user if current_user.is_authenticated else None
 

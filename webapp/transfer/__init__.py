@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from webapp.transfer.jobs import Jobs
+from webapp.transfer.workdir import sweep
+
 
 def init_app(app: Flask) -> None:
     """Background import jobs in ``app.extensions``; the spool folders swept."""
-    # Imported here, not at the top: the importer imports this package's modules.
-    from webapp.transfer.jobs import Jobs
-    from webapp.transfer.workdir import sweep
-
     app.extensions["kaap.jobs"] = Jobs()
     sweep(app)
