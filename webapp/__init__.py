@@ -11,32 +11,8 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 
-from webapp import (
-    accounts,
-    api,
-    backups,
-    cli,
-    db,
-    dialogs,
-    disk,
-    hosting,
-    images,
-    maintenance,
-    pages,
-    security,
-    startup,
-    transfer,
-    uploads,
-)
 from webapp.config import CONFIGS
-from webapp.disk import (
-    private_directory,
-    private_umask,
-    removed_on_failure,
-    start_on_full_disk,
-)
 from webapp.errors import ConfigError
-from webapp.extensions import csrf
 from webapp.inputs import (
     MAX_DEPTH,
     KaapJSONProvider,
@@ -57,6 +33,13 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     ``KAAP_CONFIG`` (default: development). ``KAAP_*`` variables override settings
     (``KAAP_DATA_DIR`` sets ``DATA_DIR``) and an explicit mapping overrides both.
     """
+    # The features are imported inside the steps, not at the top of this file: every import
+    # of a webapp module runs it, and the desktop imports webapp.dialogs on its main thread
+    # while it builds the app on another (a heavy package here slows the window; measured
+    # by bench/startup.py).
+    from webapp import startup
+    from webapp.disk import private_umask
+
     private_umask()
     app = Flask(__name__, instance_relative_config=True)
     _configure(app, config)
@@ -92,6 +75,8 @@ def _register_request_handling(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
+    from webapp import db, dialogs, disk, images, transfer
+
     db.init_app(app)  # webapp.db: Flask-SQLAlchemy, SQLite's settings, Flask-Migrate on demand
     disk.init_app(app)
     images.init_app(app)
@@ -101,6 +86,9 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_request_checks(app: Flask) -> None:
     """The hooks before every request, in the order they run."""
+    from webapp import accounts, api, backups, maintenance, security, uploads
+    from webapp.extensions import csrf
+
     backups.init_app(app)  # first: a damaged database file is refused before anything reads it
     app.before_request(check_request_text)  # no NUL in the path or the query string
     security.init_app(app)  # before CSRF: a foreign Origin is a 403 whatever its token
@@ -112,11 +100,15 @@ def _register_request_checks(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from webapp import hosting, pages
+
     pages.init_app(app)
     hosting.init_app(app)  # last: its middleware wraps everything above
 
 
 def _register_commands(app: Flask) -> None:
+    from webapp import cli
+
     cli.init_app(app)
 
 
@@ -170,6 +162,8 @@ def _resolve_paths(app: Flask) -> None:
         )
     data_dir = Path(app.config.get("DATA_DIR") or _default_data_dir(app, app.config["CONFIG"]))
     data_dir = data_dir.expanduser().resolve()
+    from webapp.disk import private_directory  # see create_app
+
     private_directory(data_dir)
     app.config["DATA_DIR"] = str(data_dir)
     url = app.config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'kaap.sqlite3'}"
@@ -195,6 +189,8 @@ def _resolve_secret_key(app: Flask) -> None:
         except FileExistsError:
             pass
         else:
+            from webapp.disk import removed_on_failure, start_on_full_disk  # see create_app
+
             # An empty key file left by a full disk would break every later start's sessions.
             full = start_on_full_disk(path.parent, "Kaap could not write its secret key")
             with full, removed_on_failure(path), os.fdopen(fd, "w") as fh:
