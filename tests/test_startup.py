@@ -62,3 +62,19 @@ def test_documentation_merges_share_models_and_copy_the_rest():
     assert merged["responses"]["200"][1] is model and merged["expect"][0] is model
     assert merged["params"]["id"] is not first["params"]["id"]
     assert namespace.merge is merge_docs  # what flask-restx's decorators call
+
+
+def test_importing_a_module_of_the_app_does_not_load_the_app():
+    """The desktop imports webapp.dialogs on its main thread while another builds the app."""
+    code = (
+        "import sys, webapp.dialogs; "
+        "print(sorted({'flask_sqlalchemy', 'flask_restx', 'sqlalchemy'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert ast.literal_eval(result.stdout) == []
