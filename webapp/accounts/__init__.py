@@ -7,12 +7,16 @@ import importlib.util
 
 from flask import Flask
 
-from webapp.accounts import auth, views
+from webapp.accounts import auth
 from webapp.errors import ConfigError
 
 
 def init_app(app: Flask) -> None:
-    """Call after the upload size limits: the CSRF check here reads the request body."""
+    """Call after the upload size limits: the CSRF check here reads the request body, and
+    after ``webapp.api.init_app``: the views import the accounts API, whose namespaces are
+    declared once documentation merges are cheap (start-up)."""
+    from webapp.accounts import views  # see above
+
     # CSRF is checked by the hooks below, not by Flask-WTF's own, so a token request can skip it.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     if app.config["ACCOUNTS"]:
