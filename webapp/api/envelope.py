@@ -1,7 +1,9 @@
 """The one JSON error envelope of the API.
 
 Every error under ``/api`` has the shape
-``{"error": {"code": "...", "message": "...", "fields": {...}}}``.
+``{"error": {"code": "...", "message": "...", "fields": {...}}}``, built by
+``webapp.errors.error_body`` (no Flask, so the WSGI host check uses it too). ``envelope_for``
+picks the code, message, status and headers for any exception; ``error_response`` answers.
 """
 
 from __future__ import annotations
