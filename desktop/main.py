@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 def restore_backup(options: argparse.Namespace) -> int:
     """``Kaap --restore-backup NAME``: what a damaged database's message offers; no window."""
     from webapp import create_app
-    from webapp.backups import restore
+    from webapp.backups.live import restore
     from webapp.errors import KaapError
 
     data_dir = make_data_dir(options)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from webapp import create_app
-from webapp.database import backup_sqlite
+from webapp.db.sqlite import backup_sqlite
 
 
 class Clock:

@@ -13,7 +13,7 @@ from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import select, text
 
 from webapp import create_app
-from webapp.database import MIGRATIONS_DIR, current_revision, head_revision
+from webapp.db.migrate import MIGRATIONS_DIR, current_revision, head_revision
 from webapp.extensions import db
 from webapp.models import Label, Note, NoteMove, User
 from webapp.notes.service import list_notes

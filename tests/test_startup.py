@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
-from webapp.database import MIGRATIONS_DIR, head_revision, script_revisions
+from webapp.db.migrate import MIGRATIONS_DIR, head_revision, script_revisions
 
 
 def test_revisions_read_from_the_scripts_agree_with_alembic():
@@ -62,3 +62,37 @@ def test_documentation_merges_share_models_and_copy_the_rest():
     assert merged["responses"]["200"][1] is model and merged["expect"][0] is model
     assert merged["params"]["id"] is not first["params"]["id"]
     assert namespace.merge is merge_docs  # what flask-restx's decorators call
+
+
+def test_importing_a_module_of_the_app_does_not_load_the_app():
+    """The desktop imports webapp.dialogs on its main thread while another builds the app."""
+    code = (
+        "import sys, webapp.dialogs; "
+        "print(sorted({'flask_sqlalchemy', 'flask_restx', 'sqlalchemy'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert ast.literal_eval(result.stdout) == []
+
+
+def test_every_namespace_is_declared_with_the_cheap_documentation_merge(data_dir):
+    """flask-restx's own merge deep-copies every model: 0.06-0.1 s of start-up."""
+    code = (
+        "import flask_restx.namespace as ns; real, calls = ns.merge, []; "
+        "ns.merge = lambda *a: calls.append(1) or real(*a); "
+        "from webapp import create_app; "
+        f"create_app({{'CONFIG': 'desktop', 'DATA_DIR': {str(data_dir)!r}}}); print(len(calls))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert result.stdout.strip() == "0"

@@ -12,6 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 
 from webapp.config import CONFIGS
+from webapp.errors import ConfigError
 from webapp.inputs import (
     MAX_DEPTH,
     KaapJSONProvider,
@@ -19,12 +20,9 @@ from webapp.inputs import (
     check_json,
     check_request_text,
 )
+from webapp.timeutil import utcnow
 
 __all__ = ["ConfigError", "create_app"]
-
-
-class ConfigError(RuntimeError):
-    """The app cannot start with the configuration it was given."""
 
 
 def create_app(config: str | Mapping | None = None) -> Flask:
@@ -35,69 +33,83 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     ``KAAP_CONFIG`` (default: development). ``KAAP_*`` variables override settings
     (``KAAP_DATA_DIR`` sets ``DATA_DIR``) and an explicit mapping overrides both.
     """
+    # The features are imported inside the steps, not at the top of this file: every import
+    # of a webapp module runs it, and the desktop imports webapp.dialogs on its main thread
+    # while it builds the app on another (a heavy package here slows the window; measured
+    # by bench/startup.py).
+    from webapp import startup
     from webapp.disk import private_umask
 
     private_umask()
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, config)
+    _register_request_handling(app)
+    _register_extensions(app)
+    _register_request_checks(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    startup.prepare(app)  # check, back up, migrate, housekeeping
+    return app
+
+
+def _configure(app: Flask, config: str | Mapping | None) -> None:
     overrides = dict(config) if isinstance(config, Mapping) else {}
     mode = config if isinstance(config, str) else overrides.get("CONFIG")
     mode = mode or os.environ.get("KAAP_CONFIG") or "development"
     if mode not in CONFIGS:
         raise ConfigError(f"Unknown KAAP_CONFIG {mode!r}; use one of {', '.join(CONFIGS)}.")
-
-    app = Flask(__name__, instance_relative_config=True)
-    app.request_class = KaapRequest
-    app.session_interface = KaapSessionInterface()
-    app.before_request(check_request_text)  # no NUL in the path or the query string
-    app.json = KaapJSONProvider(app)  # no NaN or Infinity in request bodies
-    app.json.sort_keys = False  # keep fields in their documented order; sorting costs time
     app.config.from_object(CONFIGS[mode])
     app.config.from_prefixed_env("KAAP")
     app.config.update(overrides)
     app.config["CONFIG"] = mode
     _resolve_paths(app)
     _resolve_secret_key(app)
-    app.extensions["kaap.clock"] = app.config.get("CLOCK") or _utcnow
+    app.extensions["kaap.clock"] = app.config.get("CLOCK") or utcnow  # webapp.timeutil.now
 
-    from webapp import (
-        accounts,
-        backups,
-        database,
-        dialogs,
-        disk,
-        hosting,
-        images,
-        maintenance,
-        pages,
-        security,
-        transfer,
-        uploads,
-    )
-    from webapp.api import core as api
-    from webapp.extensions import csrf
 
-    database.init_app(app)
+def _register_request_handling(app: Flask) -> None:
+    app.request_class = KaapRequest
+    app.session_interface = KaapSessionInterface()
+    app.json = KaapJSONProvider(app)  # no NaN or Infinity in request bodies
+    app.json.sort_keys = False  # keep fields in their documented order; sorting costs time
+
+
+def _register_extensions(app: Flask) -> None:
+    from webapp import db, dialogs, disk, images, transfer
+
+    db.init_app(app)  # webapp.db: Flask-SQLAlchemy, SQLite's settings, Flask-Migrate on demand
     disk.init_app(app)
-    security.init_app(app)  # before CSRF: a foreign Origin is a 403 whatever its token
     images.init_app(app)
-    uploads.init_app(app)  # before CSRF too: it sets an upload's size limit
-    csrf.init_app(app)
-    accounts.init_app(app)  # who is asking, then CSRF (a token request needs none)
-    api.init_app(app)
-    pages.init_app(app)
-    maintenance.init_app(app)
     dialogs.init_app(app)
     transfer.init_app(app)
-    backups.init_app(app)
-    hosting.init_app(app)  # last: its middleware wraps everything above
-    _register_cli(app)
 
-    if app.config["AUTO_MIGRATE"]:
-        with app.app_context():
-            if backups.database_is_sound(app):  # a damaged file raises CorruptDatabaseError
-                database.upgrade_to_head(app)
-                backups.on_start(app)
-                maintenance.on_start(app)
-    return app
+
+def _register_request_checks(app: Flask) -> None:
+    """The hooks before every request, in the order they run."""
+    from webapp import accounts, api, backups, maintenance, security, uploads
+    from webapp.extensions import csrf
+
+    backups.init_app(app)  # first: a damaged database file is refused before anything reads it
+    app.before_request(check_request_text)  # no NUL in the path or the query string
+    security.init_app(app)  # before CSRF: a foreign Origin is a 403 whatever its token
+    uploads.init_app(app)  # before CSRF too: it sets an upload's size limit
+    csrf.init_app(app)
+    api.init_app(app)  # before accounts: its API namespaces are declared after api's set-up
+    accounts.init_app(app)  # who is asking, then CSRF (a token request needs none)
+    maintenance.init_app(app)  # the trash purge, at most once per interval
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp import hosting, pages
+
+    pages.init_app(app)
+    hosting.init_app(app)  # last: its middleware wraps everything above
+
+
+def _register_commands(app: Flask) -> None:
+    from webapp import cli
+
+    cli.init_app(app)
 
 
 class KaapRequest(Request):
@@ -134,15 +146,9 @@ class KaapSessionInterface(SecureCookieSessionInterface):
         return cached[1]
 
 
-def _utcnow():
-    from webapp.timeutil import utcnow
-
-    return utcnow()
-
-
 def _default_data_dir(app: Flask, mode: str) -> Path:
     if mode == "desktop":
-        from platformdirs import user_data_dir
+        from platformdirs import user_data_dir  # only the desktop needs it: start-up
 
         return Path(user_data_dir("Kaap", appauthor=False))
     return Path(app.instance_path)
@@ -156,7 +162,7 @@ def _resolve_paths(app: Flask) -> None:
         )
     data_dir = Path(app.config.get("DATA_DIR") or _default_data_dir(app, app.config["CONFIG"]))
     data_dir = data_dir.expanduser().resolve()
-    from webapp.disk import private_directory
+    from webapp.disk import private_directory  # see create_app
 
     private_directory(data_dir)
     app.config["DATA_DIR"] = str(data_dir)
@@ -183,16 +189,10 @@ def _resolve_secret_key(app: Flask) -> None:
         except FileExistsError:
             pass
         else:
-            from webapp.disk import removed_on_failure, start_on_full_disk
+            from webapp.disk import removed_on_failure, start_on_full_disk  # see create_app
 
             # An empty key file left by a full disk would break every later start's sessions.
             full = start_on_full_disk(path.parent, "Kaap could not write its secret key")
             with full, removed_on_failure(path), os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(48))
     app.config["SECRET_KEY"] = path.read_text().strip()
-
-
-def _register_cli(app: Flask) -> None:
-    from webapp.cli import register
-
-    register(app)

@@ -1,4 +1,8 @@
-"""``flask --app webapp ...`` commands beyond Flask-Migrate's ``db``."""
+"""``flask --app webapp ...``: every command beyond Flask-Migrate's ``db``, registered here.
+
+``purge-trash`` and ``search`` are defined here; ``users``/``tokens``, ``backups`` and
+``import``/``export`` in each feature's ``cli`` module.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,26 @@ from flask.cli import AppGroup
 
 from webapp import maintenance
 from webapp.accounts import cli as accounts_cli
+from webapp.backups import cli as backups_cli
 from webapp.extensions import db
 from webapp.search import index as search_index
+from webapp.transfer import cli as transfer_cli
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
+    register_maintenance(app)
+    register_search(app)
+    accounts_cli.register(app)
+    backups_cli.register(app)
+    transfer_cli.register(app)
+
+
+def register_maintenance(app: Flask) -> None:
     @app.cli.command("purge-trash")
     def purge_trash() -> None:
         """Delete notes that have been in the trash longer than TRASH_DAYS."""
         purged = maintenance.run(current_app._get_current_object())
         click.echo(f"Purged {purged} note(s) from the trash.")
-
-    register_search(app)
-    accounts_cli.register(app)
 
 
 def register_search(app: Flask) -> None:

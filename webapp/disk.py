@@ -22,8 +22,8 @@ from typing import TypeVar
 
 from flask import Flask, current_app, request
 
-from webapp import ConfigError
-from webapp.errors import KaapError
+from webapp.errors import ConfigError, KaapError
+from webapp.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +185,6 @@ def frees_space(view):
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        from webapp.extensions import db
-
         work = functools.partial(view, *args, **kwargs)
         return freeing_space(current_app.extensions[EXTENSION], work, db.session.rollback)
 

@@ -7,6 +7,15 @@ exceptions: service functions raise them without importing Flask.
 from __future__ import annotations
 
 
+class ConfigError(RuntimeError):
+    """The app cannot start with the configuration (or the database file) it was given."""
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:
+    """The one JSON error envelope: ``{"error": {"code", "message", "fields"}}``."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
 class KaapError(Exception):
     """Base class: ``status``, a machine-readable ``code`` and a readable message."""
 

@@ -10,6 +10,7 @@ from flask import Flask, current_app, request
 
 from webapp import disk
 from webapp.accounts.service import ensure_local_user, prune_sessions
+from webapp.backups import live as backups
 from webapp.disk import freeing_space
 from webapp.extensions import db
 from webapp.images import service as images
@@ -79,8 +80,6 @@ def after_start(app: Flask, cancelled: threading.Event) -> str | None:
 
     Returns the message if the database turned out damaged (requests then get it, 503).
     """
-    from webapp import backups
-
     message = backups.after_start(app, cancelled)
     if message is None and not cancelled.is_set():
         with app.app_context(), _lock:

@@ -13,7 +13,8 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
 
-from webapp.database import WRITE_METHODS
+from webapp.db.sqlite import WRITE_METHODS
+from webapp.errors import error_body
 
 # No inline scripts, no remote anything; Swagger UI's page is the one exception (it inlines
 # its start-up script), so it gets its own policy.
@@ -108,14 +109,11 @@ class TrustedHostGuard:
         try:
             get_host(environ, self.hosts)
         except SecurityError:
-            body = {
-                "error": {
-                    "code": "bad_request",
-                    "message": "This server does not answer to that host name "
-                    "(KAAP_TRUSTED_HOSTS lists the names it answers to).",
-                    "fields": {},
-                }
-            }
+            body = error_body(
+                "bad_request",
+                "This server does not answer to that host name "
+                "(KAAP_TRUSTED_HOSTS lists the names it answers to).",
+            )
             response = Response(json.dumps(body), 400, mimetype="application/json")
             return response(environ, start_response)
         return self.wsgi_app(environ, start_response)

@@ -1,11 +1,10 @@
-"""UTC timestamps with microseconds, stored the same way on every database."""
+"""UTC timestamps with microseconds: the app's clock and the API's text form."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy.types import DateTime, TypeDecorator
 
 
 def utcnow() -> datetime:
@@ -14,27 +13,9 @@ def utcnow() -> datetime:
 
 
 def now() -> datetime:
-    """The app's clock: ``app.extensions['kaap.clock']`` so tests can move time."""
+    """The app's clock, ``app.extensions["kaap.clock"]``: ``utcnow`` unless the ``CLOCK``
+    setting gives another (tests move time with it)."""
     return current_app.extensions["kaap.clock"]()
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes in Python, naive UTC in the database (SQLite has no zones)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC)
 
 
 def isoformat(value: datetime | None) -> str | None:

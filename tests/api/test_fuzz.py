@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
 from webapp import create_app
-from webapp.database import backup_sqlite
+from webapp.db.sqlite import backup_sqlite
 
 
 @pytest.fixture(scope="module")

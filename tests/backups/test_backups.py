@@ -17,8 +17,10 @@ import pytest
 from tests.conftest import error_code
 from tests.test_migrations import build_at, revisions
 from webapp import ConfigError, create_app
-from webapp.backups import CorruptDatabaseError, service
-from webapp.database import backup_sqlite, current_revision, head_revision
+from webapp.backups import service
+from webapp.backups.live import CorruptDatabaseError
+from webapp.db.migrate import current_revision, head_revision
+from webapp.db.sqlite import backup_sqlite
 from webapp.extensions import db
 from webapp.serve import main as serve_main
 
@@ -105,7 +107,7 @@ def test_list_is_newest_first_with_name_kind_time_and_size(client, clock):
 def test_only_backup_keep_of_each_kind_are_kept(data_dir, clock):
     app = start(data_dir, clock, BACKUP_KEEP=3)
     with app.test_request_context():
-        from webapp import backups
+        from webapp.backups import live as backups
 
         made = [backups.create(app).name for _ in range(5)]
         backups.create(app, "daily")

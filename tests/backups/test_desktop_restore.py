@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from webapp import create_app
-from webapp.backups import CorruptDatabaseError, create
+from webapp.backups.live import CorruptDatabaseError, create
 from webapp.extensions import db
 from webapp.notes import service
 from webapp.timeutil import utcnow

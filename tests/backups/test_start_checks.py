@@ -15,7 +15,8 @@ from tests.backups.test_backups import damage, names
 from tests.conftest import error_code
 from tests.test_migrations import build_at, revisions
 from webapp import create_app
-from webapp.backups import CorruptDatabaseError, create, service
+from webapp.backups import service
+from webapp.backups.live import CorruptDatabaseError, create
 from webapp.extensions import db
 from webapp.maintenance import after_start
 from webapp.models import Note

@@ -9,7 +9,7 @@ import pytest
 
 from tests.disk.tmpfs import fill, remount_read_only, tmpfs  # noqa: F401 (for the tests)
 from webapp import create_app
-from webapp.database import backup_sqlite
+from webapp.db.sqlite import backup_sqlite
 from webapp.extensions import db
 
 

@@ -165,7 +165,7 @@ def test_a_migration_the_disk_has_no_room_for_is_not_started(disk_data_dir, disk
 def test_a_start_on_a_full_disk_with_no_reserve_to_give_says_so_in_one_sentence(
     disk_app, disk_client, disk_settings, notes, small_disk
 ):
-    from webapp.backups import UnreadableDatabaseError
+    from webapp.backups.live import UnreadableDatabaseError
 
     closed(disk_app)
     (small_disk / "data" / "kaap.reserve").unlink()  # made by a Kaap before the reserve

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import error_code
 from tests.disk.conftest import closed, remount_read_only
 from webapp import ConfigError, create_app
-from webapp.backups import UnreadableDatabaseError
+from webapp.backups.live import UnreadableDatabaseError
 
 pytestmark = pytest.mark.sqlite_only
 

@@ -10,7 +10,7 @@ from tests.images import samples
 from tests.transfer import takeout
 from tests.transfer.test_keep_import import notes_by_title, run_import
 from webapp import images
-from webapp.database import sqlite_path
+from webapp.db.sqlite import sqlite_path
 from webapp.extensions import db
 from webapp.images import pipeline
 from webapp.transfer.importer import import_path

@@ -14,7 +14,7 @@ from tests.accounts.conftest import PASSWORD
 from tests.images import samples
 from tests.images.test_images import create_from_images, stored_files, upload
 from tests.live import serving
-from webapp.database import sqlite_path
+from webapp.db.sqlite import sqlite_path
 from webapp.extensions import db
 from webapp.images import pipeline
 

@@ -140,7 +140,7 @@ def test_an_older_database_gets_owners_in_its_index(tmp_path):
     from flask_migrate import upgrade
 
     from tests.test_migrations import bare_app, build_at
-    from webapp.database import MIGRATIONS_DIR
+    from webapp.db.migrate import MIGRATIONS_DIR
 
     build_at(tmp_path, "0008")  # owner 1's notes; user 2 exists
     app = bare_app(tmp_path)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, text
 
 from webapp import create_app
-from webapp.database import backup_sqlite
+from webapp.db.sqlite import backup_sqlite
 from webapp.extensions import db
 from webapp.labels import service as labels
 from webapp.labels.models import Label

@@ -6,7 +6,7 @@ import pytest
 
 from tests.images.test_images import png, upload
 from webapp import create_app
-from webapp.database import backup_sqlite
+from webapp.db.sqlite import backup_sqlite
 from webapp.extensions import db
 from webapp.timeutil import isoformat, utcnow
 

@@ -12,9 +12,10 @@ from flask_restx import Namespace, Resource, fields
 from webapp.accounts import limits, service, tokens
 from webapp.accounts.auth import check_admin
 from webapp.api.envelope import error_model, register_models
+from webapp.api.fields import UTCTime
 from webapp.errors import NotFoundError
 from webapp.extensions import db
-from webapp.timeutil import isoformat, now
+from webapp.timeutil import now
 
 auth_ns = Namespace("auth", path="/auth", description="Register, log in, log out (server mode)")
 account_ns = Namespace("account", path="/account", description="Your account and API tokens")
@@ -23,29 +24,13 @@ for _ns in (auth_ns, account_ns, users_ns):
     register_models(_ns)
 
 
-class Time(fields.Raw):
-    __schema_type__ = "string"
-    __schema_format__ = "date-time"
-
-    def __init__(self, *args, nullable: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.nullable = nullable
-
-    def schema(self):
-        # Swagger 2.0 has no null type; x-nullable is the extension its tools read.
-        return super().schema() | ({"x-nullable": True} if self.nullable else {})
-
-    def format(self, value):
-        return isoformat(value)
-
-
 user_model = auth_ns.model(
     "User",
     {
         "id": fields.Integer(required=True),
         "username": fields.String(required=True),
         "is_admin": fields.Boolean(required=True),
-        "created_at": Time(required=True),
+        "created_at": UTCTime(required=True),
     },
 )
 credentials = auth_ns.model(
@@ -86,8 +71,8 @@ token_model = account_ns.model(
         "id": fields.Integer(required=True),
         "name": fields.String(required=True),
         "prefix": fields.String(required=True, description="The secret's first characters"),
-        "created_at": Time(required=True),
-        "last_used_at": Time(
+        "created_at": UTCTime(required=True),
+        "last_used_at": UTCTime(
             required=True,
             nullable=True,
             description="Null until first used; updated every few minutes",

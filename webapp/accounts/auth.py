@@ -1,4 +1,5 @@
-"""Who is asking: the login session's cookie or an API token, and the CSRF rule between them.
+"""Who is asking (``current_owner_id``): the login session's cookie or an API token, and the
+CSRF rule between them.
 
 With ``ACCOUNTS`` on, every request needs a logged-in session or ``Authorization: Bearer``
 with a personal token, except the views marked public (``kaap_public = True`` on the view
@@ -12,13 +13,13 @@ only: the desktop (one local user) never imports Flask-Login.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError
 
-from webapp.accounts.service import Forbidden
-from webapp.database import WRITE_METHODS
+from webapp.accounts import service
+from webapp.db.sqlite import WRITE_METHODS
 from webapp.errors import NotFoundError
-from webapp.extensions import csrf
+from webapp.extensions import csrf, db
 
 # Endpoints anyone may reach. Views can also say so themselves with ``kaap_public = True``.
 PUBLIC_ENDPOINTS = frozenset({"static", "api.specs", "api.doc", "api.root", "restx_doc.static"})
@@ -49,7 +50,7 @@ def check_admin(user) -> None:
     if not (user.is_authenticated and user.is_admin):
         raise NotFoundError("Not found.")
     if user.session_key is None and not getattr(user, "token_admin", False):
-        raise Forbidden(
+        raise service.Forbidden(
             "This API token has no admin scope: log in, or create a token with "
             '"admin": true, to administer users and backups.',
             code="admin_scope_required",
@@ -66,13 +67,24 @@ def csrf_only():
             raise CSRFError("The referrer header is not a URL.") from None
 
 
-def init_app(app: Flask) -> None:
-    """Register after the size limits (``webapp.uploads``): the CSRF check reads the body."""
-    # CSRF is checked here, not by Flask-WTF's own hook, so a token request can skip it.
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
-    if app.config["ACCOUNTS"]:
-        from webapp.accounts import login
+def current_owner_id() -> int:
+    """Id of the user this request acts for.
 
-        login.init_app(app)
-    else:
-        app.before_request(csrf_only)
+    With accounts on, the logged-in user or the API token's (``webapp.accounts.login`` has
+    already refused a request with neither); otherwise the local user, looked up once per app.
+    """
+    if "owner_id" not in g:
+        if current_app.config["ACCOUNTS"]:
+            # Server mode's package, imported only with accounts on: the desktop leaves it out.
+            from flask_login import current_user
+
+            if not current_user.is_authenticated:
+                raise service.Unauthorized("Log in first.")
+            g.owner_id = current_user.id
+        else:
+            cached = current_app.extensions.get("kaap.local_user_id")
+            if cached is None:
+                cached = service.ensure_local_user(db.session).id
+                current_app.extensions["kaap.local_user_id"] = cached
+            g.owner_id = cached
+    return g.owner_id

@@ -8,7 +8,7 @@ from flask_login import LoginManager, current_user
 
 from webapp.accounts import service, tokens
 from webapp.accounts.auth import bearer_secret, csrf_only, is_public
-from webapp.database import WRITE_METHODS
+from webapp.db.sqlite import WRITE_METHODS
 from webapp.disk import is_disk_full, is_read_only
 from webapp.extensions import db
 from webapp.timeutil import now

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.db.types import UTCDateTime
 from webapp.extensions import db
-from webapp.timeutil import UTCDateTime, utcnow
+from webapp.timeutil import utcnow
 
 
 class User(db.Model):

@@ -11,14 +11,15 @@ import secrets
 import unicodedata
 from datetime import datetime
 
-from flask import current_app, g
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from webapp.accounts import passwords
 from webapp.accounts.models import ApiToken, User, UserSession
 from webapp.errors import ConflictError, KaapError, NotFoundError, ValidationError
-from webapp.extensions import db
+from webapp.images.service import file_names_of_notes
+from webapp.labels.models import Label
+from webapp.notes.models import Note
 
 LOCAL_USERNAME = "local"
 USERNAME = re.compile(r"^[\w.-]{3,40}$")
@@ -49,28 +50,6 @@ def ensure_local_user(session: Session) -> User:
         session.add(user)
         session.commit()
     return user
-
-
-def current_owner_id() -> int:
-    """Id of the user this request acts for.
-
-    With accounts on, the logged-in user or the API token's (``webapp.accounts.auth`` has
-    already refused a request with neither); otherwise the local user, looked up once per app.
-    """
-    if "owner_id" not in g:
-        if current_app.config["ACCOUNTS"]:
-            from flask_login import current_user
-
-            if not current_user.is_authenticated:
-                raise Unauthorized("Log in first.")
-            g.owner_id = current_user.id
-        else:
-            cached = current_app.extensions.get("kaap.local_user_id")
-            if cached is None:
-                cached = ensure_local_user(db.session).id
-                current_app.extensions["kaap.local_user_id"] = cached
-            g.owner_id = cached
-    return g.owner_id
 
 
 # --- users -------------------------------------------------------------------------------
@@ -152,10 +131,6 @@ def change_password(session: Session, user: User, current: str, new_password: st
 def delete_user(session: Session, user: User, store=None) -> None:
     """Delete the user and everything they own in one transaction: notes, labels, images,
     sessions and tokens; the image files go once the rows are gone."""
-    from webapp.images.service import file_names_of_notes
-    from webapp.labels.models import Label
-    from webapp.notes.models import Note
-
     others = select(func.count()).where(User.id != user.id, User.password_hash.is_not(None))
     if user.is_admin and session.scalar(others) and not session.scalar(others.where(User.is_admin)):
         raise ConflictError(

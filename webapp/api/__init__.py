@@ -1,19 +1,33 @@
-"""The REST API under ``/api``: ``core`` builds it, ``envelope`` shapes its errors.
+"""The REST API under ``/api``: ``core`` builds it, ``envelope`` shapes its errors,
+``fields`` holds the field types the models share.
 
-Every namespace imports ``envelope`` before it declares a resource, so this package is
-imported first: the place to make flask-restx's documentation decorators cheaper. Each
-``@ns.doc``, ``@ns.expect``, ``@ns.response`` and ``@ns.marshal_with`` merges the route's
-documentation with ``flask_restx.utils.merge``, which deep-copies every model it mentions,
-fields and nested models included: 0.06-0.1 s of start-up for the same Swagger document.
-Models are never changed once declared, so the merge below shares them and copies the rest.
+``init_app`` first makes flask-restx's documentation decorators cheaper, then imports the
+namespaces (whose decorators run then). Each ``@ns.doc``, ``@ns.expect``, ``@ns.response`` and
+``@ns.marshal_with`` merges the route's documentation with ``flask_restx.utils.merge``, which
+deep-copies every model it mentions, fields and nested models included: 0.06-0.1 s of
+start-up for the same Swagger document. Models are never changed once declared, so the merge
+below shares them and copies the rest.
 """
 
 from __future__ import annotations
 
 import copy
 
+from flask import Flask
 from flask_restx import namespace
 from flask_restx.model import RawModel
+
+
+def init_app(app: Flask) -> None:
+    """Share models in documentation merges, then build the API and bind it to ``app``.
+
+    Call before any other feature's ``init_app`` imports a namespace (accounts' does).
+    """
+    namespace.merge = merge_docs
+    # Imported here, after the line above: importing ``core`` declares every resource.
+    from webapp.api import core
+
+    core.init_app(app)
 
 
 def _copy(value):
@@ -42,6 +56,3 @@ def merge_docs(first, second):
         else:
             result[key] = _copy(value)
     return result
-
-
-namespace.merge = merge_docs

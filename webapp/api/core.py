@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, request
 from flask_restx import Api
 from flask_restx.swagger import extract_path
 from sqlalchemy.exc import DatabaseError
@@ -10,9 +10,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from webapp.accounts.api import account_ns, auth_ns, users_ns
-from webapp.api.envelope import database_busy, database_damaged, envelope_for
+from webapp.api.envelope import database_busy, database_damaged, envelope_for, error_response
 from webapp.api.meta import ns as meta_ns
 from webapp.backups.api import ns as backups_ns
+from webapp.db.types import MAX_ID
 from webapp.disk import is_disk_full, is_read_only
 from webapp.drafts.api import DraftKeyConverter
 from webapp.drafts.api import ns as drafts_ns
@@ -24,9 +25,6 @@ from webapp.settings.api import ns as settings_ns
 from webapp.transfer.api import ns as transfer_ns
 
 API_PREFIX = "/api"
-# The id columns are INTEGER: 64-bit on SQLite, 32-bit on PostgreSQL. No id is ever larger
-# than the smaller of the two, and a larger one must not reach PostgreSQL (an overflow is a 500).
-MAX_ID = 2**31 - 1
 
 
 class KaapApi(Api):
@@ -51,11 +49,7 @@ class KaapApi(Api):
             and current_app.config.get("PROPAGATE_EXCEPTIONS")
         ):
             raise e
-        body, status, headers = envelope_for(e)
-        response = jsonify(body)
-        response.status_code = status
-        response.headers.update(headers)
-        return response
+        return error_response(e)
 
 
 _ERROR_REF = {"$ref": "#/definitions/Error"}
@@ -135,8 +129,7 @@ def _api_http_error(exc: HTTPException):
     # handlers, not the Api's: give those under /api the same envelope.
     if not request.path.startswith(API_PREFIX + "/") and request.path != API_PREFIX:
         return exc
-    body, status, headers = envelope_for(exc)
-    return jsonify(body), status, headers
+    return error_response(exc)
 
 
 def _kaap_error(exc: Exception):
@@ -147,12 +140,12 @@ def _kaap_error(exc: Exception):
         database_busy(exc) or database_damaged(exc) or is_disk_full(exc) or is_read_only(exc)
     ):
         raise exc
-    body, status, headers = envelope_for(exc)
     if not request.path.startswith(API_PREFIX + "/") and (
         database_damaged(exc) or is_disk_full(exc) or is_read_only(exc)
     ):
+        body, status, _headers = envelope_for(exc)
         return body["error"]["message"], status, {"Content-Type": "text/plain; charset=utf-8"}
-    return jsonify(body), status, headers
+    return error_response(exc)
 
 
 class IdConverter(IntegerConverter):

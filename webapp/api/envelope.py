@@ -1,20 +1,25 @@
 """The one JSON error envelope of the API.
 
 Every error under ``/api`` has the shape
-``{"error": {"code": "...", "message": "...", "fields": {...}}}``.
+``{"error": {"code": "...", "message": "...", "fields": {...}}}``, built by
+``webapp.errors.error_body`` (no Flask, so the WSGI host check uses it too). ``envelope_for``
+picks the code, message, status and headers for any exception; ``error_response`` answers.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from http import HTTPStatus
 
-from flask import current_app, request
+from flask import Response, current_app, jsonify, request
 from flask_restx import Model, fields
+from sqlalchemy.exc import DatabaseError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from webapp.disk import is_disk_full, is_read_only
-from webapp.errors import KaapError
+from webapp.backups.live import record_damage
+from webapp.disk import is_disk_full, is_read_only, request_full_error, request_read_only_error
+from webapp.errors import KaapError, error_body
 
 error_detail_model = Model(
     "ErrorDetail",
@@ -31,10 +36,6 @@ def register_models(ns) -> None:
     """Make the envelope's models known to a namespace that documents error responses."""
     for model in (error_detail_model, error_model):
         ns.add_model(model.name, model)
-
-
-def error_body(code: str, message: str, fields_: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields_ or {}}}
 
 
 def _code_for(exc: HTTPException) -> str:
@@ -70,17 +71,11 @@ def schema_error_fields(errors: dict) -> dict[str, str]:
 
 def database_busy(exc: Exception) -> bool:
     """SQLite's write lock stayed taken past the busy timeout (a burst of writers)."""
-    from sqlalchemy.exc import OperationalError
-
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 def database_damaged(exc: Exception) -> bool:
     """SQLite found the file damaged while reading it (SQLITE_CORRUPT or SQLITE_NOTADB)."""
-    import sqlite3
-
-    from sqlalchemy.exc import DatabaseError
-
     if not isinstance(exc, DatabaseError) or not isinstance(exc.orig, sqlite3.DatabaseError):
         return False
     code = getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF  # extended codes keep the primary
@@ -90,20 +85,14 @@ def database_damaged(exc: Exception) -> bool:
 def envelope_for(exc: Exception) -> tuple[dict, int, dict]:
     """Body, status and headers for any exception raised while handling an API request."""
     if database_damaged(exc):
-        from webapp.backups import record_damage
-
         return error_body("database_damaged", record_damage(current_app, exc)), 503, {}
     if database_busy(exc):
         # Nothing was written (the transaction never got the lock): safe to send again.
         message = "The database is busy; nothing was saved, try again in a moment."
         return error_body("busy", message), 503, {"Retry-After": "1"}
     if not isinstance(exc, KaapError) and is_disk_full(exc):
-        from webapp.disk import request_full_error
-
         exc = request_full_error()
     elif not isinstance(exc, KaapError) and is_read_only(exc):
-        from webapp.disk import request_read_only_error
-
         exc = request_read_only_error()
     if isinstance(exc, KaapError):
         headers = dict(getattr(exc, "headers", None) or {})
@@ -123,3 +112,12 @@ def envelope_for(exc: Exception) -> tuple[dict, int, dict]:
         return error_body(_code_for(exc), message), status, headers
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return error_body("internal_error", "Something went wrong on our side."), 500, {}
+
+
+def error_response(exc: Exception) -> Response:
+    """The JSON response for any exception raised while handling an API request."""
+    body, status, headers = envelope_for(exc)
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers)
+    return response

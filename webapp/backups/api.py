@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import current_app
 from flask_restx import Namespace, Resource, fields
 
-from webapp import backups
+from webapp.accounts.auth import check_admin
 from webapp.api.envelope import error_model, register_models
+from webapp.api.fields import UTCTime
+from webapp.backups import live as backups
 from webapp.backups.service import KINDS, Backup
-from webapp.notes.api import UTCTime
 
 ns = Namespace(
     "backups",
@@ -23,9 +24,7 @@ def _admins_only() -> None:
     an admin may touch them (anyone else gets 404, as for anything not theirs)."""
     if not current_app.config["ACCOUNTS"]:
         return
-    from flask_login import current_user
-
-    from webapp.accounts.auth import check_admin
+    from flask_login import current_user  # server mode's package: the desktop never loads it
 
     check_admin(current_user)
 

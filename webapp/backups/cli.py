@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from webapp import backups
+from webapp.backups import live as backups
 from webapp.errors import KaapError
 
 

@@ -1,6 +1,6 @@
 """Backups of the SQLite file: plain functions over paths, no Flask.
 
-Every copy goes through SQLite's online backup API (``webapp.database.backup_sqlite``),
+Every copy goes through SQLite's online backup API (``webapp.db.sqlite.backup_sqlite``),
 never a file copy, so a backup taken while the app writes is consistent. A backup is one
 self-contained file named ``<kind>-<UTC timestamp>[-<tag>].sqlite3``, which sorts by time
 within its kind.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from webapp.database import backup_sqlite
+from webapp.db.sqlite import backup_sqlite
 from webapp.disk import removed_on_failure
 from webapp.errors import NotFoundError, ValidationError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_restx import Namespace, Resource, fields
 from werkzeug.routing import BaseConverter
 
-from webapp.accounts.service import current_owner_id
+from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.disk import frees_space
 from webapp.drafts import service

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.db.types import UTCDateTime
 from webapp.extensions import db
-from webapp.timeutil import UTCDateTime
 
 
 class Draft(db.Model):

@@ -18,8 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import ClosingIterator
 
-from webapp.api.envelope import error_body
 from webapp.config import max_body_size
+from webapp.errors import ConfigError, error_body
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,6 @@ def is_loopback(host: str) -> bool:
 
 def check_listen_address(config) -> None:
     """A server reachable from other machines must have accounts on, or be told explicitly."""
-    from webapp import ConfigError
-
     host = config.get("LISTEN_HOST")
     if host is None or config["ACCOUNTS"] or config["SERVE_WITHOUT_ACCOUNTS"] or is_loopback(host):
         return

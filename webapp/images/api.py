@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, send_file
 from flask_restx import Namespace, Resource, fields
 
-from webapp.accounts.service import current_owner_id
+from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.api.fields import upload_doc
 from webapp.disk import frees_space

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from webapp.database import reading
+from webapp.db.sqlite import reading
 from webapp.disk import removed_on_failure
 from webapp.errors import ConflictError, KaapError, NotFoundError, ValidationError
 from webapp.images import pipeline

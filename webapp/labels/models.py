@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.db.types import UTCDateTime
 from webapp.extensions import db
-from webapp.timeutil import UTCDateTime, utcnow
+from webapp.timeutil import utcnow
 
 NAME_MAX = 50
 

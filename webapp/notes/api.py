@@ -11,9 +11,10 @@ from flask_restx import Namespace, Resource, fields
 from jsonschema import Draft4Validator
 
 from webapp import images
-from webapp.accounts.service import current_owner_id
+from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models, schema_error_fields
-from webapp.api.fields import NullableString, upload_doc
+from webapp.api.fields import NullableString, UTCTime, upload_doc
+from webapp.db.types import MAX_ID
 from webapp.disk import EXTENSION as DISK
 from webapp.disk import freeing_space, frees_space
 from webapp.errors import ValidationError
@@ -25,28 +26,10 @@ from webapp.notes.models import COLORS, KINDS
 from webapp.notes.serialize import note_json
 from webapp.search.matches import matches
 from webapp.search.query import parse as parse_query
-from webapp.timeutil import isoformat, now
+from webapp.timeutil import now
 
 ns = Namespace("notes", path="/", description="Notes: create, edit, list, search, trash")
 register_models(ns)
-
-
-class UTCTime(fields.Raw):
-    """A UTC timestamp such as ``2026-11-25T13:49:19.123456Z``."""
-
-    __schema_type__ = "string"
-    __schema_format__ = "date-time"
-
-    def __init__(self, *args, nullable: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.nullable = nullable
-
-    def schema(self):
-        # Swagger 2.0 has no null type; x-nullable is the extension its tools read.
-        return super().schema() | ({"x-nullable": True} if self.nullable else {})
-
-    def format(self, value):
-        return isoformat(value)
 
 
 item_input = ns.model(
@@ -67,7 +50,7 @@ note_input = ns.model(
         "color": fields.String(enum=list(COLORS)),
         "pinned": fields.Boolean,
         "archived": fields.Boolean,
-        "label_ids": fields.List(fields.Integer(min=1, max=2**31 - 1), max_items=1000, unique=True),
+        "label_ids": fields.List(fields.Integer(min=1, max=MAX_ID), max_items=1000, unique=True),
     },
     strict=True,
 )
@@ -124,7 +107,7 @@ page_model = ns.model(
     },
 )
 deleted_model = ns.model("Deleted", {"deleted": fields.Integer(required=True)})
-_note_id = fields.Integer(min=1, max=2**31 - 1)
+_note_id = fields.Integer(min=1, max=MAX_ID)
 bulk_input = ns.model(
     "BulkInput",
     {
@@ -144,7 +127,7 @@ bulk_input = ns.model(
             description="With unarchive: each note's pin, in the order of ids (an undo's)",
         ),
         "label_id": fields.Integer(
-            min=1, max=2**31 - 1, description="With add_label and remove_label"
+            min=1, max=MAX_ID, description="With add_label and remove_label"
         ),
     },
     strict=True,

@@ -8,10 +8,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from webapp.db.types import MAX_ID
 from webapp.errors import ValidationError
-
-# Ids are 32-bit on PostgreSQL: a larger one would reach the driver and fail there (a 500).
-MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)

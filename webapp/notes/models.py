@@ -15,10 +15,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.db.types import UTCDateTime
 from webapp.extensions import db
 from webapp.images.models import Image
 from webapp.labels.models import Label
-from webapp.timeutil import UTCDateTime
 
 COLORS = (
     "default", "red", "orange", "yellow", "green", "teal", "blue",

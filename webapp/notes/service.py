@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.db.types import UTCDateTime
 from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
 from webapp.images import pipeline
 from webapp.images import service as images_service
@@ -44,7 +45,7 @@ from webapp.notes.views import ImageView, ItemView, LabelView, NoteView, iso_sto
 from webapp.search import index as search_index
 from webapp.search import query as search_query
 from webapp.search.budget import bounded
-from webapp.timeutil import UTCDateTime, isoformat
+from webapp.timeutil import isoformat
 
 _EDITED = ("title", "body", "kind", "color", "pinned", "archived")
 # Every column an edit writes (an unchanged search_text leaves the index alone: see 0003).

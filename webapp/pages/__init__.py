@@ -18,7 +18,7 @@ from flask import (
 )
 from jinja2 import FileSystemBytecodeCache
 
-from webapp.accounts.service import current_owner_id
+from webapp.accounts.auth import current_owner_id
 from webapp.dialogs import dialogs
 from webapp.extensions import db
 from webapp.settings.service import get_settings
@@ -33,7 +33,7 @@ def _account():
     account things. Rendered into the page, so its scripts need no request to know."""
     if not current_app.config["ACCOUNTS"]:
         return None
-    from flask_login import current_user
+    from flask_login import current_user  # server mode's package: the desktop never loads it
 
     return current_user if current_user.is_authenticated else None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_restx import Namespace, Resource, fields
 
-from webapp.accounts.service import current_owner_id
+from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.extensions import db
 from webapp.settings import service

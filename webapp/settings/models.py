@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.db.types import UTCDateTime
 from webapp.extensions import db
-from webapp.timeutil import UTCDateTime
 
 
 class Setting(db.Model):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from webapp.transfer.jobs import Jobs
+from webapp.transfer.workdir import sweep
+
 
 def init_app(app: Flask) -> None:
-    """Background import jobs in ``app.extensions``; the commands; the spool folders swept."""
-    from webapp.transfer.cli import register
-    from webapp.transfer.jobs import Jobs
-    from webapp.transfer.workdir import sweep
-
+    """Background import jobs in ``app.extensions``; the spool folders swept."""
     app.extensions["kaap.jobs"] = Jobs()
-    register(app)
     sweep(app)

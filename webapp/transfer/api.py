@@ -11,7 +11,7 @@ from typing import BinaryIO
 from flask import current_app, request, send_file, url_for
 from flask_restx import Namespace, Resource, fields
 
-from webapp.accounts.service import current_owner_id
+from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.api.fields import NullableNested, NullableString, upload_doc
 from webapp.dialogs import dialogs

@@ -8,7 +8,7 @@ Create Date: 2026-11-25 13:55:27.401147
 import sqlalchemy as sa
 from alembic import op
 
-import webapp.timeutil
+import webapp.db.types
 
 revision = '0001'
 down_revision = None
@@ -20,7 +20,7 @@ def upgrade():
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=150), nullable=False),
-    sa.Column('created_at', webapp.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', webapp.db.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('owner_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=50), nullable=False),
     sa.Column('name_key', sa.String(length=200), nullable=False),
-    sa.Column('created_at', webapp.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', webapp.db.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('owner_id', 'name_key', name='uq_labels_owner_name_key')
@@ -46,9 +46,9 @@ def upgrade():
     sa.Column('color', sa.String(length=16), nullable=False),
     sa.Column('pinned', sa.Boolean(), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
-    sa.Column('trashed_at', webapp.timeutil.UTCDateTime(), nullable=True),
-    sa.Column('created_at', webapp.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', webapp.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('trashed_at', webapp.db.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', webapp.db.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', webapp.db.types.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], ondelete='CASCADE'),

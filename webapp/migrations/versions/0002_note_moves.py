@@ -11,7 +11,7 @@ Create Date: 2026-11-25 14:05:00
 import sqlalchemy as sa
 from alembic import op
 
-import webapp.timeutil
+import webapp.db.types
 
 revision = "0002"
 down_revision = "0001"
@@ -23,9 +23,9 @@ def upgrade():
     op.create_table('note_moves',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('note_id', sa.Integer(), nullable=False),
-    sa.Column('moved_at', webapp.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('moved_at', webapp.db.types.UTCDateTime(), nullable=False),
     sa.Column('old_pinned', sa.Boolean(), nullable=False),
-    sa.Column('old_updated_at', webapp.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('old_updated_at', webapp.db.types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['note_id'], ['notes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )

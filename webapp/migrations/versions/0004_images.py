@@ -8,7 +8,7 @@ Create Date: 2026-11-25 14:40:00
 import sqlalchemy as sa
 from alembic import op
 
-import webapp.timeutil
+import webapp.db.types
 
 revision = "0004"
 down_revision = "0003"
@@ -30,7 +30,7 @@ def upgrade():
         sa.Column("byte_size", sa.Integer(), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("thumb_digest", sa.String(length=64), nullable=False),
-        sa.Column("created_at", webapp.timeutil.UTCDateTime(), nullable=False),
+        sa.Column("created_at", webapp.db.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["note_id"], ["notes.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("file_name"),

@@ -8,7 +8,7 @@ Create Date: 2026-11-25 16:45:00
 import sqlalchemy as sa
 from alembic import op
 
-import webapp.timeutil
+import webapp.db.types
 
 revision = "0006"
 down_revision = "0005"
@@ -30,7 +30,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", webapp.timeutil.UTCDateTime(), nullable=False),
+        sa.Column("created_at", webapp.db.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key_hash"),
@@ -43,8 +43,8 @@ def upgrade():
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", webapp.timeutil.UTCDateTime(), nullable=False),
-        sa.Column("last_used_at", webapp.timeutil.UTCDateTime(), nullable=True),
+        sa.Column("created_at", webapp.db.types.UTCDateTime(), nullable=False),
+        sa.Column("last_used_at", webapp.db.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),

@@ -8,7 +8,7 @@ Create Date: 2026-12-01 08:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import webapp.timeutil
+import webapp.db.types
 
 revision = "0008"
 down_revision = "0007"
@@ -22,7 +22,7 @@ def upgrade():
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=32), nullable=False),
         sa.Column("content", sa.Text(), nullable=False),
-        sa.Column("updated_at", webapp.timeutil.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", webapp.db.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("owner_id", "key"),
     )
@@ -31,7 +31,7 @@ def upgrade():
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=40), nullable=False),
         sa.Column("value", sa.String(length=40), nullable=False),
-        sa.Column("updated_at", webapp.timeutil.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", webapp.db.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("owner_id", "name"),
     )
