@@ -18,12 +18,12 @@ def image_json(image) -> dict:
 
 
 def _time(value) -> str | None:
-    # A ``Note`` holds datetimes, a ``NoteView`` the same instants already as text.
+    # A ``Note`` holds datetimes, a ``NoteRow`` the same instants already as text.
     return value if value is None or isinstance(value, str) else isoformat(value)
 
 
 def note_json(note, matches: list[dict] | None = None) -> dict:
-    """JSON of a ``Note`` or ``NoteView``; list results add where the query matched."""
+    """JSON of a ``Note`` or ``NoteRow``; list results add where the query matched."""
     out = {
         "id": note.id,
         "title": note.title,

@@ -40,7 +40,7 @@ from webapp.notes import cursor as cursors
 from webapp.notes.changes import touch
 from webapp.notes.models import COLORS, KINDS, ChecklistItem, Note, NoteMove, note_labels
 from webapp.notes.prepared import Prepared, run
-from webapp.notes.views import ImageView, ItemView, LabelView, NoteView, iso_stored
+from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow, iso_stored
 from webapp.search import index as search_index
 from webapp.search import query as search_query
 from webapp.search.budget import bounded
@@ -139,9 +139,7 @@ def _new_note(session: Session, owner_id: int, data: Mapping[str, Any], now: dat
     return note
 
 
-def create_note(
-    session: Session, owner_id: int, data: Mapping[str, Any], now: datetime
-) -> NoteView:
+def create_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> NoteRow:
     """A new note from validated JSON fields; an empty note is refused.
 
     Core statements, as ``update_note``: one INSERT (and its items and labels, if any).
@@ -153,7 +151,7 @@ def create_note(
             code="empty_note",
         )
     stamp = isoformat(now)
-    note = NoteView(0, "", "", "text", "default", False, False, None, stamp, stamp, 1)
+    note = NoteRow(0, "", "", "text", "default", False, False, None, stamp, stamp, 1)
     _apply_to_view(session, owner_id, note, data)
     conn = session.connection()
     values = {f"v_{name}": getattr(note, name) for name in _EDITED}
@@ -249,7 +247,7 @@ _LABEL_REFS = (
 )
 
 
-def read_note(session: Session, owner_id: int, note_id: int) -> NoteView:
+def read_note(session: Session, owner_id: int, note_id: int) -> NoteRow:
     """The owner's note with its items, labels and images, as lists show it: two queries."""
     conn = session.connection()
     row = run(conn, _NOTE_BY_ID, {"note_id": note_id, "owner_id": owner_id}).first()
@@ -258,7 +256,7 @@ def read_note(session: Session, owner_id: int, note_id: int) -> NoteView:
     return with_children(session, [_view(row, conn.dialect.name == "sqlite")])[0]
 
 
-def _label_refs(session: Session, owner_id: int, label_ids: Sequence[int]) -> list[LabelView]:
+def _label_refs(session: Session, owner_id: int, label_ids: Sequence[int]) -> list[LabelRow]:
     """The owner's labels of these ids, in the notes' label order; unknown ids are a 400."""
     wanted = list(dict.fromkeys(label_ids))
     if not wanted:
@@ -278,7 +276,7 @@ def _label_refs(session: Session, owner_id: int, label_ids: Sequence[int]) -> li
             f"Unknown label id(s): {', '.join(map(str, missing))}.",
             fields={"label_ids": f"unknown label id(s): {', '.join(map(str, missing))}"},
         )
-    return [LabelView(label_id, name) for label_id, name in rows]
+    return [LabelRow(label_id, name) for label_id, name in rows]
 
 
 def update_note(
@@ -288,7 +286,7 @@ def update_note(
     data: Mapping[str, Any],
     now: datetime,
     if_match: int | None = None,
-) -> NoteView:
+) -> NoteRow:
     """Change any subset of a note's fields; with ``if_match``, only if nobody else did.
 
     Core statements, not the ORM's unit of work: a note is read, then written with one
@@ -308,7 +306,7 @@ def update_note(
 
 
 def _edit(
-    session: Session, owner_id: int, note: NoteView, data: Mapping[str, Any], now: datetime
+    session: Session, owner_id: int, note: NoteRow, data: Mapping[str, Any], now: datetime
 ) -> None:
     """The one way a note's fields change, uncommitted: the view and its row, a new version."""
     old_pinned, old_updated_at = note.pinned, datetime.fromisoformat(note.updated_at)
@@ -331,20 +329,20 @@ def _edit(
     _write_children(conn, note, data)
 
 
-def _apply_to_view(session: Session, owner_id: int, note: NoteView, data) -> None:
+def _apply_to_view(session: Session, owner_id: int, note: NoteRow, data) -> None:
     """Validated JSON fields onto a view (labels checked to be the owner's)."""
     for name in _EDITED:
         if name in data:
             setattr(note, name, data[name])
     if "items" in data:
         note.items = [
-            ItemView(item["text"], bool(item.get("checked", False))) for item in data["items"]
+            ItemRow(item["text"], bool(item.get("checked", False))) for item in data["items"]
         ]
     if "label_ids" in data:
         note.labels = _label_refs(session, owner_id, data["label_ids"])
 
 
-def _write_children(conn, note: NoteView, data) -> None:
+def _write_children(conn, note: NoteRow, data) -> None:
     """Insert the view's items and labels, where ``data`` gave them."""
     if "items" in data and note.items:
         conn.execute(insert(ChecklistItem), [
@@ -517,12 +515,12 @@ _UNDO = {
 class BulkResult:
     """The notes a bulk action changed or made, the ids it deleted, and the call that undoes it."""
 
-    notes: list[NoteView]
+    notes: list[NoteRow]
     deleted: list[int]
     undo: dict[str, Any] | None
 
 
-def _owned_views(session: Session, owner_id: int, ids: Sequence[int]) -> list[NoteView]:
+def _owned_views(session: Session, owner_id: int, ids: Sequence[int]) -> list[NoteRow]:
     """The owner's notes of these ids in the given order; any other id is a 404."""
     conn = session.connection()
     rows = conn.execute(
@@ -576,7 +574,7 @@ def _check_bulk(session, owner_id, action, notes, ids, color, colors, pins, labe
         )
 
 
-def _bulk_edit(note: NoteView, action: str, color, pin, label_id) -> dict[str, Any] | None:
+def _bulk_edit(note: NoteRow, action: str, color, pin, label_id) -> dict[str, Any] | None:
     """The edit ``action`` makes of this note, or None if it would change nothing."""
     if action in _BULK_EDITS:
         data = dict(_BULK_EDITS[action])
@@ -646,7 +644,7 @@ def bulk_change(
     return BulkResult(result, [], _undo(action, [before[n.id] for n in result], label_id))
 
 
-def _undo(action: str, old: list[NoteView], label_id: int | None) -> dict[str, Any] | None:
+def _undo(action: str, old: list[NoteRow], label_id: int | None) -> dict[str, Any] | None:
     """The bulk request that puts these notes back as they were before ``action``."""
     if not old:
         return None
@@ -825,7 +823,7 @@ def list_notes(
     cursor: str | None = None,
     cursor_max_age: timedelta = timedelta(days=1),
     search_timeout_ms: int | None = None,
-) -> tuple[list[NoteView], str | None]:
+) -> tuple[list[NoteRow], str | None]:
     """One page of notes in list order and the cursor of the next page (None at the end).
 
     ``q`` is parsed by ``webapp.search.query``: every word must match, "a phrase" matches as
@@ -916,14 +914,14 @@ def _stored_time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def _view(row, raw: bool) -> NoteView:
+def _view(row, raw: bool) -> NoteRow:
     """A list row as a view: raw SQLite rows carry text timestamps and 0/1 booleans."""
     id_, title, body, kind, color, pinned, archived, trashed, created, updated, version = row
     if raw:
         trashed, created, updated = iso_stored(trashed), iso_stored(created), iso_stored(updated)
     else:
         trashed, created, updated = isoformat(trashed), isoformat(created), isoformat(updated)
-    return NoteView(id_, title, body, kind, color, bool(pinned), bool(archived), trashed,
+    return NoteRow(id_, title, body, kind, color, bool(pinned), bool(archived), trashed,
                     created, updated, version)  # fmt: skip
 
 
@@ -971,7 +969,7 @@ _SQLITE_CHILDREN = _children_in_one(_JSON_IDS.scalar_subquery())
 _PORTABLE_CHILDREN = _child_statements(bindparam("ids", expanding=True))
 
 
-def with_children(session: Session, views: list[NoteView]) -> list[NoteView]:
+def with_children(session: Session, views: list[NoteRow]) -> list[NoteRow]:
     """Fill the views' items, labels and images: one query on SQLite, three elsewhere."""
     if not views:
         return views
@@ -983,20 +981,20 @@ def with_children(session: Session, views: list[NoteView]) -> list[NoteView]:
         for part, note_id, _, a, b, c, d in rows.fetchall():
             view = by_id[note_id]
             if part == 0:
-                view.items.append(ItemView(a, bool(b)))
+                view.items.append(ItemRow(a, bool(b)))
             elif part == 1:
-                view.labels.append(LabelView(a, b))
+                view.labels.append(LabelRow(a, b))
             else:
-                view.images.append(ImageView(a, b, c, d))
+                view.images.append(ImageRow(a, b, c, d))
         return views
     items, labels, images = _PORTABLE_CHILDREN
     params = {"ids": ids}
     for note_id, text_, checked in conn.execute(items, params):
-        by_id[note_id].items.append(ItemView(text_, checked))
+        by_id[note_id].items.append(ItemRow(text_, checked))
     for note_id, label_id, name in conn.execute(labels, params):
-        by_id[note_id].labels.append(LabelView(label_id, name))
+        by_id[note_id].labels.append(LabelRow(label_id, name))
     for note_id, *image in conn.execute(images, params):
-        by_id[note_id].images.append(ImageView(*image))
+        by_id[note_id].images.append(ImageRow(*image))
     return views
 
 

@@ -1,4 +1,4 @@
-"""Read-only shapes of a note as lists return it, built from rows without the ORM."""
+"""A note as rows give it (no ORM): what every read and write of a note returns."""
 
 from __future__ import annotations
 
@@ -19,19 +19,19 @@ def iso_stored(text: str | None) -> str | None:
 
 
 @dataclass(slots=True)
-class ItemView:
+class ItemRow:
     text: str
     checked: bool
 
 
 @dataclass(slots=True)
-class LabelView:
+class LabelRow:
     id: int
     name: str
 
 
 @dataclass(slots=True)
-class ImageView:
+class ImageRow:
     id: int
     width: int
     height: int
@@ -39,7 +39,7 @@ class ImageView:
 
 
 @dataclass(slots=True)
-class NoteView:
+class NoteRow:
     """The same attributes as a ``Note`` that serialising and search offsets read; its times
     are already in the API's text form (see ``iso_stored``)."""
 
@@ -54,6 +54,6 @@ class NoteView:
     created_at: str
     updated_at: str
     version: int
-    items: list[ItemView] = field(default_factory=list)
-    labels: list[LabelView] = field(default_factory=list)
-    images: list[ImageView] = field(default_factory=list)
+    items: list[ItemRow] = field(default_factory=list)
+    labels: list[LabelRow] = field(default_factory=list)
+    images: list[ImageRow] = field(default_factory=list)
