@@ -15,8 +15,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from webapp.db.prepared import execute_sql
 from webapp.extensions import db
-from webapp.notes.prepared import execute_sql
 from webapp.paths import resource
 from webapp.search.index import register_functions
 

@@ -3,19 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
-from webapp.timeutil import isoformat
-
-
-def iso_stored(text: str | None) -> str | None:
-    """A timestamp as SQLite keeps it (``2026-11-25 13:49:19.123456``, UTC) in the API's form
-    (``2026-11-25T13:49:19.123456Z``): for a page of rows, text is cheaper than datetimes."""
-    if text is None:
-        return None
-    if len(text) == 26 and text[10] == " ":  # SQLAlchemy's own format, microseconds included
-        return f"{text[:10]}T{text[11:]}Z"
-    return isoformat(datetime.fromisoformat(text).replace(tzinfo=UTC))
 
 
 @dataclass(slots=True)
@@ -41,7 +28,7 @@ class ImageRow:
 @dataclass(slots=True)
 class NoteRow:
     """The same attributes as a ``Note`` that serialising and search offsets read; its times
-    are already in the API's text form (see ``iso_stored``)."""
+    are already in the API's text form (see ``webapp.db.prepared``)."""
 
     id: int
     title: str

@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -25,12 +25,14 @@ from sqlalchemy import (
     literal_column,
     select,
     tuple_,
+    type_coerce,
     union_all,
     update,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.db.prepared import Prepared, fetch, run
 from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
 from webapp.images import pipeline
 from webapp.images import service as images_service
@@ -39,8 +41,7 @@ from webapp.labels.models import Label
 from webapp.notes import cursor as cursors
 from webapp.notes.changes import touch
 from webapp.notes.models import COLORS, KINDS, ChecklistItem, Note, NoteMove, note_labels
-from webapp.notes.prepared import Prepared, run
-from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow, iso_stored
+from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow
 from webapp.search import index as search_index
 from webapp.search import query as search_query
 from webapp.search.budget import bounded
@@ -250,10 +251,10 @@ _LABEL_REFS = (
 def read_note(session: Session, owner_id: int, note_id: int) -> NoteRow:
     """The owner's note with its items, labels and images, as lists show it: two queries."""
     conn = session.connection()
-    row = run(conn, _NOTE_BY_ID, {"note_id": note_id, "owner_id": owner_id}).first()
+    row = run(conn, _NOTE_BY_ID, {"note_id": note_id, "owner_id": owner_id}, NoteRow).first()
     if row is None:
         raise NotFoundError(f"Note {note_id} does not exist.")
-    return with_children(session, [_view(row, conn.dialect.name == "sqlite")])[0]
+    return with_children(session, [row])[0]
 
 
 def _label_refs(session: Session, owner_id: int, label_ids: Sequence[int]) -> list[LabelRow]:
@@ -523,10 +524,8 @@ class BulkResult:
 def _owned_views(session: Session, owner_id: int, ids: Sequence[int]) -> list[NoteRow]:
     """The owner's notes of these ids in the given order; any other id is a 404."""
     conn = session.connection()
-    rows = conn.execute(
-        select(*_VIEW_COLUMNS).where(Note.owner_id == owner_id, Note.id.in_(list(ids)))
-    ).all()
-    by_id = {row[0]: _view(row, False) for row in rows}
+    statement = select(*_VIEW_COLUMNS).where(Note.owner_id == owner_id, Note.id.in_(list(ids)))
+    by_id = {row.id: row for row in fetch(conn, statement, NoteRow)}
     # Another owner's note answers as one that never existed: the same 404, the same words.
     missing = [i for i in ids if i not in by_id]
     if missing:
@@ -787,7 +786,8 @@ def _parameters(shape: _Shape):
 @lru_cache(maxsize=256)
 def _prepared(shape: _Shape, dialect: Dialect) -> tuple[Prepared, Prepared | None]:
     unchanged, moved = _statements(shape, dialect.name, _parameters(shape))
-    return Prepared(unchanged, dialect), Prepared(moved, dialect) if moved is not None else None
+    moved = Prepared(moved, dialect, _moved) if moved is not None else None
+    return Prepared(unchanged, dialect, _listed), moved
 
 
 def check_list_args(
@@ -849,13 +849,11 @@ def list_notes(
             has_image=has_image, limit=limit, after=after, as_of=as_of,
         )  # fmt: skip
     page, more = found[:limit], len(found) > limit
-    raw = conn.dialect.name == "sqlite"
-    notes = with_children(session, [_view(row, raw) for _, row in page])
+    notes = with_children(session, [row for _, row in page])
     next_cursor = None
     if more:
         pinned, updated_at, last_id = page[-1][0]
-        updated_at = _stored_time(updated_at) if raw else updated_at
-        key = cursors.SortKey(bool(pinned), updated_at, last_id)
+        key = cursors.SortKey(pinned, datetime.fromisoformat(updated_at), last_id)
         next_cursor = cursors.encode(cursors.Cursor(key, as_of))
     return notes, next_cursor
 
@@ -884,24 +882,22 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
         key = after.after
         values |= {"after_pinned": key.pinned, "after_updated_at": key.updated_at,
                    "after_id": key.id}  # fmt: skip
-    raw = conn.dialect.name == "sqlite"
-    if raw:
+    if conn.dialect.name == "sqlite":
         unchanged, moved = _prepared(shape, conn.dialect)
-        fetch = lambda prepared: prepared.execute(conn, values).all()  # noqa: E731
+        rows = lambda prepared, _into: prepared.execute(conn, values).all()  # noqa: E731
     else:
         # Other databases: built per request with the values in place (a LIKE pattern's
         # escaping, for one, needs the term itself).
         unchanged, moved = _statements(shape, conn.dialect.name, {
             **values, "after": tuple_(*after.after.as_tuple()) if after else None
         })  # fmt: skip
-        fetch = lambda statement: conn.execute(statement).all()  # noqa: E731
+        rows = lambda statement, into: fetch(conn, statement, into)  # noqa: E731
 
-    # (pinned, updated_at, id): raw rows sort by SQLite's text, which orders as the times do.
-    found = [((row[5], row[9], row[0]), row) for row in fetch(unchanged)]
+    found = rows(unchanged, _listed)
     # The moves since the walk began are few and indexed by time, so they drive this query;
     # usually there are none, which one prepared statement tells.
     if after and run(conn, _MOVED_SINCE, {"as_of": as_of}).first() is not None:
-        found += [((r[0], r[1], r[2]), r[2:]) for r in fetch(moved)]
+        found += rows(moved, _moved)
         found.sort(key=lambda entry: entry[0], reverse=True)
     return found
 
@@ -909,20 +905,25 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
 _MOVED_SINCE = select(NoteMove.id).where(NoteMove.moved_at > bindparam("as_of")).limit(1)
 
 
-def _stored_time(text: str | None) -> datetime | None:
-    """A timestamp as SQLite keeps it (``2026-11-25 13:49:19.123456``, UTC) as a datetime."""
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+def _listed(*columns) -> tuple[tuple, NoteRow]:
+    """A listed note with its place in the list (pinned, updated_at, id)."""
+    row = NoteRow(*columns)
+    return (row.pinned, row.updated_at, row.id), row
 
 
-def _view(row, raw: bool) -> NoteRow:
-    """A list row as a view: raw SQLite rows carry text timestamps and 0/1 booleans."""
-    id_, title, body, kind, color, pinned, archived, trashed, created, updated, version = row
-    if raw:
-        trashed, created, updated = iso_stored(trashed), iso_stored(created), iso_stored(updated)
-    else:
-        trashed, created, updated = isoformat(trashed), isoformat(created), isoformat(updated)
-    return NoteRow(id_, title, body, kind, color, bool(pinned), bool(archived), trashed,
-                    created, updated, version)  # fmt: skip
+def _moved(old_pinned: bool, old_updated_at: str, *columns) -> tuple[tuple, NoteRow]:
+    """A note changed since the walk began, with the place it had then."""
+    row = NoteRow(*columns)
+    return (old_pinned, old_updated_at, row.id), row
+
+
+def _child(part: int, note_id: int, _place, a, b, c, d) -> tuple[int, int, object]:
+    """A row of ``_children_in_one``: the note's id and its item, label or image."""
+    if part == 0:
+        return part, note_id, ItemRow(a, bool(b))
+    if part == 1:
+        return part, note_id, LabelRow(a, b)
+    return part, note_id, ImageRow(a, b, c, d)
 
 
 def _child_statements(ids):
@@ -951,7 +952,7 @@ def _children_in_one(ids):
     null = literal(None)
     items = select(
         literal(0).label("part"), ChecklistItem.note_id, ChecklistItem.position.label("place"),
-        ChecklistItem.text, ChecklistItem.checked, null, null,
+        ChecklistItem.text, type_coerce(ChecklistItem.checked, Integer), null, null,
     ).where(ChecklistItem.note_id.in_(ids))  # fmt: skip
     labels = (
         select(literal(1), note_labels.c.note_id, Label.name_key, Label.id, Label.name, null, null)
@@ -977,15 +978,9 @@ def with_children(session: Session, views: list[NoteRow]) -> list[NoteRow]:
     conn = session.connection()
     by_id = {view.id: view for view in views}
     if conn.dialect.name == "sqlite":
-        rows = run(conn, _SQLITE_CHILDREN, {"ids": json.dumps(ids)})
-        for part, note_id, _, a, b, c, d in rows.fetchall():
+        for part, note_id, child in run(conn, _SQLITE_CHILDREN, {"ids": json.dumps(ids)}, _child):
             view = by_id[note_id]
-            if part == 0:
-                view.items.append(ItemRow(a, bool(b)))
-            elif part == 1:
-                view.labels.append(LabelRow(a, b))
-            else:
-                view.images.append(ImageRow(a, b, c, d))
+            (view.items, view.labels, view.images)[part].append(child)
         return views
     items, labels, images = _PORTABLE_CHILDREN
     params = {"ids": ids}
