@@ -1,7 +1,9 @@
-"""What can be done with notes, as plain functions over a session.
+"""Writing notes: every change to a note goes through ``write_note``, every deletion through
+``delete_notes``; the functions here are what the API, images, copies, bulk actions and
+imports ask of them.
 
 Every function takes the owner's id and scopes every query to it: another owner's note is
-simply not found.
+simply not found. Reads are in ``webapp.notes.queries``.
 """
 
 from __future__ import annotations
@@ -11,187 +13,43 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
-from sqlalchemy import (
-    bindparam,
-    delete,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
 
+from webapp.database import reading
 from webapp.db.prepared import run
-from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
+from webapp.errors import ConflictError, PreconditionFailedError, ValidationError
 from webapp.images import pipeline
 from webapp.images import service as images_service
+from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes import queries
-from webapp.notes.changes import touch
 from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
-from webapp.notes.rows import ItemRow, LabelRow, NoteRow
+from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow
 from webapp.timeutil import isoformat
 
 _EDITED = ("title", "body", "kind", "color", "pinned", "archived")
-# Every column an edit writes (an unchanged search_text leaves the index alone: see 0003).
-_SAVED = (*_EDITED, "search_text", "updated_at", "version")
-
+# Every column a write sets (an unchanged search_text leaves the index alone: see 0003).
+_SAVED = (*_EDITED, "trashed_at", "search_text", "updated_at", "version")
 
 TITLE_MAX = 1000
 BODY_MAX_BYTES = 1_000_000
 ITEMS_MAX = 1000
 ITEM_TEXT_MAX = 10_000
 EDITABLE = ("title", "body", "kind", "items", "color", "pinned", "archived", "label_ids")
+IMAGES_PER_NOTE = images_service.IMAGES_PER_NOTE
 
 
-def search_text(note: Note) -> str:
+def search_text(note) -> str:
     """What ``q`` is matched against: title, body, items and labels, case-folded."""
     parts = [note.title or "", note.body or ""]
     parts += [item.text for item in note.items] + [label.name for label in note.labels]
     return "\n".join(parts).casefold()
 
 
-def refresh_search_text(session: Session, note_ids: Sequence[int]) -> None:
-    """Recompute the searched text of these notes (after a label was renamed or deleted)."""
-    for note in load_notes(session, list(note_ids)):
-        note.search_text = search_text(note)
-
-
-def _check_values(data: Mapping[str, Any]) -> None:
-    """Limits the JSON schema cannot express (bytes, not characters)."""
-    body = data.get("body")
-    if body is not None and len(body.encode("utf-8")) > BODY_MAX_BYTES:
-        raise ValidationError(
-            "The note's text is over 1 MB.", fields={"body": "at most 1,000,000 bytes"}
-        )
-
-
-def _labels_for(session: Session, owner_id: int, label_ids: Sequence[int]) -> list[Label]:
-    wanted = list(dict.fromkeys(label_ids))
-    if not wanted:
-        return []
-    found = session.scalars(
-        select(Label).where(Label.owner_id == owner_id, Label.id.in_(wanted))
-    ).all()
-    missing = sorted(set(wanted) - {label.id for label in found})
-    if missing:
-        raise ValidationError(
-            f"Unknown label id(s): {', '.join(map(str, missing))}.",
-            fields={"label_ids": f"unknown label id(s): {', '.join(map(str, missing))}"},
-        )
-    return list(found)
-
-
-def _apply(session: Session, owner_id: int, note: Note, data: Mapping[str, Any]) -> None:
-    for name in ("title", "body", "kind", "color", "pinned", "archived"):
-        if name in data:
-            setattr(note, name, data[name])
-    if "items" in data:
-        note.items = [
-            ChecklistItem(position=i, text=item["text"], checked=bool(item.get("checked", False)))
-            for i, item in enumerate(data["items"])
-        ]
-    if "label_ids" in data:
-        note.labels = _labels_for(session, owner_id, data["label_ids"])
-    note.search_text = search_text(note)
-
-
-def is_empty(data: Mapping[str, Any]) -> bool:
-    return not (
-        (data.get("title") or "").strip()
-        or (data.get("body") or "").strip()
-        or any(item["text"].strip() for item in data.get("items") or [])
-    )
-
-
-def _new_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> Note:
-    note = Note(owner_id=owner_id, created_at=now, updated_at=now, version=1)
-    note.title, note.body, note.kind, note.color = "", "", "text", "default"
-    note.pinned = note.archived = False
-    _apply(session, owner_id, note, data)
-    session.add(note)
-    return note
-
-
-def create_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> NoteRow:
-    """A new note from validated JSON fields; an empty note is refused.
-
-    Core statements, as ``update_note``: one INSERT (and its items and labels, if any).
-    """
-    _check_values(data)
-    if is_empty(data):
-        raise ValidationError(
-            "An empty note is not saved: give it a title, text or a checklist item.",
-            code="empty_note",
-        )
-    stamp = isoformat(now)
-    note = NoteRow(0, "", "", "text", "default", False, False, None, stamp, stamp, 1)
-    _apply_to_view(session, owner_id, note, data)
-    conn = session.connection()
-    values = {f"v_{name}": getattr(note, name) for name in _EDITED}
-    note.id = run(conn, _INSERT_NOTE, {
-        **values, "v_owner_id": owner_id, "v_uid": str(uuid.uuid4()), "v_created_at": now,
-        "v_updated_at": now, "v_version": 1, "v_search_text": search_text(note),
-    }).scalar_one()  # fmt: skip
-    _write_children(conn, note, data)
-    session.commit()
-    return note
-
-
-def create_note_with_images(
-    session: Session,
-    store: images_service.Store,
-    work: pipeline.ImageWork,
-    owner_id: int,
-    data: Mapping[str, Any],
-    uploads: Sequence[tuple[str, Any]],
-    now: datetime,
-) -> Note:
-    """A new note holding these images (a pasted screenshot, say): its images are its content.
-
-    The images are decoded before the note's transaction, which then only adds rows and
-    moves files in.
-    """
-    _check_values(data)
-    if not uploads:
-        raise ValidationError(
-            "Send one or more image files in the field `file`.", fields={"file": "required"}
-        )
-    if len(uploads) > images_service.IMAGES_PER_NOTE:
-        raise ValidationError(f"A note holds at most {images_service.IMAGES_PER_NOTE} images.")
-    # End the transaction a login check began (a writing request's takes the write lock):
-    # decoding must not hold it. The note's transaction begins after, with its first statement.
-    session.commit()
-    staged = images_service.prepare(store, work, [stream for _, stream in uploads])
-    written = [name for item in staged for name in item.names]
-    try:
-        note = _new_note(session, owner_id, data, now)
-        session.flush()
-        images_service.attach(session, store, note, staged, 0, now, written)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        store.remove(written)
-        raise
-    return note
-
-
-def get_note(session: Session, owner_id: int, note_id: int) -> Note:
-    """The owner's note with its items, labels and images, read before anything changes.
-
-    Loaded up front, the collections serialising and searching read cost no lazy loads (and
-    no autoflush in the middle of an edit).
-    """
-    note = session.scalar(
-        select(Note)
-        .where(Note.id == note_id, Note.owner_id == owner_id)
-        .options(selectinload(Note.items), selectinload(Note.labels), selectinload(Note.images))
-    )
-    if note is None:
-        raise NotFoundError(f"Note {note_id} does not exist.")
-    return note
-
+# The one write ---------------------------------------------------------------------------
 
 # Parameters named apart from the columns: SQLAlchemy keeps a column's own name for itself.
 _ADD_MOVE = insert(NoteMove).values(
@@ -221,8 +79,11 @@ _LABEL_REFS = (
 )
 
 
-def _label_refs(session: Session, owner_id: int, label_ids: Sequence[int]) -> list[LabelRow]:
-    """The owner's labels of these ids, in the notes' label order; unknown ids are a 400."""
+def _label_refs(
+    session: Session, owner_id: int, label_ids: Sequence[int], field: str = "label_ids"
+) -> list[LabelRow]:
+    """The owner's labels of these ids, in the notes' label order; unknown ids are a 400
+    (the one check that a label is the owner's)."""
     wanted = list(dict.fromkeys(label_ids))
     if not wanted:
         return []
@@ -239,63 +100,94 @@ def _label_refs(session: Session, owner_id: int, label_ids: Sequence[int]) -> li
     if missing:
         raise ValidationError(
             f"Unknown label id(s): {', '.join(map(str, missing))}.",
-            fields={"label_ids": f"unknown label id(s): {', '.join(map(str, missing))}"},
+            fields={field: f"unknown label id(s): {', '.join(map(str, missing))}"},
         )
     return [LabelRow(label_id, name) for label_id, name in rows]
 
 
-def update_note(
+@dataclass(frozen=True)
+class Origin:
+    """What an imported note keeps of where it came from (a new note's defaults otherwise)."""
+
+    uid: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 1
+
+
+def write_note(
     session: Session,
     owner_id: int,
-    note_id: int,
+    note: NoteRow | None,
     data: Mapping[str, Any],
     now: datetime,
-    if_match: int | None = None,
+    *,
+    trashed: bool | None = None,
+    origin: Origin | None = None,
+    store: images_service.Store | None = None,
+    written: list[str] | None = None,
+    attach: Sequence[images_service.Staged] = (),
+    copy_images_of: int | None = None,
+    detach: Sequence[int] = (),
 ) -> NoteRow:
-    """Change any subset of a note's fields; with ``if_match``, only if nobody else did.
+    """The one place a note is written, uncommitted; returns it as a ``NoteRow``.
 
-    Core statements, not the ORM's unit of work: a note is read, then written with one
-    UPDATE (and its items or labels replaced when given), which costs a fraction of a flush.
+    ``note`` is the note as read (``queries.read_note``), changed in place; None inserts a
+    new one (with ``origin``'s uid, times and version if given). ``data`` holds the fields
+    that change (``EDITABLE``; ``label_ids`` are checked to be the owner's), ``trashed``
+    moves it into or out of the trash. Images: ``attach`` moves staged ones in, ``copy_images_of``
+    copies another note's, ``detach`` removes rows by id; the files written are added to
+    ``written`` (see ``images_service.files_or_nothing``). A change to an existing note is a
+    new version: its old place in the list is recorded (``NoteMove``, what keeps a paged walk
+    exact) and its edit time only moves forward, even if the clock does not.
+
+    A later sync records each change here (owner, note id, "written") and in
+    ``delete_notes`` ("deleted"): no other code writes a note.
     """
-    _check_values(data)
-    note = queries.read_note(session, owner_id, note_id)
-    if if_match is not None and note.version != if_match:
-        raise PreconditionFailedError(
-            f"The note changed elsewhere (now version {note.version}, you had {if_match}).",
-            fields={"version": str(note.version)},
-            code="version_conflict",
-        )
-    _edit(session, owner_id, note, data, now)
-    session.commit()
-    return note
-
-
-def _edit(
-    session: Session, owner_id: int, note: NoteRow, data: Mapping[str, Any], now: datetime
-) -> None:
-    """The one way a note's fields change, uncommitted: the view and its row, a new version."""
-    old_pinned, old_updated_at = note.pinned, datetime.fromisoformat(note.updated_at)
-    _apply_to_view(session, owner_id, note, data)
-    # As ``touch``: the old place in the list, and edit times that only move forward.
-    updated_at = max(now, old_updated_at + timedelta(microseconds=1))
-    note.version += 1
-    note.updated_at = isoformat(updated_at)
-
+    if note is None:
+        created = (origin.created_at if origin else None) or now
+        updated = (origin.updated_at if origin else None) or created
+        stamp = isoformat(created)
+        row = NoteRow(0, "", "", "text", "default", False, False, None, stamp, isoformat(updated),
+                      origin.version if origin else 1)  # fmt: skip
+    else:
+        row = note
+        old_pinned, old_updated_at = row.pinned, datetime.fromisoformat(row.updated_at)
+    _apply(session, owner_id, row, data)
+    if trashed is not None:
+        row.trashed_at = isoformat(now) if trashed else None
     conn = session.connection()
-    run(conn, _ADD_MOVE, {"v_note_id": note.id, "v_moved_at": now, "v_old_pinned": old_pinned,
-                          "v_old_updated_at": old_updated_at})  # fmt: skip
-    values = {f"v_{name}": getattr(note, name) for name in _EDITED}
-    run(conn, _SAVE_NOTE, {**values, "note_id": note.id, "v_search_text": search_text(note),
-                           "v_updated_at": updated_at, "v_version": note.version})  # fmt: skip
-    if "items" in data:
-        run(conn, _DELETE_ITEMS, {"note_id": note.id})
-    if "label_ids" in data:
-        run(conn, _DELETE_LABELS, {"note_id": note.id})
-    _write_children(conn, note, data)
+    values = {f"v_{name}": getattr(row, name) for name in _EDITED}
+    values |= {
+        "v_search_text": search_text(row),
+        "v_trashed_at": None if row.trashed_at is None else datetime.fromisoformat(row.trashed_at),
+        "v_version": row.version,
+    }
+    if note is None:
+        row.id = run(conn, _INSERT_NOTE, {
+            **values, "v_owner_id": owner_id, "v_uid": origin.uid if origin else str(uuid.uuid4()),
+            "v_created_at": created, "v_updated_at": updated,
+        }).scalar_one()  # fmt: skip
+    else:
+        run(conn, _ADD_MOVE, {"v_note_id": row.id, "v_moved_at": now, "v_old_pinned": old_pinned,
+                              "v_old_updated_at": old_updated_at})  # fmt: skip
+        updated = max(now, old_updated_at + timedelta(microseconds=1))
+        row.version += 1
+        row.updated_at = isoformat(updated)
+        run(conn, _SAVE_NOTE, {**values, "note_id": row.id, "v_updated_at": updated,
+                               "v_version": row.version})  # fmt: skip
+        if "items" in data:
+            run(conn, _DELETE_ITEMS, {"note_id": row.id})
+        if "label_ids" in data:
+            run(conn, _DELETE_LABELS, {"note_id": row.id})
+    _write_children(conn, row, data)
+    _write_images(session, row, store, written, attach, copy_images_of, detach,
+                  now if note is not None else created)  # fmt: skip
+    return row
 
 
-def _apply_to_view(session: Session, owner_id: int, note: NoteRow, data) -> None:
-    """Validated JSON fields onto a view (labels checked to be the owner's)."""
+def _apply(session: Session, owner_id: int, note: NoteRow, data: Mapping[str, Any]) -> None:
+    """Validated JSON fields onto a row (labels checked to be the owner's)."""
     for name in _EDITED:
         if name in data:
             setattr(note, name, data[name])
@@ -308,7 +200,7 @@ def _apply_to_view(session: Session, owner_id: int, note: NoteRow, data) -> None
 
 
 def _write_children(conn, note: NoteRow, data) -> None:
-    """Insert the view's items and labels, where ``data`` gave them."""
+    """Insert the row's items and labels, where ``data`` gave them."""
     if "items" in data and note.items:
         conn.execute(insert(ChecklistItem), [
             {"note_id": note.id, "position": i, "text": item.text, "checked": item.checked}
@@ -321,28 +213,237 @@ def _write_children(conn, note: NoteRow, data) -> None:
         )
 
 
-def _set_trashed(session: Session, note: Note, trashed: bool, now: datetime) -> bool:
+def _write_images(session, row, store, written, attach, copy_images_of, detach, created_at):
+    """The images a write adds (moved in or copied) or removes, and the row's list of them."""
+    added: list[Image] = []
+    if attach:
+        added += images_service.attach(
+            session, store, row.id, attach, len(row.images), created_at, written
+        )
+    if copy_images_of is not None and store is not None:
+        added += images_service.copy_images(session, store, copy_images_of, row.id, written)
+    if detach:
+        session.execute(delete(Image).where(Image.note_id == row.id, Image.id.in_(detach)))
+        row.images = [image for image in row.images if image.id not in detach]
+    if added:
+        session.flush()
+        row.images += [ImageRow(i.id, i.width, i.height, i.content_type) for i in added]
+
+
+def refresh_search_text(session: Session, owner_id: int, note_ids: Sequence[int]) -> None:
+    """Recompute the searched text of these notes (after a label was renamed or deleted).
+
+    Not a change of the notes (their content and version stay): a later sync records the
+    label's change, not theirs.
+    """
+    if not note_ids:
+        return
+    rows = queries.owned_notes(session, owner_id, list(note_ids))
+    session.connection().execute(
+        update(Note).where(Note.id == bindparam("b_id")).values(search_text=bindparam("b_text")),
+        [{"b_id": row.id, "b_text": search_text(row)} for row in rows],
+    )
+
+
+# What the API and the other features ask ---------------------------------------------------
+
+
+def _check_values(data: Mapping[str, Any]) -> None:
+    """Limits the JSON schema cannot express (bytes, not characters)."""
+    body = data.get("body")
+    if body is not None and len(body.encode("utf-8")) > BODY_MAX_BYTES:
+        raise ValidationError(
+            "The note's text is over 1 MB.", fields={"body": "at most 1,000,000 bytes"}
+        )
+
+
+def is_empty(data: Mapping[str, Any]) -> bool:
+    return not (
+        (data.get("title") or "").strip()
+        or (data.get("body") or "").strip()
+        or any(item["text"].strip() for item in data.get("items") or [])
+    )
+
+
+def create_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> NoteRow:
+    """A new note from validated JSON fields; an empty note is refused."""
+    _check_values(data)
+    if is_empty(data):
+        raise ValidationError(
+            "An empty note is not saved: give it a title, text or a checklist item.",
+            code="empty_note",
+        )
+    note = write_note(session, owner_id, None, data, now)
+    session.commit()
+    return note
+
+
+def _uploads(uploads: Sequence[tuple[str, Any]]) -> None:
+    if not uploads:
+        raise ValidationError(
+            "Send one or more image files in the field `file`.", fields={"file": "required"}
+        )
+
+
+def create_note_with_images(
+    session: Session,
+    store: images_service.Store,
+    work: pipeline.ImageWork,
+    owner_id: int,
+    data: Mapping[str, Any],
+    uploads: Sequence[tuple[str, Any]],
+    now: datetime,
+) -> NoteRow:
+    """A new note holding these images (a pasted screenshot, say): its images are its content.
+
+    The images are decoded before the note's transaction, which then only adds rows and
+    moves files in.
+    """
+    _check_values(data)
+    _uploads(uploads)
+    if len(uploads) > IMAGES_PER_NOTE:
+        raise ValidationError(f"A note holds at most {IMAGES_PER_NOTE} images.")
+    # End the transaction a login check began (a writing request's takes the write lock):
+    # decoding must not hold it. The note's transaction begins after, with its first statement.
+    session.commit()
+    staged = images_service.prepare(store, work, [stream for _, stream in uploads])
+    with images_service.files_or_nothing(session, store, _names(staged)) as written:
+        note = write_note(
+            session, owner_id, None, data, now, store=store, written=written, attach=staged
+        )
+        session.commit()
+    return note
+
+
+def _names(staged: Sequence[images_service.Staged]) -> list[str]:
+    return [name for item in staged for name in item.names]
+
+
+def _room_for(session: Session, owner_id: int, note_id: int, adding: int) -> NoteRow:
+    """The note, if it can take ``adding`` more images."""
+    note = queries.read_note(session, owner_id, note_id)
+    if note.trashed_at is not None:
+        raise ConflictError("Restore the note from the trash before adding images.")
+    if len(note.images) + adding > IMAGES_PER_NOTE:
+        raise ValidationError(f"A note holds at most {IMAGES_PER_NOTE} images.",
+                              fields={"file": f"at most {IMAGES_PER_NOTE} images per note"})  # fmt: skip
+    return note
+
+
+def add_images(
+    session: Session,
+    store: images_service.Store,
+    work: pipeline.ImageWork,
+    owner_id: int,
+    note_id: int,
+    uploads: Sequence[tuple[str, BinaryIO]],
+    now: datetime,
+) -> tuple[list[ImageRow], int]:
+    """Process every upload, then store all or none of them; returns them and the note's version.
+
+    ``uploads`` are ``(field name, stream)`` pairs. A file that fails stops the whole request
+    before anything is stored. The images are decoded between two transactions: a read that
+    checks the note (so a wrong note costs no decoding), then a short write that checks it
+    again, moves the files in and adds the rows.
+    """
+    _uploads(uploads)
+    with reading(session):
+        _room_for(session, owner_id, note_id, len(uploads))
+    staged = images_service.prepare(store, work, [stream for _, stream in uploads])
+    with images_service.files_or_nothing(session, store, _names(staged)) as written:
+        note = _room_for(session, owner_id, note_id, len(uploads))
+        held = len(note.images)
+        write_note(session, owner_id, note, {}, now, store=store, written=written, attach=staged)
+        session.commit()
+    return note.images[held:], note.version
+
+
+def delete_image(
+    session: Session, store: images_service.Store, owner_id: int, image_id: int, now: datetime
+) -> None:
+    """Remove an image from its note (a new version of the note), then its files."""
+    image = images_service.get_image(session, owner_id, image_id)
+    names = [image.file_name, image.thumb_name]
+    note = queries.read_note(session, owner_id, image.note_id)
+    write_note(session, owner_id, note, {}, now, detach=[image.id])
+    session.commit()
+    store.remove(names)
+
+
+def update_note(
+    session: Session,
+    owner_id: int,
+    note_id: int,
+    data: Mapping[str, Any],
+    now: datetime,
+    if_match: int | None = None,
+) -> NoteRow:
+    """Change any subset of a note's fields; with ``if_match``, only if nobody else did."""
+    _check_values(data)
+    note = queries.read_note(session, owner_id, note_id)
+    if if_match is not None and note.version != if_match:
+        raise PreconditionFailedError(
+            f"The note changed elsewhere (now version {note.version}, you had {if_match}).",
+            fields={"version": str(note.version)},
+            code="version_conflict",
+        )
+    write_note(session, owner_id, note, data, now)
+    session.commit()
+    return note
+
+
+def _set_trashed(session: Session, owner_id: int, note: NoteRow, trashed: bool, now) -> bool:
     """Into or out of the trash, uncommitted; False if the note was there already."""
     if (note.trashed_at is not None) == trashed:
         return False
-    touch(session, note, now)
-    note.trashed_at = now if trashed else None
+    write_note(session, owner_id, note, {}, now, trashed=trashed)
     return True
 
 
-def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
-    note = get_note(session, owner_id, note_id)
-    if _set_trashed(session, note, True, now):
+def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> NoteRow:
+    note = queries.read_note(session, owner_id, note_id)
+    if _set_trashed(session, owner_id, note, True, now):
         session.commit()
     return note
 
 
-def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
-    note = get_note(session, owner_id, note_id)
-    if _set_trashed(session, note, False, now):
+def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -> NoteRow:
+    note = queries.read_note(session, owner_id, note_id)
+    if _set_trashed(session, owner_id, note, False, now):
         session.commit()
     return note
 
+
+def copy_note(
+    session: Session,
+    owner_id: int,
+    note_id: int,
+    now: datetime,
+    store: images_service.Store | None = None,
+) -> NoteRow:
+    """Keep's "Make a copy": same content, color and labels, in the notes list."""
+    source = queries.read_note(session, owner_id, note_id)
+    if source.trashed_at is not None:
+        raise ConflictError("A note in the trash cannot be copied; restore it first.")
+    with images_service.files_or_nothing(session, store) as written:
+        copy = _copy(session, owner_id, source, now, store, written)
+        session.commit()
+    return copy
+
+
+def _copy(session, owner_id, source: NoteRow, now, store, written) -> NoteRow:
+    """A copy of ``source``, uncommitted; its image files are named in ``written``."""
+    data = {name: getattr(source, name) for name in _EDITED} | {
+        "archived": False,
+        "items": [{"text": item.text, "checked": item.checked} for item in source.items],
+        "label_ids": [label.id for label in source.labels],
+    }
+    return write_note(
+        session, owner_id, None, data, now, store=store, written=written, copy_images_of=source.id
+    )
+
+
+# Deleting --------------------------------------------------------------------------------
 
 # Notes deleted per transaction. SQLite writes a transaction's pages to its write-ahead log
 # first, and starts the log over once a commit was checkpointed: in batches, emptying a large
@@ -351,9 +452,12 @@ def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -
 DELETE_BATCH = 100
 
 
-def _delete_where(session: Session, store: images_service.Store | None, condition) -> int:
-    """Delete the notes matching ``condition`` with their images' files (after each commit),
-    ``DELETE_BATCH`` notes at a time."""
+def delete_notes(session: Session, store: images_service.Store | None, condition) -> int:
+    """The one place notes are deleted: those matching ``condition``, with their images'
+    files (after each commit), ``DELETE_BATCH`` notes at a time; returns how many.
+
+    A later sync records each deletion here (owner, note ids, "deleted").
+    """
     ids = session.scalars(select(Note.id).where(condition).order_by(Note.id)).all()
     deleted = 0
     for start in range(0, len(ids), DELETE_BATCH):
@@ -371,25 +475,25 @@ def delete_note(
     session: Session, owner_id: int, note_id: int, store: images_service.Store | None = None
 ) -> None:
     """Delete forever; only a note already in the trash."""
-    note = get_note(session, owner_id, note_id)
+    note = queries.read_note(session, owner_id, note_id)
     if note.trashed_at is None:
         raise ConflictError(
             "Only a note in the trash can be deleted forever; trash it first.", code="not_trashed"
         )
-    _delete_where(session, store, Note.id == note.id)
+    delete_notes(session, store, Note.id == note.id)
 
 
 def empty_trash(session: Session, owner_id: int, store: images_service.Store | None = None) -> int:
     """Delete every trashed note of the owner; returns how many."""
     condition = (Note.owner_id == owner_id) & Note.trashed_at.is_not(None)
-    return _delete_where(session, store, condition)
+    return delete_notes(session, store, condition)
 
 
 def purge_trash(
     session: Session, now: datetime, days: int, store: images_service.Store | None = None
 ) -> int:
     """Delete notes (of every owner) that have been in the trash longer than ``days``."""
-    return _delete_where(session, store, Note.trashed_at < now - timedelta(days=days))
+    return delete_notes(session, store, Note.trashed_at < now - timedelta(days=days))
 
 
 def prune_moves(session: Session, now: datetime, max_age: timedelta) -> int:
@@ -397,62 +501,6 @@ def prune_moves(session: Session, now: datetime, max_age: timedelta) -> int:
     result = session.execute(delete(NoteMove).where(NoteMove.moved_at < now - max_age))
     session.commit()
     return result.rowcount
-
-
-def copy_note(
-    session: Session,
-    owner_id: int,
-    note_id: int,
-    now: datetime,
-    store: images_service.Store | None = None,
-) -> Note:
-    """Keep's "Make a copy": same content, color and labels, in the notes list."""
-    source = get_note(session, owner_id, note_id)
-    if source.trashed_at is not None:
-        raise ConflictError("A note in the trash cannot be copied; restore it first.")
-    written: list[str] = []
-    try:
-        copy = _copy(session, owner_id, source, now, store, written)
-        session.commit()
-    except BaseException:  # a full disk, say: no copied file is left without its note
-        session.rollback()
-        if store is not None:
-            store.remove(written)
-        raise
-    return copy
-
-
-def _copy(
-    session: Session,
-    owner_id: int,
-    source: Note,
-    now: datetime,
-    store: images_service.Store | None,
-    written: list[str],
-) -> Note:
-    """A copy of ``source``, flushed and uncommitted; its image files are named in ``written``."""
-    copy = Note(
-        owner_id=owner_id,
-        title=source.title,
-        body=source.body,
-        kind=source.kind,
-        color=source.color,
-        pinned=source.pinned,
-        archived=False,
-        created_at=now,
-        updated_at=now,
-        version=1,
-        search_text=source.search_text,
-        items=[
-            ChecklistItem(position=i.position, text=i.text, checked=i.checked) for i in source.items
-        ],
-        labels=list(source.labels),
-    )
-    session.add(copy)
-    session.flush()
-    if store is not None:
-        images_service.copy_images(session, store, source.id, copy.id, written)
-    return copy
 
 
 # Bulk actions ----------------------------------------------------------------------------
@@ -514,12 +562,8 @@ def _check_bulk(session, owner_id, action, notes, ids, color, colors, pins, labe
         fields["label_id"] = "required" if labelled else f"only with {action}"
     if fields:
         raise ValidationError("Invalid bulk request: " + ", ".join(fields) + ".", fields=fields)
-    if labelled and not session.scalar(
-        select(Label.id).where(Label.owner_id == owner_id, Label.id == label_id)
-    ):
-        raise ValidationError(
-            f"Unknown label id: {label_id}.", fields={"label_id": f"unknown label id: {label_id}"}
-        )
+    if labelled:
+        _label_refs(session, owner_id, [label_id], field="label_id")
 
 
 def _bulk_edit(note: NoteRow, action: str, color, pin, label_id) -> dict[str, Any] | None:
@@ -567,25 +611,27 @@ def bulk_change(
         if action == "delete":
             session.commit()  # the checks' reads end; deleting runs in its own batches
             condition = (Note.owner_id == owner_id) & Note.trashed_at.is_not(None)
-            _delete_where(session, store, condition & Note.id.in_(list(ids)))
+            delete_notes(session, store, condition & Note.id.in_(list(ids)))
             return BulkResult([], list(ids), None)
         if action == "copy":
-            return _bulk_copy(session, owner_id, ids, now, store)
+            with images_service.files_or_nothing(session, store) as written:
+                copies = [_copy(session, owner_id, n, now, store, written) for n in notes]
+                session.commit()
+            return BulkResult(copies, [], {"ids": [copy.id for copy in copies], "action": "trash"})
         before = {note.id: note for note in queries.owned_notes(session, owner_id, ids)}
-        if action in ("trash", "restore"):
-            sources = load_notes(session, list(ids))
-            changed = [n.id for n in sources if _set_trashed(session, n, action == "trash", now)]
-            session.commit()
-            result = queries.owned_notes(session, owner_id, changed) if changed else []
-        else:
-            result = []
-            for i, note in enumerate(notes):
+        result = []
+        for i, note in enumerate(notes):
+            if action in ("trash", "restore"):
+                changed = _set_trashed(session, owner_id, note, action == "trash", now)
+            else:
                 one_color = colors[i] if colors is not None else color
                 data = _bulk_edit(note, action, one_color, pins[i] if pins else None, label_id)
-                if data is not None:
-                    _edit(session, owner_id, note, data, now)
-                    result.append(note)
-            session.commit()
+                changed = data is not None
+                if changed:
+                    write_note(session, owner_id, note, data, now)
+            if changed:
+                result.append(note)
+        session.commit()
     except BaseException:
         session.rollback()
         raise
@@ -604,35 +650,3 @@ def _undo(action: str, old: list[NoteRow], label_id: int | None) -> dict[str, An
     elif action in ("add_label", "remove_label"):
         undo["label_id"] = label_id
     return undo
-
-
-def _bulk_copy(session, owner_id, ids, now, store) -> BulkResult:
-    """Keep's "Make a copy" of each note, in one transaction."""
-    written: list[str] = []
-    try:
-        copies = [
-            _copy(session, owner_id, n, now, store, written) for n in load_notes(session, ids)
-        ]
-        session.commit()
-    except BaseException:
-        session.rollback()
-        if store is not None:
-            store.remove(written)
-        raise
-    made = [copy.id for copy in copies]
-    return BulkResult(
-        queries.owned_notes(session, owner_id, made), [], {"ids": made, "action": "trash"}
-    )
-
-
-def load_notes(session: Session, ids: Sequence[int]) -> list[Note]:
-    """ORM notes by id, in the given order, with items and labels in two more queries."""
-    if not ids:
-        return []
-    rows = session.scalars(
-        select(Note)
-        .where(Note.id.in_(ids))
-        .options(selectinload(Note.items), selectinload(Note.labels))
-    ).all()
-    by_id = {note.id: note for note in rows}
-    return [by_id[i] for i in ids if i in by_id]
