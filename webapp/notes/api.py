@@ -23,8 +23,6 @@ from webapp.inputs import loads
 from webapp.notes import queries, service
 from webapp.notes.models import COLORS, KINDS
 from webapp.notes.serialize import note_json
-from webapp.search.matches import matches
-from webapp.search.query import parse as parse_query
 from webapp.timeutil import isoformat, now
 
 ns = Namespace("notes", path="/", description="Notes: create, edit, list, search, trash")
@@ -260,7 +258,6 @@ class NoteList(Resource):
     @ns.response(200, "OK", page_model)
     def get(self):
         """List notes: pinned first, then most recently edited; keyset pages."""
-        q = request.args.get("q")
         notes, next_cursor = queries.list_notes(
             db.session,
             current_owner_id(),
@@ -270,14 +267,13 @@ class NoteList(Resource):
             color=request.args.get("color") or None,
             kind=request.args.get("kind") or None,
             has_image=_bool_arg("has_image"),
-            q=q,
+            q=request.args.get("q"),
             limit=_int_arg("limit", queries.LIMIT_DEFAULT),
             cursor=request.args.get("cursor") or None,
             cursor_max_age=timedelta(seconds=current_app.config["CURSOR_MAX_AGE"]),
             search_timeout_ms=current_app.config["SEARCH_TIMEOUT_MS"],
         )
-        terms = parse_query(q).include
-        items = [note_json(note, matches(note, terms)) for note in notes]
+        items = [note_json(note) for note in notes]
         return _json({"items": items, "next_cursor": next_cursor})
 
     @ns.expect(note_input, validate=True)

@@ -39,6 +39,7 @@ from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow
 from webapp.search import index as search_index
 from webapp.search import query as search_query
 from webapp.search.budget import bounded
+from webapp.search.matches import matches
 from webapp.timeutil import UTCDateTime
 
 _VIEW_COLUMNS = (
@@ -231,7 +232,8 @@ def list_notes(
     cursor_max_age: timedelta = timedelta(days=1),
     search_timeout_ms: int | None = None,
 ) -> tuple[list[NoteRow], str | None]:
-    """One page of notes in list order and the cursor of the next page (None at the end).
+    """One page of notes in list order and the cursor of the next page (None at the end);
+    each note says where the words of ``q`` matched (``matches``).
 
     ``q`` is parsed by ``webapp.search.query``: every word must match, "a phrase" matches as
     typed and -word excludes. A walk sees the list as it stood when its first page was read:
@@ -257,6 +259,8 @@ def list_notes(
         )  # fmt: skip
     page, more = found[:limit], len(found) > limit
     notes = with_children(session, [row for _, row in page])
+    for note in notes:
+        note.matches = matches(note, query.include)
     next_cursor = None
     if more:
         pinned, updated_at, last_id = page[-1][0]

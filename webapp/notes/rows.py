@@ -44,3 +44,5 @@ class NoteRow:
     items: list[ItemRow] = field(default_factory=list)
     labels: list[LabelRow] = field(default_factory=list)
     images: list[ImageRow] = field(default_factory=list)
+    # Where a list's query matched (``webapp.search.matches``); None outside a list.
+    matches: list[dict] | None = None

@@ -17,8 +17,8 @@ def image_json(image) -> dict:
     }
 
 
-def note_json(note: NoteRow, matches: list[dict] | None = None) -> dict:
-    """JSON of a note (its times are already the API's text); list results add where the
+def note_json(note: NoteRow) -> dict:
+    """JSON of a note (its times are already the API's text); a listed note adds where the
     query matched."""
     out = {
         "id": note.id,
@@ -36,6 +36,6 @@ def note_json(note: NoteRow, matches: list[dict] | None = None) -> dict:
         "updated_at": note.updated_at,
         "version": note.version,
     }
-    if matches is not None:
-        out["matches"] = matches
+    if note.matches is not None:
+        out["matches"] = note.matches
     return out
