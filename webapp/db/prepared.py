@@ -44,6 +44,8 @@ def row_converter(statement: Executable, into: Callable, *, raw: bool) -> Callab
         elif raw and affinity is not None and issubclass(affinity, Boolean):
             flags.append(i)  # SQLite gives 0 and 1
     to_text = time_text if raw else isoformat
+    if not times and not flags:
+        return lambda row: into(*row)
 
     def convert(row):
         values = list(row)

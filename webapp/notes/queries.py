@@ -195,7 +195,7 @@ def _parameters(shape: _Shape):
 def _prepared(shape: _Shape, dialect: Dialect) -> tuple[Prepared, Prepared | None]:
     unchanged, moved = _statements(shape, dialect.name, _parameters(shape))
     moved = Prepared(moved, dialect, _moved) if moved is not None else None
-    return Prepared(unchanged, dialect, _listed), moved
+    return Prepared(unchanged, dialect, NoteRow), moved
 
 
 def check_list_args(
@@ -304,7 +304,8 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
         })  # fmt: skip
         rows = lambda statement, into: fetch(conn, statement, into)  # noqa: E731
 
-    found = rows(unchanged, _listed)
+    # Each with its place in the list: (pinned, updated_at, id).
+    found = [((row.pinned, row.updated_at, row.id), row) for row in rows(unchanged, NoteRow)]
     # The moves since the walk began are few and indexed by time, so they drive this query;
     # usually there are none, which one prepared statement tells.
     if after and run(conn, _MOVED_SINCE, {"as_of": as_of}).first() is not None:
@@ -316,25 +317,10 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
 _MOVED_SINCE = select(NoteMove.id).where(NoteMove.moved_at > bindparam("as_of")).limit(1)
 
 
-def _listed(*columns) -> tuple[tuple, NoteRow]:
-    """A listed note with its place in the list (pinned, updated_at, id)."""
-    row = NoteRow(*columns)
-    return (row.pinned, row.updated_at, row.id), row
-
-
 def _moved(old_pinned: bool, old_updated_at: str, *columns) -> tuple[tuple, NoteRow]:
     """A note changed since the walk began, with the place it had then."""
     row = NoteRow(*columns)
     return (old_pinned, old_updated_at, row.id), row
-
-
-def _child(part: int, note_id: int, _place, a, b, c, d) -> tuple[int, int, object]:
-    """A row of ``_children_in_one``: the note's id and its item, label or image."""
-    if part == 0:
-        return part, note_id, ItemRow(a, bool(b))
-    if part == 1:
-        return part, note_id, LabelRow(a, b)
-    return part, note_id, ImageRow(a, b, c, d)
 
 
 def _child_statements(ids):
@@ -389,9 +375,15 @@ def with_children(session: Session, views: list[NoteRow]) -> list[NoteRow]:
     conn = session.connection()
     by_id = {view.id: view for view in views}
     if conn.dialect.name == "sqlite":
-        for part, note_id, child in run(conn, _SQLITE_CHILDREN, {"ids": json.dumps(ids)}, _child):
+        # Plain values only (``checked`` comes as an integer): no conversion to ask for.
+        for part, note_id, _, a, b, c, d in run(conn, _SQLITE_CHILDREN, {"ids": json.dumps(ids)}):
             view = by_id[note_id]
-            (view.items, view.labels, view.images)[part].append(child)
+            if part == 0:
+                view.items.append(ItemRow(a, b == 1))
+            elif part == 1:
+                view.labels.append(LabelRow(a, b))
+            else:
+                view.images.append(ImageRow(a, b, c, d))
         return views
     items, labels, images = _PORTABLE_CHILDREN
     params = {"ids": ids}
