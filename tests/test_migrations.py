@@ -16,7 +16,7 @@ from webapp import create_app
 from webapp.db.migrate import MIGRATIONS_DIR, current_revision, head_revision
 from webapp.extensions import db
 from webapp.models import Label, Note, NoteMove, User
-from webapp.notes.service import list_notes
+from webapp.notes.queries import list_notes
 from webapp.search.index import register_functions
 
 # Rows each revision's schema can hold; a new revision adds its own (the test below insists).

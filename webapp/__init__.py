@@ -113,6 +113,8 @@ def _register_commands(app: Flask) -> None:
 
 
 class KaapRequest(Request):
+    _checked_json = None
+
     def on_json_loading_failed(self, e):
         if e is None:
             return super().on_json_loading_failed(e)
@@ -123,8 +125,10 @@ class KaapRequest(Request):
             data = super().get_json(force=force, silent=silent, cache=cache)
         except RecursionError:
             raise BadRequest(f"The JSON is nested more than {MAX_DEPTH} levels deep.") from None
-        if data is not None:
+        # flask-restx reads the body twice (validation, then ``ns.payload``): check it once.
+        if data is not None and data is not self._checked_json:
             check_json(data, self.get_data(cache=True))  # webapp/inputs.py
+            self._checked_json = data
         return data
 
     def _load_form_data(self) -> None:

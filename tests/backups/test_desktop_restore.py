@@ -9,7 +9,7 @@ import pytest
 from webapp import create_app
 from webapp.backups.live import CorruptDatabaseError, create
 from webapp.extensions import db
-from webapp.notes import service
+from webapp.notes import queries, service
 from webapp.timeutil import utcnow
 
 
@@ -51,7 +51,7 @@ def test_restore_backup_brings_the_notes_back_without_a_window(damaged):
     assert list(data_dir.glob("kaap.sqlite3.corrupt-*"))  # the damaged bytes are kept
     app = create_app({"CONFIG": "desktop", "DATA_DIR": str(data_dir)})
     with app.app_context():
-        notes, _ = service.list_notes(db.session, 1, utcnow())
+        notes, _ = queries.list_notes(db.session, 1, utcnow())
         assert [n.title for n in notes] == ["precious"]
         db.engine.dispose()
 

@@ -11,7 +11,8 @@ from tests.images import samples
 from tests.images.test_images import create_from_images, stored_files, upload
 from webapp import images
 from webapp.extensions import db
-from webapp.images import pipeline, service
+from webapp.images import pipeline
+from webapp.notes import service as notes
 from webapp.notes.models import Note
 from webapp.timeutil import now
 
@@ -179,12 +180,12 @@ def test_files_moved_in_are_removed_when_the_transaction_fails(app, note, monkey
     def fail(*args):
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(service, "touch", fail)  # after the files are moved in, before commit
+    monkeypatch.setattr(db.session, "commit", fail)  # after the files are moved in
     with app.app_context():
         owner_id = db.session.get(Note, note["id"]).owner_id
         uploads = [("a.png", io.BytesIO(samples.png())), ("b.png", io.BytesIO(samples.mpo()))]
         with pytest.raises(RuntimeError):
-            service.add_images(
+            notes.add_images(
                 db.session, app.extensions["kaap.images"], images.work(app), owner_id,
                 note["id"], uploads, now(),
             )  # fmt: skip

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.conftest import error_code
+from webapp import inputs
 
 
 def test_create_returns_201_with_location_and_defaults(client):
@@ -121,6 +122,17 @@ def test_lone_surrogates_are_400_not_500(client, make_note, raw):
         assert response.status_code == 400, response.get_json()
         assert "not valid Unicode" in response.get_json()["error"]["message"]
     assert [n["title"] for n in client.get("/api/notes").get_json()["items"]] == ["kept"]
+
+
+def test_a_body_is_checked_for_lone_surrogates_once(client, monkeypatch):
+    checks = []
+    real = inputs.check_unicode
+    monkeypatch.setattr(inputs, "check_unicode", lambda *a: checks.append(1) or real(*a))
+    response = client.post(
+        "/api/notes", data='{"title": "caf\\u00e9"}', content_type="application/json"
+    )
+    assert response.status_code == 201 and response.get_json()["title"] == "café"
+    assert len(checks) == 1
 
 
 def test_escaped_emoji_pairs_are_text(client):

@@ -9,7 +9,7 @@ from sqlalchemy import insert, text, update
 from tests.conftest import error_code
 from webapp.accounts.models import User
 from webapp.extensions import db
-from webapp.notes import service as notes
+from webapp.notes import queries as notes
 from webapp.notes.models import Note
 from webapp.search.budget import SearchTooCostlyError
 from webapp.search.index import owner_token

@@ -13,7 +13,7 @@ from sqlalchemy import event, select, text
 from tests.conftest import TEST_DATABASE_URL
 from tests.search.test_neighbours import add_owner, fill
 from webapp.extensions import db
-from webapp.notes import service as notes
+from webapp.notes import queries as notes
 from webapp.notes.models import Note
 from webapp.search.index import substring
 

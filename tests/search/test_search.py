@@ -13,6 +13,7 @@ from webapp.db.sqlite import backup_sqlite
 from webapp.extensions import db
 from webapp.labels import service as labels
 from webapp.labels.models import Label
+from webapp.notes import queries
 from webapp.notes import service as notes
 from webapp.notes.models import Note
 from webapp.search.query import parse
@@ -238,5 +239,5 @@ def test_search_equals_a_brute_force_scan(search_app, corpus_notes, terms):
             created = notes.create_note(session, owner, data, now)
             if brute_force({**note, "title": data["title"]}, terms):
                 expected.add(created.id)
-        found, _ = notes.list_notes(session, owner, now, q=q, limit=100)
+        found, _ = queries.list_notes(session, owner, now, q=q, limit=100)
         assert {n.id for n in found} == expected, q

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from webapp.accounts.models import ApiToken, User
 from webapp.accounts.service import Forbidden, digest
+from webapp.db.prepared import run
 from webapp.errors import NotFoundError, ValidationError
-from webapp.notes.prepared import run
 
 PREFIX = "kaap_"
 # ``last_used_at`` is written at most this often, so a busy script costs no write per call.

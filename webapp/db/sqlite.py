@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
-from webapp.notes.prepared import execute_sql
+from webapp.db.prepared import execute_sql
 from webapp.search.index import register_functions
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

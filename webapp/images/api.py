@@ -12,6 +12,7 @@ from webapp.disk import frees_space
 from webapp.extensions import db
 from webapp.images import service, work
 from webapp.images.models import Image
+from webapp.notes import service as notes
 from webapp.notes.serialize import image_json
 from webapp.timeutil import now
 
@@ -59,7 +60,7 @@ class NoteImages(Resource):
         """Add images (multipart field `file`, several allowed): all are stored or none."""
         request.max_content_length = current_app.config["IMAGE_MAX_BYTES"]
         uploads = [(f.filename or "", f.stream) for f in request.files.getlist("file")]
-        images, version = service.add_images(
+        images, version = notes.add_images(
             db.session, store(), work(current_app), current_owner_id(), note_id, uploads, now()
         )
         return {"images": [image_json(i) for i in images], "note_version": version}, 201
@@ -72,7 +73,7 @@ class ImageItem(Resource):
     @frees_space
     def delete(self, image_id: int):
         """Delete an image and its files."""
-        service.delete_image(db.session, store(), current_owner_id(), image_id, now())
+        notes.delete_image(db.session, store(), current_owner_id(), image_id, now())
         return "", 204
 
 

@@ -7,21 +7,20 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from webapp.db.sqlite import reading
 from webapp.disk import removed_on_failure
-from webapp.errors import ConflictError, KaapError, NotFoundError, ValidationError
+from webapp.errors import KaapError, NotFoundError
 from webapp.images import pipeline
 from webapp.images.models import Image
-from webapp.notes.changes import touch
 from webapp.notes.models import Note
 
 log = logging.getLogger(__name__)
@@ -179,64 +178,30 @@ def prepare(
     return staged
 
 
-def _note(session: Session, owner_id: int, note_id: int) -> Note:
-    note = session.scalar(select(Note).where(Note.id == note_id, Note.owner_id == owner_id))
-    if note is None:
-        raise NotFoundError(f"Note {note_id} does not exist.")
-    if note.trashed_at is not None:
-        raise ConflictError("Restore the note from the trash before adding images.")
-    return note
+@contextmanager
+def files_or_nothing(
+    session: Session, store: Store | None, names: Iterable[str] = ()
+) -> Iterator[list[str]]:
+    """A transaction that keeps its image files only if it commits.
 
-
-def _room_for(session: Session, owner_id: int, note_id: int, adding: int) -> tuple[Note, int]:
-    """The note and how many images it holds, if it can take ``adding`` more."""
-    note = _note(session, owner_id, note_id)
-    count = session.scalar(select(func.count()).where(Image.note_id == note.id)) or 0
-    if count + adding > IMAGES_PER_NOTE:
-        raise ValidationError(f"A note holds at most {IMAGES_PER_NOTE} images.",
-                              fields={"file": f"at most {IMAGES_PER_NOTE} images per note"})  # fmt: skip
-    return note, count
-
-
-def add_images(
-    session: Session,
-    store: Store,
-    work: pipeline.ImageWork,
-    owner_id: int,
-    note_id: int,
-    uploads: Sequence[tuple[str, BinaryIO]],
-    now: datetime,
-) -> tuple[list[Image], int]:
-    """Process every upload, then store all or none of them; returns them and the note's version.
-
-    ``uploads`` are ``(field name, stream)`` pairs. A file that fails stops the whole request
-    before anything is stored. The images are decoded between two transactions: a read that
-    checks the note (so a wrong note costs no decoding), then a short write that checks it
-    again, moves the files in and adds the rows.
+    Yields the list of files written (``names`` first, then whatever ``attach`` and
+    ``copy_images`` add); on any exception the transaction rolls back and those files are
+    removed, so no file is left without its row (a full disk, say).
     """
-    if not uploads:
-        raise ValidationError("Send one or more image files in the field `file`.",
-                              fields={"file": "required"})  # fmt: skip
-    with reading(session):
-        _room_for(session, owner_id, note_id, len(uploads))
-    staged = prepare(store, work, [stream for _, stream in uploads])
-    written = [name for item in staged for name in item.names]
+    written = list(names)
     try:
-        note, count = _room_for(session, owner_id, note_id, len(uploads))
-        images = attach(session, store, note, staged, count, now, written)
-        touch(session, note, now)
-        session.commit()
+        yield written
     except BaseException:
         session.rollback()
-        store.remove(written)
+        if store is not None:
+            store.remove(written)
         raise
-    return images, note.version
 
 
 def attach(
     session: Session,
     store: Store,
-    note: Note,
+    note_id: int,
     staged: Sequence[Staged],
     first_position: int,
     created_at: datetime,
@@ -253,7 +218,7 @@ def attach(
     store.move_in([item.file_name for item in staged])
     images = [
         Image(
-            note_id=note.id,
+            note_id=note_id,
             position=first_position + offset,
             file_name=item.file_name,
             thumb_name=item.thumb_name,
@@ -282,18 +247,6 @@ def get_image(session: Session, owner_id: int, image_id: int) -> Image:
     return image
 
 
-def delete_image(
-    session: Session, store: Store, owner_id: int, image_id: int, now: datetime
-) -> None:
-    image = get_image(session, owner_id, image_id)
-    note = session.get(Note, image.note_id)
-    names = [image.file_name, image.thumb_name]
-    session.delete(image)
-    touch(session, note, now)
-    session.commit()
-    store.remove(names)
-
-
 def file_names_of_notes(session: Session, note_condition) -> list[str]:
     """Every file of the images of the notes matching a condition (before deleting them)."""
     rows = session.execute(
@@ -306,15 +259,16 @@ def file_names_of_notes(session: Session, note_condition) -> list[str]:
 
 def copy_images(
     session: Session, store: Store, source_id: int, target_id: int, written: list[str]
-) -> None:
-    """Give a copied note its own copies of the source's image files; each file written is
-    appended to ``written``, for the caller to remove if the transaction fails."""
+) -> list[Image]:
+    """Give a copied note its own copies of the source's image files (rows uncommitted); each
+    file written is appended to ``written``, for the caller to remove if the transaction fails."""
+    copies = []
     for image in session.scalars(
         select(Image).where(Image.note_id == source_id).order_by(Image.position)
     ):
         written.append(store.copy(image.file_name))
         written.append(store.copy(image.thumb_name))
-        session.add(
+        copies.append(
             Image(
                 note_id=target_id,
                 position=image.position,
@@ -329,6 +283,8 @@ def copy_images(
                 created_at=image.created_at,
             )
         )
+    session.add_all(copies)
+    return copies
 
 
 def _usable(path: Path) -> bool:

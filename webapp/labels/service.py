@@ -90,7 +90,7 @@ def rename_label(session: Session, owner_id: int, label_id: int, name: str) -> L
     _check_unique(session, owner_id, name, except_id=label.id)
     label.name, label.name_key = name, name_key(name)
     session.flush()
-    notes.refresh_search_text(session, _note_ids(session, label.id))
+    notes.refresh_search_text(session, owner_id, _note_ids(session, label.id))
     _commit_unique(session, name)
     return label
 
@@ -102,7 +102,7 @@ def delete_label(session: Session, owner_id: int, label_id: int) -> None:
     session.delete(label)
     session.flush()
     session.expire_all()
-    notes.refresh_search_text(session, note_ids)
+    notes.refresh_search_text(session, owner_id, note_ids)
     session.commit()
 
 

@@ -21,11 +21,9 @@ from webapp.errors import ValidationError
 from webapp.extensions import db
 from webapp.images.api import image_model
 from webapp.inputs import loads
-from webapp.notes import service
+from webapp.notes import queries, service
 from webapp.notes.models import COLORS, KINDS
 from webapp.notes.serialize import note_json
-from webapp.search.matches import matches
-from webapp.search.query import parse as parse_query
 from webapp.timeutil import now
 
 ns = Namespace("notes", path="/", description="Notes: create, edit, list, search, trash")
@@ -217,7 +215,7 @@ class NoteList(Resource):
             "state": {
                 "description": "active (default), archived, trashed, or notes: active and "
                 "archived together (what a search from Notes covers; each note says `archived`)",
-                "enum": list(service.STATES),
+                "enum": list(queries.STATES),
             },
             "label": {"description": "Only notes with this label id", "type": "integer"},
             "color": {"description": "Only notes of this color", "enum": list(COLORS)},
@@ -234,7 +232,7 @@ class NoteList(Resource):
                 "description": "Page size, 1 to 100 (default 30)",
                 "type": "integer",
                 "minimum": 1,
-                "maximum": service.LIMIT_MAX,
+                "maximum": queries.LIMIT_MAX,
             },
             "cursor": {"description": "`next_cursor` of the previous page"},
         }
@@ -243,8 +241,7 @@ class NoteList(Resource):
     @ns.response(200, "OK", page_model)
     def get(self):
         """List notes: pinned first, then most recently edited; keyset pages."""
-        q = request.args.get("q")
-        notes, next_cursor = service.list_notes(
+        notes, next_cursor = queries.list_notes(
             db.session,
             current_owner_id(),
             now(),
@@ -253,14 +250,13 @@ class NoteList(Resource):
             color=request.args.get("color") or None,
             kind=request.args.get("kind") or None,
             has_image=_bool_arg("has_image"),
-            q=q,
-            limit=_int_arg("limit", service.LIMIT_DEFAULT),
+            q=request.args.get("q"),
+            limit=_int_arg("limit", queries.LIMIT_DEFAULT),
             cursor=request.args.get("cursor") or None,
             cursor_max_age=timedelta(seconds=current_app.config["CURSOR_MAX_AGE"]),
             search_timeout_ms=current_app.config["SEARCH_TIMEOUT_MS"],
         )
-        terms = parse_query(q).include
-        items = [note_json(note, matches(note, terms)) for note in notes]
+        items = [note_json(note) for note in notes]
         return _json({"items": items, "next_cursor": next_cursor})
 
     @ns.expect(note_input, validate=True)
@@ -352,7 +348,7 @@ class NoteItem(Resource):
     @ns.response(200, "OK", note_model)
     def get(self, note_id: int):
         """One note; its ETag is its version."""
-        return _with_etag(service.read_note(db.session, current_owner_id(), note_id))
+        return _with_etag(queries.read_note(db.session, current_owner_id(), note_id))
 
     @ns.expect(note_input, validate=True)
     @ns.doc(params={"If-Match": {"in": "header", "description": "The version you edited"}})

@@ -1,8 +1,8 @@
-"""A note as the API shows it: one function for ORM notes and list views alike."""
+"""A note as the API shows it, from the ``NoteRow`` every read and write of a note returns."""
 
 from __future__ import annotations
 
-from webapp.timeutil import isoformat
+from webapp.notes.rows import NoteRow
 
 
 def image_json(image) -> dict:
@@ -17,13 +17,9 @@ def image_json(image) -> dict:
     }
 
 
-def _time(value) -> str | None:
-    # A ``Note`` holds datetimes, a ``NoteView`` the same instants already as text.
-    return value if value is None or isinstance(value, str) else isoformat(value)
-
-
-def note_json(note, matches: list[dict] | None = None) -> dict:
-    """JSON of a ``Note`` or ``NoteView``; list results add where the query matched."""
+def note_json(note: NoteRow) -> dict:
+    """JSON of a note (its times are already the API's text); a listed note adds where the
+    query matched."""
     out = {
         "id": note.id,
         "title": note.title,
@@ -35,11 +31,11 @@ def note_json(note, matches: list[dict] | None = None) -> dict:
         "archived": note.archived,
         "labels": [{"id": label.id, "name": label.name} for label in note.labels],
         "images": [image_json(image) for image in note.images],
-        "trashed_at": _time(note.trashed_at),
-        "created_at": _time(note.created_at),
-        "updated_at": _time(note.updated_at),
+        "trashed_at": note.trashed_at,
+        "created_at": note.created_at,
+        "updated_at": note.updated_at,
         "version": note.version,
     }
-    if matches is not None:
-        out["matches"] = matches
+    if note.matches is not None:
+        out["matches"] = note.matches
     return out

@@ -1,7 +1,9 @@
-"""What can be done with notes, as plain functions over a session.
+"""Writing notes: every change to a note goes through ``write_note``, every deletion through
+``delete_notes``; the functions here are what the API, images, copies, bulk actions and
+imports ask of them.
 
 Every function takes the owner's id and scopes every query to it: another owner's note is
-simply not found.
+simply not found. Reads are in ``webapp.notes.queries``.
 """
 
 from __future__ import annotations
@@ -10,220 +12,45 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO
 
-from sqlalchemy import (
-    Boolean,
-    Integer,
-    bindparam,
-    delete,
-    func,
-    insert,
-    literal,
-    literal_column,
-    select,
-    tuple_,
-    union_all,
-    update,
-)
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
 
-from webapp.db.types import UTCDateTime
-from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
+from webapp.db.prepared import run
+from webapp.db.sqlite import reading
+from webapp.errors import ConflictError, PreconditionFailedError, ValidationError
 from webapp.images import pipeline
 from webapp.images import service as images_service
 from webapp.images.models import Image
 from webapp.labels.models import Label
-from webapp.notes import cursor as cursors
-from webapp.notes.changes import touch
-from webapp.notes.models import COLORS, KINDS, ChecklistItem, Note, NoteMove, note_labels
-from webapp.notes.prepared import Prepared, run
-from webapp.notes.views import ImageView, ItemView, LabelView, NoteView, iso_stored
-from webapp.search import index as search_index
-from webapp.search import query as search_query
-from webapp.search.budget import bounded
+from webapp.notes import queries
+from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
+from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow
 from webapp.timeutil import isoformat
 
 _EDITED = ("title", "body", "kind", "color", "pinned", "archived")
-# Every column an edit writes (an unchanged search_text leaves the index alone: see 0003).
-_SAVED = (*_EDITED, "search_text", "updated_at", "version")
-
-_VIEW_COLUMNS = (
-    Note.id, Note.title, Note.body, Note.kind, Note.color, Note.pinned, Note.archived,
-    Note.trashed_at, Note.created_at, Note.updated_at, Note.version,
-)  # fmt: skip
-# On SQLite the ids travel as one JSON parameter: an expanding IN of 100 parameters costs
-# SQLAlchemy more than the queries themselves.
-_JSON_IDS = select(func.json_each(bindparam("ids")).table_valued("value").c.value)
+# Every column a write sets (an unchanged search_text leaves the index alone: see 0003).
+_SAVED = (*_EDITED, "trashed_at", "search_text", "updated_at", "version")
 
 TITLE_MAX = 1000
 BODY_MAX_BYTES = 1_000_000
 ITEMS_MAX = 1000
 ITEM_TEXT_MAX = 10_000
-QUERY_MAX = 1000
-LIMIT_DEFAULT = 30
-LIMIT_MAX = 100
-# "notes" is what a search from Notes covers, as in Keep: active and archived, not the trash.
-STATES = ("active", "archived", "trashed", "notes")
 EDITABLE = ("title", "body", "kind", "items", "color", "pinned", "archived", "label_ids")
+IMAGES_PER_NOTE = images_service.IMAGES_PER_NOTE
 
 
-def search_text(note: Note) -> str:
+def search_text(note) -> str:
     """What ``q`` is matched against: title, body, items and labels, case-folded."""
     parts = [note.title or "", note.body or ""]
     parts += [item.text for item in note.items] + [label.name for label in note.labels]
     return "\n".join(parts).casefold()
 
 
-def refresh_search_text(session: Session, note_ids: Sequence[int]) -> None:
-    """Recompute the searched text of these notes (after a label was renamed or deleted)."""
-    for note in load_notes(session, list(note_ids)):
-        note.search_text = search_text(note)
+# The one write ---------------------------------------------------------------------------
 
-
-def _check_values(data: Mapping[str, Any]) -> None:
-    """Limits the JSON schema cannot express (bytes, not characters)."""
-    body = data.get("body")
-    if body is not None and len(body.encode("utf-8")) > BODY_MAX_BYTES:
-        raise ValidationError(
-            "The note's text is over 1 MB.", fields={"body": "at most 1,000,000 bytes"}
-        )
-
-
-def _labels_for(session: Session, owner_id: int, label_ids: Sequence[int]) -> list[Label]:
-    wanted = list(dict.fromkeys(label_ids))
-    if not wanted:
-        return []
-    found = session.scalars(
-        select(Label).where(Label.owner_id == owner_id, Label.id.in_(wanted))
-    ).all()
-    missing = sorted(set(wanted) - {label.id for label in found})
-    if missing:
-        raise ValidationError(
-            f"Unknown label id(s): {', '.join(map(str, missing))}.",
-            fields={"label_ids": f"unknown label id(s): {', '.join(map(str, missing))}"},
-        )
-    return list(found)
-
-
-def _apply(session: Session, owner_id: int, note: Note, data: Mapping[str, Any]) -> None:
-    for name in ("title", "body", "kind", "color", "pinned", "archived"):
-        if name in data:
-            setattr(note, name, data[name])
-    if "items" in data:
-        note.items = [
-            ChecklistItem(position=i, text=item["text"], checked=bool(item.get("checked", False)))
-            for i, item in enumerate(data["items"])
-        ]
-    if "label_ids" in data:
-        note.labels = _labels_for(session, owner_id, data["label_ids"])
-    note.search_text = search_text(note)
-
-
-def is_empty(data: Mapping[str, Any]) -> bool:
-    return not (
-        (data.get("title") or "").strip()
-        or (data.get("body") or "").strip()
-        or any(item["text"].strip() for item in data.get("items") or [])
-    )
-
-
-def _new_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> Note:
-    note = Note(owner_id=owner_id, created_at=now, updated_at=now, version=1)
-    note.title, note.body, note.kind, note.color = "", "", "text", "default"
-    note.pinned = note.archived = False
-    _apply(session, owner_id, note, data)
-    session.add(note)
-    return note
-
-
-def create_note(
-    session: Session, owner_id: int, data: Mapping[str, Any], now: datetime
-) -> NoteView:
-    """A new note from validated JSON fields; an empty note is refused.
-
-    Core statements, as ``update_note``: one INSERT (and its items and labels, if any).
-    """
-    _check_values(data)
-    if is_empty(data):
-        raise ValidationError(
-            "An empty note is not saved: give it a title, text or a checklist item.",
-            code="empty_note",
-        )
-    stamp = isoformat(now)
-    note = NoteView(0, "", "", "text", "default", False, False, None, stamp, stamp, 1)
-    _apply_to_view(session, owner_id, note, data)
-    conn = session.connection()
-    values = {f"v_{name}": getattr(note, name) for name in _EDITED}
-    note.id = run(conn, _INSERT_NOTE, {
-        **values, "v_owner_id": owner_id, "v_uid": str(uuid.uuid4()), "v_created_at": now,
-        "v_updated_at": now, "v_version": 1, "v_search_text": search_text(note),
-    }).scalar_one()  # fmt: skip
-    _write_children(conn, note, data)
-    session.commit()
-    return note
-
-
-def create_note_with_images(
-    session: Session,
-    store: images_service.Store,
-    work: pipeline.ImageWork,
-    owner_id: int,
-    data: Mapping[str, Any],
-    uploads: Sequence[tuple[str, Any]],
-    now: datetime,
-) -> Note:
-    """A new note holding these images (a pasted screenshot, say): its images are its content.
-
-    The images are decoded before the note's transaction, which then only adds rows and
-    moves files in.
-    """
-    _check_values(data)
-    if not uploads:
-        raise ValidationError(
-            "Send one or more image files in the field `file`.", fields={"file": "required"}
-        )
-    if len(uploads) > images_service.IMAGES_PER_NOTE:
-        raise ValidationError(f"A note holds at most {images_service.IMAGES_PER_NOTE} images.")
-    # End the transaction a login check began (a writing request's takes the write lock):
-    # decoding must not hold it. The note's transaction begins after, with its first statement.
-    session.commit()
-    staged = images_service.prepare(store, work, [stream for _, stream in uploads])
-    written = [name for item in staged for name in item.names]
-    try:
-        note = _new_note(session, owner_id, data, now)
-        session.flush()
-        images_service.attach(session, store, note, staged, 0, now, written)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        store.remove(written)
-        raise
-    return note
-
-
-def get_note(session: Session, owner_id: int, note_id: int) -> Note:
-    """The owner's note with its items, labels and images, read before anything changes.
-
-    Loaded up front, the collections serialising and searching read cost no lazy loads (and
-    no autoflush in the middle of an edit).
-    """
-    note = session.scalar(
-        select(Note)
-        .where(Note.id == note_id, Note.owner_id == owner_id)
-        .options(selectinload(Note.items), selectinload(Note.labels), selectinload(Note.images))
-    )
-    if note is None:
-        raise NotFoundError(f"Note {note_id} does not exist.")
-    return note
-
-
-_NOTE_BY_ID = select(*_VIEW_COLUMNS).where(
-    Note.id == bindparam("note_id"), Note.owner_id == bindparam("owner_id")
-)
 # Parameters named apart from the columns: SQLAlchemy keeps a column's own name for itself.
 _ADD_MOVE = insert(NoteMove).values(
     {
@@ -245,22 +72,18 @@ _DELETE_ITEMS = delete(ChecklistItem).where(ChecklistItem.note_id == bindparam("
 _DELETE_LABELS = delete(note_labels).where(note_labels.c.note_id == bindparam("note_id"))
 _LABEL_REFS = (
     select(Label.id, Label.name)
-    .where(Label.owner_id == bindparam("owner_id"), Label.id.in_(_JSON_IDS.scalar_subquery()))
+    .where(
+        Label.owner_id == bindparam("owner_id"), Label.id.in_(queries.JSON_IDS.scalar_subquery())
+    )
     .order_by(Label.name_key)
 )
 
 
-def read_note(session: Session, owner_id: int, note_id: int) -> NoteView:
-    """The owner's note with its items, labels and images, as lists show it: two queries."""
-    conn = session.connection()
-    row = run(conn, _NOTE_BY_ID, {"note_id": note_id, "owner_id": owner_id}).first()
-    if row is None:
-        raise NotFoundError(f"Note {note_id} does not exist.")
-    return with_children(session, [_view(row, conn.dialect.name == "sqlite")])[0]
-
-
-def _label_refs(session: Session, owner_id: int, label_ids: Sequence[int]) -> list[LabelView]:
-    """The owner's labels of these ids, in the notes' label order; unknown ids are a 400."""
+def _label_refs(
+    session: Session, owner_id: int, label_ids: Sequence[int], field: str = "label_ids"
+) -> list[LabelRow]:
+    """The owner's labels of these ids, in the notes' label order; unknown ids are a 400
+    (the one check that a label is the owner's)."""
     wanted = list(dict.fromkeys(label_ids))
     if not wanted:
         return []
@@ -277,76 +100,107 @@ def _label_refs(session: Session, owner_id: int, label_ids: Sequence[int]) -> li
     if missing:
         raise ValidationError(
             f"Unknown label id(s): {', '.join(map(str, missing))}.",
-            fields={"label_ids": f"unknown label id(s): {', '.join(map(str, missing))}"},
+            fields={field: f"unknown label id(s): {', '.join(map(str, missing))}"},
         )
-    return [LabelView(label_id, name) for label_id, name in rows]
+    return [LabelRow(label_id, name) for label_id, name in rows]
 
 
-def update_note(
+@dataclass(frozen=True)
+class Origin:
+    """What an imported note keeps of where it came from (a new note's defaults otherwise)."""
+
+    uid: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 1
+
+
+def write_note(
     session: Session,
     owner_id: int,
-    note_id: int,
+    note: NoteRow | None,
     data: Mapping[str, Any],
     now: datetime,
-    if_match: int | None = None,
-) -> NoteView:
-    """Change any subset of a note's fields; with ``if_match``, only if nobody else did.
+    *,
+    trashed: bool | None = None,
+    origin: Origin | None = None,
+    store: images_service.Store | None = None,
+    written: list[str] | None = None,
+    attach: Sequence[images_service.Staged] = (),
+    copy_images_of: int | None = None,
+    detach: Sequence[int] = (),
+) -> NoteRow:
+    """The one place a note is written, uncommitted; returns it as a ``NoteRow``.
 
-    Core statements, not the ORM's unit of work: a note is read, then written with one
-    UPDATE (and its items or labels replaced when given), which costs a fraction of a flush.
+    ``note`` is the note as read (``queries.read_note``), changed in place; None inserts a
+    new one (with ``origin``'s uid, times and version if given). ``data`` holds the fields
+    that change (``EDITABLE``; ``label_ids`` are checked to be the owner's), ``trashed``
+    moves it into or out of the trash. Images: ``attach`` moves staged ones in, ``copy_images_of``
+    copies another note's, ``detach`` removes rows by id; the files written are added to
+    ``written`` (see ``images_service.files_or_nothing``). A change to an existing note is a
+    new version: its old place in the list is recorded (``NoteMove``, what keeps a paged walk
+    exact) and its edit time only moves forward, even if the clock does not.
+
+    A later sync records each change here (owner, note id, "written") and in
+    ``delete_notes`` ("deleted"): no other code writes a note.
     """
-    _check_values(data)
-    note = read_note(session, owner_id, note_id)
-    if if_match is not None and note.version != if_match:
-        raise PreconditionFailedError(
-            f"The note changed elsewhere (now version {note.version}, you had {if_match}).",
-            fields={"version": str(note.version)},
-            code="version_conflict",
-        )
-    _edit(session, owner_id, note, data, now)
-    session.commit()
-    return note
-
-
-def _edit(
-    session: Session, owner_id: int, note: NoteView, data: Mapping[str, Any], now: datetime
-) -> None:
-    """The one way a note's fields change, uncommitted: the view and its row, a new version."""
-    old_pinned, old_updated_at = note.pinned, datetime.fromisoformat(note.updated_at)
-    _apply_to_view(session, owner_id, note, data)
-    # As ``touch``: the old place in the list, and edit times that only move forward.
-    updated_at = max(now, old_updated_at + timedelta(microseconds=1))
-    note.version += 1
-    note.updated_at = isoformat(updated_at)
-
+    if note is None:
+        created = (origin.created_at if origin else None) or now
+        updated = (origin.updated_at if origin else None) or created
+        stamp = isoformat(created)
+        row = NoteRow(0, "", "", "text", "default", False, False, None, stamp, isoformat(updated),
+                      origin.version if origin else 1)  # fmt: skip
+    else:
+        row = note
+        old_pinned, old_updated_at = row.pinned, datetime.fromisoformat(row.updated_at)
+    _apply(session, owner_id, row, data)
+    if trashed is not None:
+        row.trashed_at = isoformat(now) if trashed else None
     conn = session.connection()
-    run(conn, _ADD_MOVE, {"v_note_id": note.id, "v_moved_at": now, "v_old_pinned": old_pinned,
-                          "v_old_updated_at": old_updated_at})  # fmt: skip
-    values = {f"v_{name}": getattr(note, name) for name in _EDITED}
-    run(conn, _SAVE_NOTE, {**values, "note_id": note.id, "v_search_text": search_text(note),
-                           "v_updated_at": updated_at, "v_version": note.version})  # fmt: skip
-    if "items" in data:
-        run(conn, _DELETE_ITEMS, {"note_id": note.id})
-    if "label_ids" in data:
-        run(conn, _DELETE_LABELS, {"note_id": note.id})
-    _write_children(conn, note, data)
+    values = {f"v_{name}": getattr(row, name) for name in _EDITED}
+    values |= {
+        "v_search_text": search_text(row),
+        "v_trashed_at": None if row.trashed_at is None else datetime.fromisoformat(row.trashed_at),
+        "v_version": row.version,
+    }
+    if note is None:
+        row.id = run(conn, _INSERT_NOTE, {
+            **values, "v_owner_id": owner_id, "v_uid": origin.uid if origin else str(uuid.uuid4()),
+            "v_created_at": created, "v_updated_at": updated,
+        }).scalar_one()  # fmt: skip
+    else:
+        run(conn, _ADD_MOVE, {"v_note_id": row.id, "v_moved_at": now, "v_old_pinned": old_pinned,
+                              "v_old_updated_at": old_updated_at})  # fmt: skip
+        updated = max(now, old_updated_at + timedelta(microseconds=1))
+        row.version += 1
+        row.updated_at = isoformat(updated)
+        run(conn, _SAVE_NOTE, {**values, "note_id": row.id, "v_updated_at": updated,
+                               "v_version": row.version})  # fmt: skip
+        if "items" in data:
+            run(conn, _DELETE_ITEMS, {"note_id": row.id})
+        if "label_ids" in data:
+            run(conn, _DELETE_LABELS, {"note_id": row.id})
+    _write_children(conn, row, data)
+    _write_images(session, row, store, written, attach, copy_images_of, detach,
+                  now if note is not None else created)  # fmt: skip
+    return row
 
 
-def _apply_to_view(session: Session, owner_id: int, note: NoteView, data) -> None:
-    """Validated JSON fields onto a view (labels checked to be the owner's)."""
+def _apply(session: Session, owner_id: int, note: NoteRow, data: Mapping[str, Any]) -> None:
+    """Validated JSON fields onto a row (labels checked to be the owner's)."""
     for name in _EDITED:
         if name in data:
             setattr(note, name, data[name])
     if "items" in data:
         note.items = [
-            ItemView(item["text"], bool(item.get("checked", False))) for item in data["items"]
+            ItemRow(item["text"], bool(item.get("checked", False))) for item in data["items"]
         ]
     if "label_ids" in data:
         note.labels = _label_refs(session, owner_id, data["label_ids"])
 
 
-def _write_children(conn, note: NoteView, data) -> None:
-    """Insert the view's items and labels, where ``data`` gave them."""
+def _write_children(conn, note: NoteRow, data) -> None:
+    """Insert the row's items and labels, where ``data`` gave them."""
     if "items" in data and note.items:
         conn.execute(insert(ChecklistItem), [
             {"note_id": note.id, "position": i, "text": item.text, "checked": item.checked}
@@ -359,28 +213,237 @@ def _write_children(conn, note: NoteView, data) -> None:
         )
 
 
-def _set_trashed(session: Session, note: Note, trashed: bool, now: datetime) -> bool:
+def _write_images(session, row, store, written, attach, copy_images_of, detach, created_at):
+    """The images a write adds (moved in or copied) or removes, and the row's list of them."""
+    added: list[Image] = []
+    if attach:
+        added += images_service.attach(
+            session, store, row.id, attach, len(row.images), created_at, written
+        )
+    if copy_images_of is not None and store is not None:
+        added += images_service.copy_images(session, store, copy_images_of, row.id, written)
+    if detach:
+        session.execute(delete(Image).where(Image.note_id == row.id, Image.id.in_(detach)))
+        row.images = [image for image in row.images if image.id not in detach]
+    if added:
+        session.flush()
+        row.images += [ImageRow(i.id, i.width, i.height, i.content_type) for i in added]
+
+
+def refresh_search_text(session: Session, owner_id: int, note_ids: Sequence[int]) -> None:
+    """Recompute the searched text of these notes (after a label was renamed or deleted).
+
+    Not a change of the notes (their content and version stay): a later sync records the
+    label's change, not theirs.
+    """
+    if not note_ids:
+        return
+    rows = queries.owned_notes(session, owner_id, list(note_ids))
+    session.connection().execute(
+        update(Note).where(Note.id == bindparam("b_id")).values(search_text=bindparam("b_text")),
+        [{"b_id": row.id, "b_text": search_text(row)} for row in rows],
+    )
+
+
+# What the API and the other features ask ---------------------------------------------------
+
+
+def _check_values(data: Mapping[str, Any]) -> None:
+    """Limits the JSON schema cannot express (bytes, not characters)."""
+    body = data.get("body")
+    if body is not None and len(body.encode("utf-8")) > BODY_MAX_BYTES:
+        raise ValidationError(
+            "The note's text is over 1 MB.", fields={"body": "at most 1,000,000 bytes"}
+        )
+
+
+def is_empty(data: Mapping[str, Any]) -> bool:
+    return not (
+        (data.get("title") or "").strip()
+        or (data.get("body") or "").strip()
+        or any(item["text"].strip() for item in data.get("items") or [])
+    )
+
+
+def create_note(session: Session, owner_id: int, data: Mapping[str, Any], now: datetime) -> NoteRow:
+    """A new note from validated JSON fields; an empty note is refused."""
+    _check_values(data)
+    if is_empty(data):
+        raise ValidationError(
+            "An empty note is not saved: give it a title, text or a checklist item.",
+            code="empty_note",
+        )
+    note = write_note(session, owner_id, None, data, now)
+    session.commit()
+    return note
+
+
+def _uploads(uploads: Sequence[tuple[str, Any]]) -> None:
+    if not uploads:
+        raise ValidationError(
+            "Send one or more image files in the field `file`.", fields={"file": "required"}
+        )
+
+
+def create_note_with_images(
+    session: Session,
+    store: images_service.Store,
+    work: pipeline.ImageWork,
+    owner_id: int,
+    data: Mapping[str, Any],
+    uploads: Sequence[tuple[str, Any]],
+    now: datetime,
+) -> NoteRow:
+    """A new note holding these images (a pasted screenshot, say): its images are its content.
+
+    The images are decoded before the note's transaction, which then only adds rows and
+    moves files in.
+    """
+    _check_values(data)
+    _uploads(uploads)
+    if len(uploads) > IMAGES_PER_NOTE:
+        raise ValidationError(f"A note holds at most {IMAGES_PER_NOTE} images.")
+    # End the transaction a login check began (a writing request's takes the write lock):
+    # decoding must not hold it. The note's transaction begins after, with its first statement.
+    session.commit()
+    staged = images_service.prepare(store, work, [stream for _, stream in uploads])
+    with images_service.files_or_nothing(session, store, _names(staged)) as written:
+        note = write_note(
+            session, owner_id, None, data, now, store=store, written=written, attach=staged
+        )
+        session.commit()
+    return note
+
+
+def _names(staged: Sequence[images_service.Staged]) -> list[str]:
+    return [name for item in staged for name in item.names]
+
+
+def _room_for(session: Session, owner_id: int, note_id: int, adding: int) -> NoteRow:
+    """The note, if it can take ``adding`` more images."""
+    note = queries.read_note(session, owner_id, note_id)
+    if note.trashed_at is not None:
+        raise ConflictError("Restore the note from the trash before adding images.")
+    if len(note.images) + adding > IMAGES_PER_NOTE:
+        raise ValidationError(f"A note holds at most {IMAGES_PER_NOTE} images.",
+                              fields={"file": f"at most {IMAGES_PER_NOTE} images per note"})  # fmt: skip
+    return note
+
+
+def add_images(
+    session: Session,
+    store: images_service.Store,
+    work: pipeline.ImageWork,
+    owner_id: int,
+    note_id: int,
+    uploads: Sequence[tuple[str, BinaryIO]],
+    now: datetime,
+) -> tuple[list[ImageRow], int]:
+    """Process every upload, then store all or none of them; returns them and the note's version.
+
+    ``uploads`` are ``(field name, stream)`` pairs. A file that fails stops the whole request
+    before anything is stored. The images are decoded between two transactions: a read that
+    checks the note (so a wrong note costs no decoding), then a short write that checks it
+    again, moves the files in and adds the rows.
+    """
+    _uploads(uploads)
+    with reading(session):
+        _room_for(session, owner_id, note_id, len(uploads))
+    staged = images_service.prepare(store, work, [stream for _, stream in uploads])
+    with images_service.files_or_nothing(session, store, _names(staged)) as written:
+        note = _room_for(session, owner_id, note_id, len(uploads))
+        held = len(note.images)
+        write_note(session, owner_id, note, {}, now, store=store, written=written, attach=staged)
+        session.commit()
+    return note.images[held:], note.version
+
+
+def delete_image(
+    session: Session, store: images_service.Store, owner_id: int, image_id: int, now: datetime
+) -> None:
+    """Remove an image from its note (a new version of the note), then its files."""
+    image = images_service.get_image(session, owner_id, image_id)
+    names = [image.file_name, image.thumb_name]
+    note = queries.read_note(session, owner_id, image.note_id)
+    write_note(session, owner_id, note, {}, now, detach=[image.id])
+    session.commit()
+    store.remove(names)
+
+
+def update_note(
+    session: Session,
+    owner_id: int,
+    note_id: int,
+    data: Mapping[str, Any],
+    now: datetime,
+    if_match: int | None = None,
+) -> NoteRow:
+    """Change any subset of a note's fields; with ``if_match``, only if nobody else did."""
+    _check_values(data)
+    note = queries.read_note(session, owner_id, note_id)
+    if if_match is not None and note.version != if_match:
+        raise PreconditionFailedError(
+            f"The note changed elsewhere (now version {note.version}, you had {if_match}).",
+            fields={"version": str(note.version)},
+            code="version_conflict",
+        )
+    write_note(session, owner_id, note, data, now)
+    session.commit()
+    return note
+
+
+def _set_trashed(session: Session, owner_id: int, note: NoteRow, trashed: bool, now) -> bool:
     """Into or out of the trash, uncommitted; False if the note was there already."""
     if (note.trashed_at is not None) == trashed:
         return False
-    touch(session, note, now)
-    note.trashed_at = now if trashed else None
+    write_note(session, owner_id, note, {}, now, trashed=trashed)
     return True
 
 
-def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
-    note = get_note(session, owner_id, note_id)
-    if _set_trashed(session, note, True, now):
+def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> NoteRow:
+    note = queries.read_note(session, owner_id, note_id)
+    if _set_trashed(session, owner_id, note, True, now):
         session.commit()
     return note
 
 
-def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
-    note = get_note(session, owner_id, note_id)
-    if _set_trashed(session, note, False, now):
+def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -> NoteRow:
+    note = queries.read_note(session, owner_id, note_id)
+    if _set_trashed(session, owner_id, note, False, now):
         session.commit()
     return note
 
+
+def copy_note(
+    session: Session,
+    owner_id: int,
+    note_id: int,
+    now: datetime,
+    store: images_service.Store | None = None,
+) -> NoteRow:
+    """Keep's "Make a copy": same content, color and labels, in the notes list."""
+    source = queries.read_note(session, owner_id, note_id)
+    if source.trashed_at is not None:
+        raise ConflictError("A note in the trash cannot be copied; restore it first.")
+    with images_service.files_or_nothing(session, store) as written:
+        copy = _copy(session, owner_id, source, now, store, written)
+        session.commit()
+    return copy
+
+
+def _copy(session, owner_id, source: NoteRow, now, store, written) -> NoteRow:
+    """A copy of ``source``, uncommitted; its image files are named in ``written``."""
+    data = {name: getattr(source, name) for name in _EDITED} | {
+        "archived": False,
+        "items": [{"text": item.text, "checked": item.checked} for item in source.items],
+        "label_ids": [label.id for label in source.labels],
+    }
+    return write_note(
+        session, owner_id, None, data, now, store=store, written=written, copy_images_of=source.id
+    )
+
+
+# Deleting --------------------------------------------------------------------------------
 
 # Notes deleted per transaction. SQLite writes a transaction's pages to its write-ahead log
 # first, and starts the log over once a commit was checkpointed: in batches, emptying a large
@@ -389,9 +452,12 @@ def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -
 DELETE_BATCH = 100
 
 
-def _delete_where(session: Session, store: images_service.Store | None, condition) -> int:
-    """Delete the notes matching ``condition`` with their images' files (after each commit),
-    ``DELETE_BATCH`` notes at a time."""
+def delete_notes(session: Session, store: images_service.Store | None, condition) -> int:
+    """The one place notes are deleted: those matching ``condition``, with their images'
+    files (after each commit), ``DELETE_BATCH`` notes at a time; returns how many.
+
+    A later sync records each deletion here (owner, note ids, "deleted").
+    """
     ids = session.scalars(select(Note.id).where(condition).order_by(Note.id)).all()
     deleted = 0
     for start in range(0, len(ids), DELETE_BATCH):
@@ -409,25 +475,25 @@ def delete_note(
     session: Session, owner_id: int, note_id: int, store: images_service.Store | None = None
 ) -> None:
     """Delete forever; only a note already in the trash."""
-    note = get_note(session, owner_id, note_id)
+    note = queries.read_note(session, owner_id, note_id)
     if note.trashed_at is None:
         raise ConflictError(
             "Only a note in the trash can be deleted forever; trash it first.", code="not_trashed"
         )
-    _delete_where(session, store, Note.id == note.id)
+    delete_notes(session, store, Note.id == note.id)
 
 
 def empty_trash(session: Session, owner_id: int, store: images_service.Store | None = None) -> int:
     """Delete every trashed note of the owner; returns how many."""
     condition = (Note.owner_id == owner_id) & Note.trashed_at.is_not(None)
-    return _delete_where(session, store, condition)
+    return delete_notes(session, store, condition)
 
 
 def purge_trash(
     session: Session, now: datetime, days: int, store: images_service.Store | None = None
 ) -> int:
     """Delete notes (of every owner) that have been in the trash longer than ``days``."""
-    return _delete_where(session, store, Note.trashed_at < now - timedelta(days=days))
+    return delete_notes(session, store, Note.trashed_at < now - timedelta(days=days))
 
 
 def prune_moves(session: Session, now: datetime, max_age: timedelta) -> int:
@@ -435,62 +501,6 @@ def prune_moves(session: Session, now: datetime, max_age: timedelta) -> int:
     result = session.execute(delete(NoteMove).where(NoteMove.moved_at < now - max_age))
     session.commit()
     return result.rowcount
-
-
-def copy_note(
-    session: Session,
-    owner_id: int,
-    note_id: int,
-    now: datetime,
-    store: images_service.Store | None = None,
-) -> Note:
-    """Keep's "Make a copy": same content, color and labels, in the notes list."""
-    source = get_note(session, owner_id, note_id)
-    if source.trashed_at is not None:
-        raise ConflictError("A note in the trash cannot be copied; restore it first.")
-    written: list[str] = []
-    try:
-        copy = _copy(session, owner_id, source, now, store, written)
-        session.commit()
-    except BaseException:  # a full disk, say: no copied file is left without its note
-        session.rollback()
-        if store is not None:
-            store.remove(written)
-        raise
-    return copy
-
-
-def _copy(
-    session: Session,
-    owner_id: int,
-    source: Note,
-    now: datetime,
-    store: images_service.Store | None,
-    written: list[str],
-) -> Note:
-    """A copy of ``source``, flushed and uncommitted; its image files are named in ``written``."""
-    copy = Note(
-        owner_id=owner_id,
-        title=source.title,
-        body=source.body,
-        kind=source.kind,
-        color=source.color,
-        pinned=source.pinned,
-        archived=False,
-        created_at=now,
-        updated_at=now,
-        version=1,
-        search_text=source.search_text,
-        items=[
-            ChecklistItem(position=i.position, text=i.text, checked=i.checked) for i in source.items
-        ],
-        labels=list(source.labels),
-    )
-    session.add(copy)
-    session.flush()
-    if store is not None:
-        images_service.copy_images(session, store, source.id, copy.id, written)
-    return copy
 
 
 # Bulk actions ----------------------------------------------------------------------------
@@ -518,26 +528,9 @@ _UNDO = {
 class BulkResult:
     """The notes a bulk action changed or made, the ids it deleted, and the call that undoes it."""
 
-    notes: list[NoteView]
+    notes: list[NoteRow]
     deleted: list[int]
     undo: dict[str, Any] | None
-
-
-def _owned_views(session: Session, owner_id: int, ids: Sequence[int]) -> list[NoteView]:
-    """The owner's notes of these ids in the given order; any other id is a 404."""
-    conn = session.connection()
-    rows = conn.execute(
-        select(*_VIEW_COLUMNS).where(Note.owner_id == owner_id, Note.id.in_(list(ids)))
-    ).all()
-    by_id = {row[0]: _view(row, False) for row in rows}
-    # Another owner's note answers as one that never existed: the same 404, the same words.
-    missing = [i for i in ids if i not in by_id]
-    if missing:
-        raise NotFoundError(
-            f"Note(s) {', '.join(map(str, missing))} do not exist.",
-            fields={"ids": f"unknown note id(s): {', '.join(map(str, missing))}"},
-        )
-    return with_children(session, [by_id[i] for i in ids])
 
 
 def _check_bulk(session, owner_id, action, notes, ids, color, colors, pins, label_id) -> None:
@@ -569,15 +562,11 @@ def _check_bulk(session, owner_id, action, notes, ids, color, colors, pins, labe
         fields["label_id"] = "required" if labelled else f"only with {action}"
     if fields:
         raise ValidationError("Invalid bulk request: " + ", ".join(fields) + ".", fields=fields)
-    if labelled and not session.scalar(
-        select(Label.id).where(Label.owner_id == owner_id, Label.id == label_id)
-    ):
-        raise ValidationError(
-            f"Unknown label id: {label_id}.", fields={"label_id": f"unknown label id: {label_id}"}
-        )
+    if labelled:
+        _label_refs(session, owner_id, [label_id], field="label_id")
 
 
-def _bulk_edit(note: NoteView, action: str, color, pin, label_id) -> dict[str, Any] | None:
+def _bulk_edit(note: NoteRow, action: str, color, pin, label_id) -> dict[str, Any] | None:
     """The edit ``action`` makes of this note, or None if it would change nothing."""
     if action in _BULK_EDITS:
         data = dict(_BULK_EDITS[action])
@@ -617,37 +606,39 @@ def bulk_change(
     if not 1 <= len(ids) <= BULK_MAX or len(set(ids)) != len(ids) or action not in BULK_ACTIONS:
         raise ValidationError("Give 1 to 1,000 distinct note ids and a known action.")
     try:
-        notes = _owned_views(session, owner_id, ids)
+        notes = queries.owned_notes(session, owner_id, ids)
         _check_bulk(session, owner_id, action, notes, ids, color, colors, pins, label_id)
         if action == "delete":
             session.commit()  # the checks' reads end; deleting runs in its own batches
             condition = (Note.owner_id == owner_id) & Note.trashed_at.is_not(None)
-            _delete_where(session, store, condition & Note.id.in_(list(ids)))
+            delete_notes(session, store, condition & Note.id.in_(list(ids)))
             return BulkResult([], list(ids), None)
         if action == "copy":
-            return _bulk_copy(session, owner_id, ids, now, store)
-        before = {note.id: note for note in _owned_views(session, owner_id, ids)}
-        if action in ("trash", "restore"):
-            sources = load_notes(session, list(ids))
-            changed = [n.id for n in sources if _set_trashed(session, n, action == "trash", now)]
-            session.commit()
-            result = _owned_views(session, owner_id, changed) if changed else []
-        else:
-            result = []
-            for i, note in enumerate(notes):
+            with images_service.files_or_nothing(session, store) as written:
+                copies = [_copy(session, owner_id, n, now, store, written) for n in notes]
+                session.commit()
+            return BulkResult(copies, [], {"ids": [copy.id for copy in copies], "action": "trash"})
+        before = {note.id: note for note in queries.owned_notes(session, owner_id, ids)}
+        result = []
+        for i, note in enumerate(notes):
+            if action in ("trash", "restore"):
+                changed = _set_trashed(session, owner_id, note, action == "trash", now)
+            else:
                 one_color = colors[i] if colors is not None else color
                 data = _bulk_edit(note, action, one_color, pins[i] if pins else None, label_id)
-                if data is not None:
-                    _edit(session, owner_id, note, data, now)
-                    result.append(note)
-            session.commit()
+                changed = data is not None
+                if changed:
+                    write_note(session, owner_id, note, data, now)
+            if changed:
+                result.append(note)
+        session.commit()
     except BaseException:
         session.rollback()
         raise
     return BulkResult(result, [], _undo(action, [before[n.id] for n in result], label_id))
 
 
-def _undo(action: str, old: list[NoteView], label_id: int | None) -> dict[str, Any] | None:
+def _undo(action: str, old: list[NoteRow], label_id: int | None) -> dict[str, Any] | None:
     """The bulk request that puts these notes back as they were before ``action``."""
     if not old:
         return None
@@ -659,356 +650,3 @@ def _undo(action: str, old: list[NoteView], label_id: int | None) -> dict[str, A
     elif action in ("add_label", "remove_label"):
         undo["label_id"] = label_id
     return undo
-
-
-def _bulk_copy(session, owner_id, ids, now, store) -> BulkResult:
-    """Keep's "Make a copy" of each note, in one transaction."""
-    written: list[str] = []
-    try:
-        copies = [
-            _copy(session, owner_id, n, now, store, written) for n in load_notes(session, ids)
-        ]
-        session.commit()
-    except BaseException:
-        session.rollback()
-        if store is not None:
-            store.remove(written)
-        raise
-    made = [copy.id for copy in copies]
-    return BulkResult(_owned_views(session, owner_id, made), [], {"ids": made, "action": "trash"})
-
-
-# Listing ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """What a list query's SQL depends on; its values are bound parameters.
-
-    On SQLite each shape's statements are built and compiled once (``Prepared``): building
-    and compiling them per request cost more than running them.
-    """
-
-    state: str
-    label: bool  # a label filter the driver does not already apply
-    color: bool
-    kind: bool
-    has_image: bool | None
-    include: int
-    exclude: int
-    driver: str | None  # "text", "grams" or "label": the candidate set that drives
-    after: bool  # a later page: the keyset condition
-
-
-def _conditions(shape: _Shape, dialect: str, v: Mapping[str, Any]) -> list:
-    """The conditions of a list request; ``v`` names each value: a bound parameter or itself."""
-    # A driven query must not walk the list-order index: "+owner_id" keeps SQLite off it.
-    owner = literal_column("+notes.owner_id") if shape.driver else Note.owner_id
-    conditions = [owner == v["owner_id"]]
-    conditions += search_index.term_conditions(
-        [v[f"include_{i}"] for i in range(shape.include)],
-        [v[f"exclude_{i}"] for i in range(shape.exclude)],
-        dialect,
-    )
-    if shape.label:
-        conditions.append(search_index.label_condition(v["label_id"]))
-    if shape.driver:
-        conditions.append(search_index.driver_condition(shape.driver, v["driver"]))
-    if shape.state == "active":
-        conditions += [Note.trashed_at.is_(None), Note.archived.is_(False)]
-    elif shape.state == "archived":
-        conditions += [Note.trashed_at.is_(None), Note.archived.is_(True)]
-    elif shape.state == "notes":
-        conditions.append(Note.trashed_at.is_(None))
-    else:
-        conditions.append(Note.trashed_at.is_not(None))
-    if shape.color:
-        conditions.append(Note.color == v["color"])
-    if shape.kind:
-        conditions.append(Note.kind == v["kind"])
-    if shape.has_image is not None:
-        with_image = select(Image.id).where(Image.note_id == Note.id).exists()
-        conditions.append(with_image if shape.has_image else ~with_image)
-    return conditions
-
-
-def _statements(shape: _Shape, dialect: str, v: Mapping[str, Any]):
-    """The page's two queries: notes unchanged since the walk began, and notes moved since."""
-    conditions = _conditions(shape, dialect, v)
-    # Notes unchanged since the walk began stand where their columns say.
-    unchanged = select(*_VIEW_COLUMNS).where(*conditions, Note.updated_at <= v["as_of"])
-    if shape.after:
-        unchanged = unchanged.where(tuple_(Note.pinned, Note.updated_at, Note.id) < v["after"])
-    order = (Note.pinned.desc(), Note.updated_at.desc(), Note.id.desc())
-    unchanged = unchanged.order_by(*order).limit(v["limit"])
-    if not shape.after:
-        return unchanged, None
-    # Notes changed since stand where their first recorded move says they stood.
-    first = (
-        select(NoteMove.note_id, func.min(NoteMove.id).label("move_id"))
-        .where(NoteMove.moved_at > v["as_of"])
-        .group_by(NoteMove.note_id)
-        .subquery()
-    )
-    moved = (
-        select(NoteMove.old_pinned, NoteMove.old_updated_at, *_VIEW_COLUMNS)
-        .select_from(first)
-        .join(NoteMove, NoteMove.id == first.c.move_id)
-        .join(Note, Note.id == first.c.note_id)
-        .where(
-            *conditions,
-            Note.updated_at > v["as_of"],
-            NoteMove.old_updated_at <= v["as_of"],
-            tuple_(NoteMove.old_pinned, NoteMove.old_updated_at, Note.id) < v["after"],
-        )
-        .order_by(NoteMove.old_pinned.desc(), NoteMove.old_updated_at.desc(), Note.id.desc())
-        .limit(v["limit"])
-    )
-    return unchanged, moved
-
-
-_TIME = UTCDateTime()
-
-
-def _parameters(shape: _Shape):
-    """Bound parameters for every value a shape's statements use."""
-    v = {
-        name: bindparam(name)
-        for name in ("owner_id", "label_id", "color", "kind", "driver", "limit")
-    }
-    v |= {f"include_{i}": bindparam(f"include_{i}") for i in range(shape.include)}
-    v |= {f"exclude_{i}": bindparam(f"exclude_{i}") for i in range(shape.exclude)}
-    v["as_of"] = bindparam("as_of", type_=_TIME)
-    v["after"] = tuple_(
-        bindparam("after_pinned", type_=Boolean()),
-        bindparam("after_updated_at", type_=_TIME),
-        bindparam("after_id", type_=Integer()),
-    )
-    return v
-
-
-@lru_cache(maxsize=256)
-def _prepared(shape: _Shape, dialect: Dialect) -> tuple[Prepared, Prepared | None]:
-    unchanged, moved = _statements(shape, dialect.name, _parameters(shape))
-    return Prepared(unchanged, dialect), Prepared(moved, dialect) if moved is not None else None
-
-
-def check_list_args(
-    state: str, color: str | None, kind: str | None, q: str | None, limit: int
-) -> None:
-    fields = {}
-    if state not in STATES:
-        fields["state"] = f"one of {', '.join(STATES)}"
-    if color is not None and color not in COLORS:
-        fields["color"] = f"one of {', '.join(COLORS)}"
-    if kind is not None and kind not in KINDS:
-        fields["kind"] = f"one of {', '.join(KINDS)}"
-    if q is not None and len(q) > QUERY_MAX:
-        fields["q"] = f"at most {QUERY_MAX} characters"
-    if not 1 <= limit <= LIMIT_MAX:
-        fields["limit"] = f"from 1 to {LIMIT_MAX}"
-    if fields:
-        raise ValidationError("Invalid query parameters: " + ", ".join(fields) + ".", fields=fields)
-
-
-def list_notes(
-    session: Session,
-    owner_id: int,
-    now: datetime,
-    *,
-    state: str = "active",
-    label_id: int | None = None,
-    color: str | None = None,
-    kind: str | None = None,
-    has_image: bool | None = None,
-    q: str | None = None,
-    limit: int = LIMIT_DEFAULT,
-    cursor: str | None = None,
-    cursor_max_age: timedelta = timedelta(days=1),
-    search_timeout_ms: int | None = None,
-) -> tuple[list[NoteView], str | None]:
-    """One page of notes in list order and the cursor of the next page (None at the end).
-
-    ``q`` is parsed by ``webapp.search.query``: every word must match, "a phrase" matches as
-    typed and -word excludes. A walk sees the list as it stood when its first page was read:
-    notes created since are left for the next walk, and a note changed since (which moved it
-    to the top) is still returned where it stood, so no note is returned twice or skipped.
-    A search's statements stop after ``search_timeout_ms`` (``SearchTooCostlyError``, 503).
-    """
-    check_list_args(state, color, kind, q, limit)
-    after = cursors.decode(cursor) if cursor else None
-    if after is not None and after.as_of < now - cursor_max_age:
-        raise ValidationError(
-            "This list is too old to continue; start again from the first page.",
-            fields={"cursor": "expired"},
-            code="cursor_expired",
-        )
-    as_of = after.as_of if after else now
-    query = search_query.parse(q)
-    conn = session.connection()
-    with bounded(conn, search_timeout_ms if query else None):
-        found = _find(
-            conn, query, owner_id, state=state, label_id=label_id, color=color, kind=kind,
-            has_image=has_image, limit=limit, after=after, as_of=as_of,
-        )  # fmt: skip
-    page, more = found[:limit], len(found) > limit
-    raw = conn.dialect.name == "sqlite"
-    notes = with_children(session, [_view(row, raw) for _, row in page])
-    next_cursor = None
-    if more:
-        pinned, updated_at, last_id = page[-1][0]
-        updated_at = _stored_time(updated_at) if raw else updated_at
-        key = cursors.SortKey(bool(pinned), updated_at, last_id)
-        next_cursor = cursors.encode(cursors.Cursor(key, as_of))
-    return notes, next_cursor
-
-
-def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, limit, after, as_of):
-    """Up to ``limit + 1`` rows of the page as ``(sort key, row)``, in list order."""
-    driver = search_index.choose_driver(conn, query, label_id, owner_id)
-    shape = _Shape(
-        state=state,
-        label=label_id is not None and (driver is None or driver[0] != "label"),
-        color=color is not None,
-        kind=kind is not None,
-        has_image=has_image,
-        include=len(query.include),
-        exclude=len(query.exclude),
-        driver=driver[0] if driver else None,
-        after=after is not None,
-    )
-    values = {
-        "owner_id": owner_id, "label_id": label_id, "color": color, "kind": kind,
-        "driver": driver[1] if driver else None, "as_of": as_of, "limit": limit + 1,
-        **{f"include_{i}": term for i, term in enumerate(query.include)},
-        **{f"exclude_{i}": term for i, term in enumerate(query.exclude)},
-    }  # fmt: skip
-    if after:
-        key = after.after
-        values |= {"after_pinned": key.pinned, "after_updated_at": key.updated_at,
-                   "after_id": key.id}  # fmt: skip
-    raw = conn.dialect.name == "sqlite"
-    if raw:
-        unchanged, moved = _prepared(shape, conn.dialect)
-        fetch = lambda prepared: prepared.execute(conn, values).all()  # noqa: E731
-    else:
-        # Other databases: built per request with the values in place (a LIKE pattern's
-        # escaping, for one, needs the term itself).
-        unchanged, moved = _statements(shape, conn.dialect.name, {
-            **values, "after": tuple_(*after.after.as_tuple()) if after else None
-        })  # fmt: skip
-        fetch = lambda statement: conn.execute(statement).all()  # noqa: E731
-
-    # (pinned, updated_at, id): raw rows sort by SQLite's text, which orders as the times do.
-    found = [((row[5], row[9], row[0]), row) for row in fetch(unchanged)]
-    # The moves since the walk began are few and indexed by time, so they drive this query;
-    # usually there are none, which one prepared statement tells.
-    if after and run(conn, _MOVED_SINCE, {"as_of": as_of}).first() is not None:
-        found += [((r[0], r[1], r[2]), r[2:]) for r in fetch(moved)]
-        found.sort(key=lambda entry: entry[0], reverse=True)
-    return found
-
-
-_MOVED_SINCE = select(NoteMove.id).where(NoteMove.moved_at > bindparam("as_of")).limit(1)
-
-
-def _stored_time(text: str | None) -> datetime | None:
-    """A timestamp as SQLite keeps it (``2026-11-25 13:49:19.123456``, UTC) as a datetime."""
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def _view(row, raw: bool) -> NoteView:
-    """A list row as a view: raw SQLite rows carry text timestamps and 0/1 booleans."""
-    id_, title, body, kind, color, pinned, archived, trashed, created, updated, version = row
-    if raw:
-        trashed, created, updated = iso_stored(trashed), iso_stored(created), iso_stored(updated)
-    else:
-        trashed, created, updated = isoformat(trashed), isoformat(created), isoformat(updated)
-    return NoteView(id_, title, body, kind, color, bool(pinned), bool(archived), trashed,
-                    created, updated, version)  # fmt: skip
-
-
-def _child_statements(ids):
-    """Items, labels and images of the notes in an id-list expression (built once)."""
-    items = (
-        select(ChecklistItem.note_id, ChecklistItem.text, ChecklistItem.checked)
-        .where(ChecklistItem.note_id.in_(ids))
-        .order_by(ChecklistItem.position)
-    )
-    labels = (
-        select(note_labels.c.note_id, Label.id, Label.name)
-        .join(Label, Label.id == note_labels.c.label_id)
-        .where(note_labels.c.note_id.in_(ids))
-        .order_by(Label.name_key)
-    )
-    images = (
-        select(Image.note_id, Image.id, Image.width, Image.height, Image.content_type)
-        .where(Image.note_id.in_(ids))
-        .order_by(Image.position)
-    )
-    return items, labels, images
-
-
-def _children_in_one(ids):
-    """Items (0), labels (1) and images (2) of the notes, in one statement and in order."""
-    null = literal(None)
-    items = select(
-        literal(0).label("part"), ChecklistItem.note_id, ChecklistItem.position.label("place"),
-        ChecklistItem.text, ChecklistItem.checked, null, null,
-    ).where(ChecklistItem.note_id.in_(ids))  # fmt: skip
-    labels = (
-        select(literal(1), note_labels.c.note_id, Label.name_key, Label.id, Label.name, null, null)
-        .join(Label, Label.id == note_labels.c.label_id)
-        .where(note_labels.c.note_id.in_(ids))
-    )
-    images = select(
-        literal(2), Image.note_id, Image.position, Image.id, Image.width, Image.height,
-        Image.content_type,
-    ).where(Image.note_id.in_(ids))  # fmt: skip
-    return union_all(items, labels, images).order_by("part", "place")
-
-
-_SQLITE_CHILDREN = _children_in_one(_JSON_IDS.scalar_subquery())
-_PORTABLE_CHILDREN = _child_statements(bindparam("ids", expanding=True))
-
-
-def with_children(session: Session, views: list[NoteView]) -> list[NoteView]:
-    """Fill the views' items, labels and images: one query on SQLite, three elsewhere."""
-    if not views:
-        return views
-    ids = [view.id for view in views]
-    conn = session.connection()
-    by_id = {view.id: view for view in views}
-    if conn.dialect.name == "sqlite":
-        rows = run(conn, _SQLITE_CHILDREN, {"ids": json.dumps(ids)})
-        for part, note_id, _, a, b, c, d in rows.fetchall():
-            view = by_id[note_id]
-            if part == 0:
-                view.items.append(ItemView(a, bool(b)))
-            elif part == 1:
-                view.labels.append(LabelView(a, b))
-            else:
-                view.images.append(ImageView(a, b, c, d))
-        return views
-    items, labels, images = _PORTABLE_CHILDREN
-    params = {"ids": ids}
-    for note_id, text_, checked in conn.execute(items, params):
-        by_id[note_id].items.append(ItemView(text_, checked))
-    for note_id, label_id, name in conn.execute(labels, params):
-        by_id[note_id].labels.append(LabelView(label_id, name))
-    for note_id, *image in conn.execute(images, params):
-        by_id[note_id].images.append(ImageView(*image))
-    return views
-
-
-def load_notes(session: Session, ids: Sequence[int]) -> list[Note]:
-    """ORM notes by id, in the given order, with items and labels in two more queries."""
-    if not ids:
-        return []
-    rows = session.scalars(
-        select(Note)
-        .where(Note.id.in_(ids))
-        .options(selectinload(Note.items), selectinload(Note.labels))
-    ).all()
-    by_id = {note.id: note for note in rows}
-    return [by_id[i] for i in ids if i in by_id]

@@ -22,8 +22,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, column, exists, func, literal_column, not_, or_, select, table
 from sqlalchemy.engine import Connection
 
+from webapp.db.prepared import run
 from webapp.notes.models import Note
-from webapp.notes.prepared import run
 from webapp.search.query import Query
 
 TABLES = ("notes_fts", "notes_grams")

@@ -15,8 +15,10 @@ from webapp.errors import KaapError
 from webapp.images import pipeline
 from webapp.images import service as images
 from webapp.labels.models import NAME_MAX, Label, name_key
+from webapp.notes import service as notes
 from webapp.notes.models import ChecklistItem, Note
-from webapp.notes.service import BODY_MAX_BYTES, ITEM_TEXT_MAX, ITEMS_MAX, TITLE_MAX, search_text
+from webapp.notes.rows import NoteRow
+from webapp.notes.service import BODY_MAX_BYTES, ITEM_TEXT_MAX, ITEMS_MAX, TITLE_MAX
 from webapp.transfer.archive import ArchiveError
 
 LABELS_MAX = 1000  # as the API's label_ids
@@ -152,43 +154,29 @@ def write(
     incoming: Incoming,
     now: datetime,
     staged: list[images.Staged],
-) -> Note:
+) -> NoteRow:
     """Add the note with its labels and staged images, or nothing (files included)."""
-    written = [name for item in staged for name in item.names]
+    names = [name for item in staged for name in item.names]
     why = refusal(incoming)
     if why:
-        store.remove(written)
+        store.remove(names)
         raise KaapError(why)
-    try:
-        note = Note(
-            owner_id=owner_id,
-            uid=incoming.uid,
-            title=incoming.title,
-            body=incoming.body,
-            kind=incoming.kind,
-            color=incoming.color,
-            pinned=incoming.pinned,
-            archived=incoming.archived,
-            trashed_at=now if incoming.trashed else None,
-            created_at=incoming.created_at or now,
-            updated_at=incoming.updated_at or incoming.created_at or now,
-            version=incoming.version,
-            items=[
-                ChecklistItem(position=i, text=text, checked=checked)
-                for i, (text, checked) in enumerate(incoming.items)
-            ],
-        )
-        # Inside the try: a label the database refuses must roll back too, or the session
-        # stays failed and every later note of the import with it.
+    with images.files_or_nothing(session, store, names) as written:
+        # Inside: a label the database refuses must roll back too, or the session stays
+        # failed and every later note of the import with it.
         labels = [label_for(session, owner_id, name) for name in incoming.labels]
-        note.labels = list({label.id: label for label in labels if label is not None}.values())
-        note.search_text = search_text(note)
-        session.add(note)
-        session.flush()
-        images.attach(session, store, note, staged, 0, note.created_at, written)
+        data = {
+            "title": incoming.title, "body": incoming.body, "kind": incoming.kind,
+            "color": incoming.color, "pinned": incoming.pinned, "archived": incoming.archived,
+            "items": [{"text": text, "checked": checked} for text, checked in incoming.items],
+            "label_ids": list(dict.fromkeys(label.id for label in labels if label is not None)),
+        }  # fmt: skip
+        origin = notes.Origin(
+            incoming.uid, incoming.created_at, incoming.updated_at, incoming.version
+        )
+        note = notes.write_note(
+            session, owner_id, None, data, now, trashed=incoming.trashed or None, origin=origin,
+            store=store, written=written, attach=staged,
+        )  # fmt: skip
         session.commit()
-    except BaseException:
-        session.rollback()
-        store.remove(written)
-        raise
     return note
