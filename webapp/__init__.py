@@ -75,9 +75,10 @@ def _register_request_handling(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from webapp import db, dialogs, disk, images, transfer
+    from webapp import db, dialogs, disk, images, search, transfer
 
     db.init_app(app)  # webapp.db: Flask-SQLAlchemy, SQLite's settings, Flask-Migrate on demand
+    search.init_app(app)  # SQLite: the search's functions on every connection
     disk.init_app(app)
     images.init_app(app)
     dialogs.init_app(app)

@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from webapp.db.prepared import execute_sql
-from webapp.search.index import register_functions
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -27,7 +26,8 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, a busy timeout and synchronous=NORMAL on every connection.
+    """WAL, foreign keys, a busy timeout and synchronous=NORMAL on every connection (the
+    search's functions are added by ``webapp.search.init_app``, after these).
 
     pysqlite's own transaction handling is turned off so we emit BEGIN ourselves: a request
     that writes takes the write lock up front (BEGIN IMMEDIATE), which waits for the busy
@@ -43,7 +43,6 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        register_functions(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

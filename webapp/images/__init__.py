@@ -8,17 +8,13 @@ from pathlib import Path
 from flask import Flask
 
 from webapp.images import pipeline
+from webapp.images.service import Store
 
 
 def init_app(app: Flask) -> None:
     """The file store and the image work's slots in ``app.extensions``. Pillow itself is
     imported by ``pipeline`` when the first image is processed, which also makes decompression
     bombs errors."""
-    # The one import still kept out of the top to dodge a cycle: the notes' models import
-    # this package (images.models), and the store's module reaches them again through
-    # webapp.db.sqlite -> webapp.search.index. It goes once db.sqlite stops importing search.
-    from webapp.images.service import Store
-
     app.extensions["kaap.images"] = Store(Path(app.config["DATA_DIR"]) / "images")
     slots = int(app.config["IMAGE_WORKERS"]) or pipeline.work_slots(
         int(app.config["IMAGE_MAX_PIXELS"])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -17,8 +18,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db.types import UTCDateTime
 from webapp.extensions import db
-from webapp.images.models import Image
 from webapp.labels.models import Label
+
+if TYPE_CHECKING:  # mapped by name: the images package's store reaches these models
+    from webapp.images.models import Image
 
 COLORS = (
     "default", "red", "orange", "yellow", "green", "teal", "blue",
