@@ -18,6 +18,10 @@ def serving(app, **options) -> Iterator[int]:
     try:
         yield server.effective_port
     finally:
+        if "kaap.events" in getattr(app, "extensions", {}):
+            from webapp import events
+
+            events.close(app)  # open event streams end, their threads are free to stop
         # Closed from inside the server's own loop: closing its sockets from this thread
         # races the loop's select() on them (EBADF). With nothing left, the loop returns.
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))

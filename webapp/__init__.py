@@ -64,6 +64,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
         database,
         dialogs,
         disk,
+        events,
         hosting,
         images,
         maintenance,
@@ -79,6 +80,7 @@ def create_app(config: str | Mapping | None = None) -> Flask:
     disk.init_app(app)
     security.init_app(app)  # before CSRF: a foreign Origin is a 403 whatever its token
     images.init_app(app)
+    events.init_app(app)
     uploads.init_app(app)  # before CSRF too: it sets an upload's size limit
     csrf.init_app(app)
     accounts.init_app(app)  # who is asking, then CSRF (a token request needs none)

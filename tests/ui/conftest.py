@@ -37,6 +37,9 @@ def serving(app):
     try:
         yield f"http://127.0.0.1:{http.server_port}"
     finally:
+        from webapp import events
+
+        events.close(app)  # the pages' event streams end, their threads with them
         http.shutdown()
         thread.join()
         http.server_close()

@@ -16,6 +16,7 @@ from typing import BinaryIO
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from webapp import events
 from webapp.database import reading
 from webapp.disk import removed_on_failure
 from webapp.errors import ConflictError, KaapError, NotFoundError, ValidationError
@@ -225,6 +226,7 @@ def add_images(
         note, count = _room_for(session, owner_id, note_id, len(uploads))
         images = attach(session, store, note, staged, count, now, written)
         touch(session, note, now)
+        events.changed(session, owner_id, [note.id], "updated", [note.version])
         session.commit()
     except BaseException:
         session.rollback()
@@ -290,6 +292,7 @@ def delete_image(
     names = [image.file_name, image.thumb_name]
     session.delete(image)
     touch(session, note, now)
+    events.changed(session, owner_id, [note.id], "updated", [note.version])
     session.commit()
     store.remove(names)
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, selectinload
 
+from webapp import events
 from webapp.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
 from webapp.images import pipeline
 from webapp.images import service as images_service
@@ -162,6 +163,7 @@ def create_note(
         "v_updated_at": now, "v_version": 1, "v_search_text": search_text(note),
     }).scalar_one()  # fmt: skip
     _write_children(conn, note, data)
+    events.changed(session, owner_id, [note.id], "created", [note.version])
     session.commit()
     return note
 
@@ -196,6 +198,7 @@ def create_note_with_images(
         note = _new_note(session, owner_id, data, now)
         session.flush()
         images_service.attach(session, store, note, staged, 0, now, written)
+        events.changed(session, owner_id, [note.id], "created", [note.version])
         session.commit()
     except BaseException:
         session.rollback()
@@ -303,6 +306,7 @@ def update_note(
             code="version_conflict",
         )
     _edit(session, owner_id, note, data, now)
+    events.changed(session, owner_id, [note.id], "updated", [note.version])
     session.commit()
     return note
 
@@ -370,6 +374,7 @@ def _set_trashed(session: Session, note: Note, trashed: bool, now: datetime) -> 
 def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
     note = get_note(session, owner_id, note_id)
     if _set_trashed(session, note, True, now):
+        events.changed(session, owner_id, [note.id], "trashed", [note.version])
         session.commit()
     return note
 
@@ -377,6 +382,7 @@ def trash_note(session: Session, owner_id: int, note_id: int, now: datetime) -> 
 def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -> Note:
     note = get_note(session, owner_id, note_id)
     if _set_trashed(session, note, False, now):
+        events.changed(session, owner_id, [note.id], "restored", [note.version])
         session.commit()
     return note
 
@@ -388,9 +394,11 @@ def restore_note(session: Session, owner_id: int, note_id: int, now: datetime) -
 DELETE_BATCH = 100
 
 
-def _delete_where(session: Session, store: images_service.Store | None, condition) -> int:
+def _delete_where(
+    session: Session, store: images_service.Store | None, condition, owner_id: int | None = None
+) -> int:
     """Delete the notes matching ``condition`` with their images' files (after each commit),
-    ``DELETE_BATCH`` notes at a time."""
+    ``DELETE_BATCH`` notes at a time; ``owner_id``'s open pages hear of it."""
     ids = session.scalars(select(Note.id).where(condition).order_by(Note.id)).all()
     deleted = 0
     for start in range(0, len(ids), DELETE_BATCH):
@@ -398,6 +406,8 @@ def _delete_where(session: Session, store: images_service.Store | None, conditio
         batch = condition & Note.id.in_(ids[start : start + DELETE_BATCH])
         files = images_service.file_names_of_notes(session, batch)
         deleted += session.execute(delete(Note).where(batch)).rowcount
+        if owner_id is not None:
+            events.changed(session, owner_id, ids[start : start + DELETE_BATCH], "deleted")
         session.commit()
         if store is not None:
             store.remove(files)
@@ -413,13 +423,13 @@ def delete_note(
         raise ConflictError(
             "Only a note in the trash can be deleted forever; trash it first.", code="not_trashed"
         )
-    _delete_where(session, store, Note.id == note.id)
+    _delete_where(session, store, Note.id == note.id, owner_id)
 
 
 def empty_trash(session: Session, owner_id: int, store: images_service.Store | None = None) -> int:
     """Delete every trashed note of the owner; returns how many."""
     condition = (Note.owner_id == owner_id) & Note.trashed_at.is_not(None)
-    return _delete_where(session, store, condition)
+    return _delete_where(session, store, condition, owner_id)
 
 
 def purge_trash(
@@ -450,6 +460,7 @@ def copy_note(
     written: list[str] = []
     try:
         copy = _copy(session, owner_id, source, now, store, written)
+        events.changed(session, owner_id, [copy.id], "created", [copy.version])
         session.commit()
     except BaseException:  # a full disk, say: no copied file is left without its note
         session.rollback()
@@ -621,16 +632,20 @@ def bulk_change(
         if action == "delete":
             session.commit()  # the checks' reads end; deleting runs in its own batches
             condition = (Note.owner_id == owner_id) & Note.trashed_at.is_not(None)
-            _delete_where(session, store, condition & Note.id.in_(list(ids)))
+            _delete_where(session, store, condition & Note.id.in_(list(ids)), owner_id)
             return BulkResult([], list(ids), None)
         if action == "copy":
             return _bulk_copy(session, owner_id, ids, now, store)
         before = {note.id: note for note in _owned_views(session, owner_id, ids)}
         if action in ("trash", "restore"):
             sources = load_notes(session, list(ids))
-            changed = [n.id for n in sources if _set_trashed(session, n, action == "trash", now)]
+            changed = [n for n in sources if _set_trashed(session, n, action == "trash", now)]
+            kind = "trashed" if action == "trash" else "restored"
+            events.changed(
+                session, owner_id, [n.id for n in changed], kind, [n.version for n in changed]
+            )
             session.commit()
-            result = _owned_views(session, owner_id, changed) if changed else []
+            result = _owned_views(session, owner_id, [n.id for n in changed]) if changed else []
         else:
             result = []
             for i, note in enumerate(notes):
@@ -639,6 +654,9 @@ def bulk_change(
                 if data is not None:
                     _edit(session, owner_id, note, data, now)
                     result.append(note)
+            events.changed(
+                session, owner_id, [n.id for n in result], "updated", [n.version for n in result]
+            )
             session.commit()
     except BaseException:
         session.rollback()
@@ -667,6 +685,9 @@ def _bulk_copy(session, owner_id, ids, now, store) -> BulkResult:
         copies = [
             _copy(session, owner_id, n, now, store, written) for n in load_notes(session, ids)
         ]
+        events.changed(
+            session, owner_id, [c.id for c in copies], "created", [c.version for c in copies]
+        )
         session.commit()
     except BaseException:
         session.rollback()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import LargeBinary, cast, func, select
 from sqlalchemy.orm import Session
 
+from webapp import events
 from webapp.disk import is_disk_full
 from webapp.errors import KaapError
 from webapp.images import pipeline
@@ -186,6 +187,7 @@ def write(
         session.add(note)
         session.flush()
         images.attach(session, store, note, staged, 0, note.created_at, written)
+        events.changed(session, owner_id, [note.id], "created", [note.version])
         session.commit()
     except BaseException:
         session.rollback()
