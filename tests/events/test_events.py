@@ -198,3 +198,10 @@ def test_an_event_carries_ids_not_text(client, make_note):
         make_note(title="secret title", body="secret body")
         chunk = next(stream._chunks)
     assert b"secret" not in chunk
+
+
+def test_the_stream_is_documented_as_an_event_stream(client):
+    operation = client.get("/api/swagger.json").get_json()["paths"]["/events"]["get"]
+    assert operation["produces"] == ["text/event-stream"]
+    assert {"200", "429", "503"} <= set(operation["responses"])
+    assert "`text/event-stream`, not JSON" in operation["summary"]

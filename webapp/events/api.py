@@ -84,9 +84,11 @@ class Events(Resource):
     )
     @ns.param("last_event_id", "The same as the header, for a page that opens a new EventSource")
     def get(self):
-        """Server-sent events: `notes` (`{"ids", "kind", "versions"}` with kind created,
-        updated, trashed, restored or deleted) for every change to this account's notes, made
-        by any page or client; `ready` once connected. Only ids, kinds and versions are sent:
+        """This account's note changes, as server-sent events (`text/event-stream`, not JSON).
+
+        `notes` (`{"ids", "kind", "versions"}`, kind created, updated, trashed, restored,
+        deleted or labels) for every change to this account's notes made by any page or
+        client; `ready` once connected. Only ids, kinds and versions are sent:
         fetch a note to see it. The stream ends after `EVENTS_STREAM_SECONDS` and `retry`
         makes EventSource reconnect by itself."""
         config = current_app.config
