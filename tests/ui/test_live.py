@@ -124,3 +124,32 @@ def test_unsaved_text_meets_the_other_version_and_use_theirs_takes_it(page, othe
     page.keyboard.press("Escape")
     assert api.get(note["id"])["body"] == "their words"
     assert "my words" not in (page.evaluate("localStorage.getItem('kaap.drafts')") or "")
+
+
+def test_labels_made_and_renamed_elsewhere_show_in_the_menu(page, api):
+    live(page)
+    label = api.label("Work")
+    expect(page.get_by_role("link", name="Work")).to_be_visible(timeout=WITHIN * 2)
+    api.client.patch(f"/api/labels/{label['id']}", json={"name": "Job"})
+    expect(page.get_by_role("link", name="Job")).to_be_visible(timeout=WITHIN * 2)
+
+
+def test_renaming_a_label_here_does_not_redraw_the_dialog_under_the_typing(page, api):
+    api.label("Alpha")
+    api.label("Beta")
+    page.reload()
+    live(page)
+    page.get_by_role("button", name="Edit labels").click()
+    echo = lambda r: r.request.method == "GET" and r.url.endswith("/api/labels")  # noqa: E731
+    with page.expect_response(echo):
+        with page.expect_response(lambda r: r.request.method == "PATCH"):
+            alpha = page.get_by_label("Label name Alpha")
+            alpha.fill("Alpha two")
+            alpha.press("Enter")  # saved, and the list redrawn in its new order
+        beta = page.get_by_label("Label name Beta").element_handle()
+        beta.click()
+        beta.press("End")
+        beta.type(" typed on")
+    page.wait_for_timeout(200)  # the echo of the page's own rename has been handled
+    assert beta.evaluate("input => input.isConnected"), "the dialog was redrawn under the typing"
+    expect(page.get_by_label("Label name Beta")).to_have_value("Beta typed on")

@@ -138,7 +138,7 @@ function start() {
   window.addEventListener("popstate", onPopState);
   window.addEventListener("hashchange", route);
   // Other windows' changes show here as they happen (after a gap, the view is drawn again).
-  live.init({ reloadView: () => grid.reload(), reloadLabels: () => labels.refresh() });
+  live.init({ reloadView: () => grid.reload(), reloadLabels: () => labels.refreshFromElsewhere() });
   // The server's drafts (those of an earlier launch, another back end) join localStorage's.
   const offered = drafts.load().then(() => {
     composer.offerDraft();
