@@ -10,6 +10,7 @@ import time
 import pytest
 
 from tests.live import serving
+from webapp.events.broker import Subscriber
 
 # Generous: a loaded 2-core VM; the point is "at once", not seconds or a thread held.
 PROMPT = 1.0
@@ -131,3 +132,20 @@ def test_a_page_that_left_gives_its_slot_back_at_the_next_heartbeat(app):
         while broker.open_streams() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert broker.open_streams() == 0
+
+
+def test_the_server_gives_the_streams_threads_of_their_own(tmp_path, monkeypatch):
+    import waitress
+
+    from webapp import serve as serve_module
+
+    served = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.append((app, kw["threads"])))
+    monkeypatch.setenv("KAAP_CONFIG", "testing")
+    monkeypatch.setenv("KAAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KAAP_EVENTS_MAX_STREAMS", "5")
+    assert serve_module.main(["--port", "0", "--threads", "8"]) == 0
+    ((app, threads),) = served
+    assert threads == 8 + 5  # --threads stay free for requests with every stream open
+    # and when serve() returns (Ctrl+C), the streams are ended: no thread waits them out
+    assert not app.extensions["kaap.events"].is_open(Subscriber(owner_id=1))
