@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 
@@ -67,6 +68,9 @@ class LocalServer:
         """Stop accepting, let requests in progress finish (their writes commit), then return."""
         server, dispatcher = self.server, self.server.task_dispatcher
         deadline = time.monotonic() + timeout
+        events = sys.modules.get("webapp.events")  # loaded with the app, if it was built
+        if events is not None:
+            events.close_all()  # the window's event stream ends now, not in minutes
         if self._thread.is_alive():
             # Sockets belong to the event loop's thread: ask it through waitress's trigger.
             server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))

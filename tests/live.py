@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,6 +19,14 @@ def serving(app, **options) -> Iterator[int]:
     try:
         yield server.effective_port
     finally:
+        if "kaap.events" in getattr(app, "extensions", {}):
+            from webapp import events
+
+            events.close(app)  # open event streams end, their threads are free to stop
+            # ...and have ended before the loop closes their channels under them.
+            broker, deadline = app.extensions["kaap.events"], time.monotonic() + 5
+            while broker.open_streams() and time.monotonic() < deadline:
+                time.sleep(0.01)
         # Closed from inside the server's own loop: closing its sockets from this thread
         # races the loop's select() on them (EBADF). With nothing left, the loop returns.
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))

@@ -125,10 +125,13 @@ def local_nginx_conf(tmp: Path, listen: int, upstream: int) -> Path:
     for old, new in (
         ("server kaap:5000;", f"server 127.0.0.1:{upstream};"),
         ("listen 80;", f"listen 127.0.0.1:{listen};"),
-        ("proxy_pass http://kaap;", "proxy_pass http://kaap;\n        proxy_bind 127.0.0.2;"),
     ):
         assert site.count(old) == 1, old
         site = site.replace(old, new)
+    # every proxied location (the app's and the event stream's)
+    site = site.replace(
+        "proxy_pass http://kaap;", "proxy_pass http://kaap;\n        proxy_bind 127.0.0.2;"
+    )
     site = site.replace("root /srv/kaap;", f"root {ROOT / 'webapp'};")
     (tmp / "kaap.conf").write_text(site)
     temps = "\n".join(
@@ -250,3 +253,24 @@ def test_a_browser_write_through_nginx_passes_the_origin_check(behind_nginx):
                "Origin": f"http://{host}", "Content-Type": "application/json"}  # fmt: skip
     response, payload = fetch(behind_nginx, "POST", "/api/notes", b'{"title": "t"}', headers)
     assert response.status == 201, payload
+
+
+def test_a_note_change_reaches_an_open_stream_through_nginx_at_once(behind_nginx):
+    from tests.events.test_live import LiveStream
+
+    page = LiveStream(behind_nginx)
+    assert page.response.status == 200
+    assert page.response.getheader("Content-Type").startswith("text/event-stream")
+    assert page.event()["event"] == "ready"
+    response, payload = fetch(behind_nginx, "GET", "/api/csrf")
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    headers = {"Cookie": cookie, "X-CSRFToken": json.loads(payload)["csrf_token"],
+               "Content-Type": "application/json"}  # fmt: skip
+    started = time.perf_counter()
+    response, payload = fetch(behind_nginx, "POST", "/api/notes", b'{"title": "t"}', headers)
+    assert response.status == 201, payload
+    event = page.event()
+    elapsed = time.perf_counter() - started
+    page.close()
+    assert event["data"]["ids"] == [json.loads(payload)["id"]]
+    assert elapsed < 1.0, f"the event took {elapsed:.2f}s through nginx (buffered?)"

@@ -62,6 +62,17 @@ class Config:
     # Server mode (ACCOUNTS on): the text an account's notes may hold after an import.
     ACCOUNT_MAX_TEXT_BYTES = 256 * 1024 * 1024
     SQLITE_BUSY_TIMEOUT_MS = 5000
+    # Live windows (GET /api/events): each open stream holds one of the server's threads, so
+    # there are at most this many, in all and per account; one over gets 503 or 429.
+    # ``python -m webapp.serve`` gives waitress this many threads more than its --threads.
+    EVENTS_MAX_STREAMS = 4
+    EVENTS_MAX_STREAMS_PER_USER = 2
+    # A stream ends after this long (EventSource comes back after EVENTS_RETRY_MS, with
+    # Last-Event-ID); a comment every EVENTS_HEARTBEAT_SECONDS keeps proxies from closing an
+    # idle one and lets the server notice a page that has gone.
+    EVENTS_STREAM_SECONDS = 300
+    EVENTS_HEARTBEAT_SECONDS = 15
+    EVENTS_RETRY_MS = 3000
     # Space kept back in <DATA_DIR>/kaap.reserve and given up when the disk fills, so that
     # deleting notes and emptying the trash still work (see webapp/disk.py).
     DISK_RESERVE_BYTES = 8 * 1024 * 1024
@@ -143,6 +154,9 @@ class DesktopConfig(Config):
     # Werkzeug compares host names without the port: a foreign Host (DNS rebinding) gets 400.
     TRUSTED_HOSTS = ["127.0.0.1", "localhost"]
     SESSION_COOKIE_SAMESITE = "Strict"
+    # desktop/server.py serves on 4 threads: the window's stream (and a reloaded window's,
+    # until its heartbeat finds it gone) leaves at least two for requests.
+    EVENTS_MAX_STREAMS = 2
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -41,7 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Kaap is running at http://{args.host}:{args.port}/ (data in {app.config['DATA_DIR']})")
     print("Press Ctrl+C to stop.", flush=True)
     options = waitress_options(app)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="Kaap", **options)
+    # Each open event stream (GET /api/events) holds a thread: they get their own, so the
+    # --threads stay free for requests however many streams are open.
+    threads = args.threads + int(app.config["EVENTS_MAX_STREAMS"])
+    try:
+        serve(app, host=args.host, port=args.port, threads=threads, ident="Kaap", **options)
+    finally:
+        from webapp import events
+
+        events.close_all()
     return 0
 
 

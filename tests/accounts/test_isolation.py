@@ -41,6 +41,7 @@ from tests.accounts.world import (
     wait_for_job,
 )
 from tests.conftest import error_code
+from tests.events.sse import Stream, parse
 
 RED, BLUE = (200, 30, 30), (30, 30, 200)
 # Values no object has: what A's objects must be indistinguishable from. ABSENT_ID is the
@@ -546,6 +547,20 @@ def read_settings(w: World, walker: Walker) -> None:
 def change_settings(w: World, walker: Walker) -> None:
     changed = walker.call("PATCH", "/api/settings", json={"theme": "light"}).get_json()
     assert changed["theme"] == "light"
+
+
+@own("GET", "/events")
+def live_events(w: World, walker: Walker) -> None:
+    # The walker reads whole bodies: a stream never ends, so it is read a chunk at a time.
+    stream = Stream(walker.client)
+    walker.calls += 1
+    assert stream.status == 200, stream.response.get_json()
+    stream.next()
+    note = created(w.b.post("/api/notes", json={"title": f"{B_WORDS[0]} {next(_fresh)}"}))
+    chunk = next(stream._chunks).decode()
+    stream.close()
+    assert [e["data"]["ids"] for e in parse(chunk)] == [[note["id"]]]
+    assert not [word for word in walker.secrets if word in chunk.casefold()]
 
 
 @own("GET", "/csrf")

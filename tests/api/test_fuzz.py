@@ -30,8 +30,9 @@ def fuzz_schema(fuzz_app):
 # CSRF is off here, so "auth" is never checked; and an opaque cursor can be schema-valid
 # yet not one the server issued, which is rightly a 400.
 EXCLUDED = [checks.ignored_auth, checks.positive_data_acceptance]
-# A streamed zip download: the fuzzer's client never closes the file response.
-SKIP = {"GET /export"}
+# A streamed zip download: the fuzzer's client never closes the file response. The event
+# stream never ends by itself for minutes (tests/events covers it).
+SKIP = {"GET /export", "GET /events"}
 
 
 def operations(schema):

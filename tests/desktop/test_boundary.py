@@ -32,7 +32,7 @@ def window(desktop_app):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/api/notes", "/api/docs", "/api/swagger.json", "/nope", "/favicon.ico",
+    ["/", "/api/notes", "/api/events", "/api/docs", "/api/swagger.json", "/nope", "/favicon.ico",
      "/manifest.webmanifest", "/static/icons/kaap-192.png"],
 )  # fmt: skip
 def test_without_the_cookie_every_route_answers_401(desktop_app, path):

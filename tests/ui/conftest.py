@@ -23,6 +23,11 @@ if not shutil.which(CHROMIUM):
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 
 
+# Every test's page holds an event stream; werkzeug gives each its own thread, and a closed
+# page's is noticed at the next heartbeat: room for the pages of many tests in a row.
+LIVE = {"EVENTS_MAX_STREAMS": 64, "EVENTS_MAX_STREAMS_PER_USER": 64, "EVENTS_HEARTBEAT_SECONDS": 1}
+
+
 class QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs):
         pass
@@ -37,6 +42,9 @@ def serving(app):
     try:
         yield f"http://127.0.0.1:{http.server_port}"
     finally:
+        from webapp import events
+
+        events.close(app)  # the pages' event streams end, their threads with them
         http.shutdown()
         thread.join()
         http.server_close()
@@ -50,7 +58,7 @@ def serving(app):
 def server(tmp_path_factory):
     """The app (testing config: accounts off, as on the desktop) on a local port."""
     data_dir = tmp_path_factory.mktemp("ui-data")
-    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir)})
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), **LIVE})
     with serving(app) as url:
         yield app, url
 
@@ -64,6 +72,7 @@ def accounts_app(data_dir):
             "OPEN_SIGNUP": True,
             "SIGNUP_LIMIT_PER_ADDRESS": "1000 per hour",
             "DATA_DIR": str(data_dir),
+            **LIVE,
         }
     )
 

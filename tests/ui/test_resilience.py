@@ -16,28 +16,53 @@ def open_editor(page, text):
     return page.locator("dialog#editor")
 
 
-def test_a_412_conflict_is_shown_and_the_text_kept(page, api):
-    note = api.note(title="Shared", body="original")
+def without_live_events(page):
+    """No event stream: another window's change is learnt from the save's 412 alone."""
+    page.route("**/api/events*", lambda route: route.abort())
     page.reload()
+    page.wait_for_selector("body.ready")
+
+
+def test_a_412_conflict_shows_the_other_version_and_keeps_the_text(page, api):
+    note = api.note(title="Shared", body="original")
+    without_live_events(page)
     editor = open_editor(page, "Shared")
     api.patch(note["id"], body="changed in another window")
     editor.locator(".nf-body").fill("my own words")
-    expect(editor.get_by_role("alert")).to_contain_text("changed somewhere else")
+    banner = editor.get_by_role("alert")
+    expect(banner).to_contain_text("This note changed in another window")
+    expect(banner.locator(".conflict-theirs")).to_contain_text("changed in another window")
     expect(editor.locator(".nf-body")).to_have_value("my own words")
     screenshot(page, "conflict")
     assert api.get(note["id"])["body"] == "changed in another window"
-    editor.get_by_role("button", name="Keep my version").click()
+    editor.get_by_role("button", name="Keep mine").click()
     eventually(lambda: api.get(note["id"])["body"] == "my own words")
     expect(editor.get_by_role("alert")).to_be_hidden()
 
 
+def test_keep_mine_never_overwrites_a_version_it_did_not_show(page, api):
+    note = api.note(title="Shared", body="original")
+    without_live_events(page)
+    editor = open_editor(page, "Shared")
+    api.patch(note["id"], body="second")
+    editor.locator(".nf-body").fill("mine")
+    expect(editor.locator(".conflict-theirs")).to_contain_text("second")
+    api.patch(note["id"], body="third, unseen")
+    editor.get_by_role("button", name="Keep mine").click()
+    # The save meets the unseen version (412): the banner now shows it, nothing is overwritten.
+    expect(editor.locator(".conflict-theirs")).to_contain_text("third, unseen")
+    assert api.get(note["id"])["body"] == "third, unseen"
+    editor.get_by_role("button", name="Keep mine").click()
+    eventually(lambda: api.get(note["id"])["body"] == "mine")
+
+
 def test_the_other_version_can_be_taken_after_a_conflict(page, api):
     note = api.note(title="Shared", body="original")
-    page.reload()
+    without_live_events(page)
     editor = open_editor(page, "Shared")
     api.patch(note["id"], body="theirs")
     editor.locator(".nf-body").fill("mine")
-    editor.get_by_role("button", name="Use the other version").click()
+    editor.get_by_role("button", name="Use theirs").click()
     expect(editor.locator(".nf-body")).to_have_value("theirs")
 
 
@@ -93,7 +118,7 @@ def test_a_full_disk_is_explained_in_the_servers_words_and_the_text_kept(page, a
 
 def test_a_refused_write_is_explained(page, api):
     note = api.note(title="Gone")
-    page.reload()
+    without_live_events(page)  # a live page would drop the card: this one has not heard
     expect(page.locator(".card", has_text="Gone")).to_be_visible()
     api.client.post(f"/api/notes/{note['id']}/trash")
     api.client.delete(f"/api/notes/{note['id']}")

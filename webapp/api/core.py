@@ -18,6 +18,7 @@ from webapp.disk import is_disk_full, is_read_only
 from webapp.drafts.api import DraftKeyConverter
 from webapp.drafts.api import ns as drafts_ns
 from webapp.errors import KaapError
+from webapp.events.api import ns as events_ns
 from webapp.images.api import ns as images_ns
 from webapp.labels.api import ns as labels_ns
 from webapp.notes.api import ns as notes_ns
@@ -120,6 +121,7 @@ for _ns in (
     auth_ns,
     account_ns,
     users_ns,
+    events_ns,
 ):
     api.add_namespace(_ns)
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webapp import events
 from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.labels.models import NAME_MAX, Label, name_key
 from webapp.notes import service as notes
@@ -80,6 +81,7 @@ def create_label(session: Session, owner_id: int, name: str) -> Label:
     _check_unique(session, owner_id, name)
     label = Label(owner_id=owner_id, name=name, name_key=name_key(name))
     session.add(label)
+    events.changed(session, owner_id, [], "labels")
     _commit_unique(session, name)
     return label
 
@@ -90,7 +92,9 @@ def rename_label(session: Session, owner_id: int, label_id: int, name: str) -> L
     _check_unique(session, owner_id, name, except_id=label.id)
     label.name, label.name_key = name, name_key(name)
     session.flush()
-    notes.refresh_search_text(session, owner_id, _note_ids(session, label.id))
+    note_ids = _note_ids(session, label.id)
+    notes.refresh_search_text(session, owner_id, note_ids)
+    events.changed(session, owner_id, note_ids, "labels")
     _commit_unique(session, name)
     return label
 
@@ -103,6 +107,7 @@ def delete_label(session: Session, owner_id: int, label_id: int) -> None:
     session.flush()
     session.expire_all()
     notes.refresh_search_text(session, owner_id, note_ids)
+    events.changed(session, owner_id, note_ids, "labels")
     session.commit()
 
 

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from webapp import events
 from webapp.db.prepared import run
 from webapp.db.sqlite import reading
 from webapp.errors import ConflictError, PreconditionFailedError, ValidationError
@@ -141,8 +142,9 @@ def write_note(
     new version: its old place in the list is recorded (``NoteMove``, what keeps a paged walk
     exact) and its edit time only moves forward, even if the clock does not.
 
-    A later sync records each change here (owner, note id, "written") and in
-    ``delete_notes`` ("deleted"): no other code writes a note.
+    Open pages hear of each change from here (``webapp.events``, after the commit), and a
+    later sync records it here too; deletions go through ``delete_notes``: no other code
+    writes a note.
     """
     if note is None:
         created = (origin.created_at if origin else None) or now
@@ -183,7 +185,13 @@ def write_note(
     _write_children(conn, row, data)
     _write_images(session, row, store, written, attach, copy_images_of, detach,
                   now if note is not None else created)  # fmt: skip
+    kind = "created" if note is None else _KINDS_OF_TRASHED.get(trashed, "updated")
+    events.changed(session, owner_id, [row.id], kind, [row.version])
     return row
+
+
+# What a write is called on the event stream (``webapp.events``), by its ``trashed``.
+_KINDS_OF_TRASHED = {True: "trashed", False: "restored"}
 
 
 def _apply(session: Session, owner_id: int, note: NoteRow, data: Mapping[str, Any]) -> None:
@@ -456,15 +464,23 @@ def delete_notes(session: Session, store: images_service.Store | None, condition
     """The one place notes are deleted: those matching ``condition``, with their images'
     files (after each commit), ``DELETE_BATCH`` notes at a time; returns how many.
 
-    A later sync records each deletion here (owner, note ids, "deleted").
+    Open pages hear of each deletion from here (``webapp.events``), and a later sync records
+    it here too.
     """
-    ids = session.scalars(select(Note.id).where(condition).order_by(Note.id)).all()
+    owners = dict(session.execute(select(Note.id, Note.owner_id).where(condition)).all())
+    ids = sorted(owners)
     deleted = 0
     for start in range(0, len(ids), DELETE_BATCH):
         # The condition again: a note restored meanwhile by another request stays.
         batch = condition & Note.id.in_(ids[start : start + DELETE_BATCH])
         files = images_service.file_names_of_notes(session, batch)
-        deleted += session.execute(delete(Note).where(batch)).rowcount
+        gone = session.scalars(delete(Note).where(batch).returning(Note.id)).all()
+        deleted += len(gone)
+        by_owner: dict[int, list[int]] = {}
+        for note_id in gone:
+            by_owner.setdefault(owners[note_id], []).append(note_id)
+        for owner_id, note_ids in by_owner.items():
+            events.changed(session, owner_id, note_ids, "deleted")
         session.commit()
         if store is not None:
             store.remove(files)

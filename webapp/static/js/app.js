@@ -8,6 +8,7 @@ import { guardPage } from "./drops.js";
 import * as editor from "./editor.js";
 import * as grid from "./grid.js";
 import * as labels from "./labels.js";
+import * as live from "./live.js";
 import { showError, snackbar } from "./messages.js";
 import { closePopover } from "./pickers.js";
 import * as search from "./search.js";
@@ -136,6 +137,8 @@ function start() {
   }
   window.addEventListener("popstate", onPopState);
   window.addEventListener("hashchange", route);
+  // Other windows' changes show here as they happen (after a gap, the view is drawn again).
+  live.init({ reloadView: () => grid.reload(), reloadLabels: () => labels.refreshFromElsewhere() });
   // The server's drafts (those of an earlier launch, another back end) join localStorage's.
   const offered = drafts.load().then(() => {
     composer.offerDraft();

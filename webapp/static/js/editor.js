@@ -1,6 +1,8 @@
 // The editor dialog: every change saves itself (debounced, If-Match on the version it was
 // edited from). Unsaved text is kept as a draft (drafts.js) until the save succeeds, so closing
-// the dialog, the tab or the window never loses it; a 412 keeps the text and asks what to do.
+// the dialog, the tab or the window never loses it. A change made elsewhere (another window,
+// told by live.js, or a 412 on saving) is taken in place when nothing here is unsaved, else
+// the banner shows the other version and asks which to keep.
 import * as actions from "./actions.js";
 import { api } from "./api.js";
 import { $, debounce, editedLabel, h, iconButton, imageInput } from "./dom.js";
@@ -9,7 +11,7 @@ import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { closePopover, menu, popoverOpen } from "./pickers.js";
 import * as drafts from "./drafts.js";
-import { noteChanged, store } from "./store.js";
+import { bus, noteChanged, store } from "./store.js";
 import * as viewer from "./viewer.js";
 
 const SAVE_DELAY = 500;
@@ -21,6 +23,8 @@ let current = null; // {id, version, updated_at}
 let saving = false;
 let dirty = false;
 let conflict = false;
+let theirs = null; // the other version the conflict banner shows: "Keep mine" overwrites it
+let waiting = null; // a note changed elsewhere while a save was on its way: looked at after it
 let retryTimer = null;
 let images = []; // the open note's images, for the viewer
 let readOnly = false; // a trashed note: shown, not edited
@@ -61,9 +65,18 @@ export function init() {
     h(
       "div",
       { id: "editor-conflict", class: "conflict", role: "alert", hidden: true },
-      h("span", { text: "This note was changed somewhere else. Your text is kept here." }),
-      h("button", { type: "button", class: "text-btn", onclick: keepMine }, "Keep my version"),
-      h("button", { type: "button", class: "text-btn", onclick: takeTheirs }, "Use the other version"),
+      h("span", { class: "conflict-title", text: "This note changed in another window" }),
+      h(
+        "div",
+        { class: "conflict-theirs", "aria-label": "The other version" },
+        h("div", { class: "conflict-label", text: "Their version:" }),
+        h("div", { id: "conflict-theirs-title", class: "conflict-theirs-title" }),
+        h("div", { id: "conflict-theirs-body", class: "conflict-theirs-body" }),
+        h("ul", { id: "conflict-theirs-items", class: "conflict-theirs-items" }),
+      ),
+      h("span", { class: "conflict-mine", text: "Your text is kept above until you choose." }),
+      h("button", { type: "button", class: "text-btn", onclick: takeTheirs }, "Use theirs"),
+      h("button", { type: "button", class: "text-btn", onclick: keepMine }, "Keep mine"),
     ),
     h("div", { id: "editor-offline", class: "offline", role: "status", hidden: true }),
     h(
@@ -86,6 +99,9 @@ export function init() {
   dialog.addEventListener("mousedown", (event) => {
     if (event.target === dialog && !popoverOpen()) close();
   });
+  bus.addEventListener("elsewhere", (event) => changedElsewhere(event.detail));
+  bus.addEventListener("elsewhere-maybe", (event) => recheck(event.detail));
+  bus.addEventListener("elsewhere-reset", () => current && recheck(current.id));
   window.addEventListener("pagehide", flushOnExit);
   window.addEventListener("beforeunload", flushOnExit);
 }
@@ -121,6 +137,7 @@ function show(note) {
   current = { id: note.id, version: note.version, updated_at: note.updated_at };
   dirty = false;
   conflict = false;
+  theirs = waiting = null;
   readOnly = Boolean(note.trashed_at);
   $("#editor-conflict").hidden = true;
   $("#editor-offline").hidden = true;
@@ -194,8 +211,7 @@ async function save({ keepalive = false } = {}) {
   } catch (error) {
     dirty = true;
     if (error.code === "version_conflict") {
-      conflict = true;
-      $("#editor-conflict").hidden = false;
+      await showConflict(id);
     } else if (error.code === "offline" || error.status >= 500) {
       $("#editor-offline").textContent = error.message;
       $("#editor-offline").hidden = false;
@@ -206,6 +222,91 @@ async function save({ keepalive = false } = {}) {
     }
   } finally {
     saving = false;
+  }
+  if (waiting && current?.id === waiting.id) {
+    const note = waiting;
+    waiting = null;
+    changedElsewhere({ id: note.id, note });
+  }
+}
+
+/** The other version in the banner, with "Use theirs" and "Keep mine". */
+async function showConflict(id, note = null) {
+  conflict = true;
+  $("#editor-conflict").hidden = false;
+  try {
+    note = note ?? (await api.getNote(id));
+  } catch (error) {
+    showError(error);
+    note = null;
+  }
+  if (current?.id !== id) return;
+  theirs = note;
+  $("#conflict-theirs-title").textContent = note?.title ?? "";
+  const checklist = note?.kind === "checklist";
+  $("#conflict-theirs-body").textContent = note ? (checklist ? "" : note.body) : "The other version could not be loaded.";
+  $("#conflict-theirs-items").replaceChildren(
+    ...(checklist ? note.items : []).map((item) =>
+      h("li", { class: item.checked ? "checked" : "", text: `${item.checked ? "☑" : "☐"} ${item.text}` }),
+    ),
+  );
+}
+
+/** A note changed in another window (live.js): take it here, or ask when text is unsaved. */
+function changedElsewhere({ id, note, gone }) {
+  if (!current || current.id !== id || !dialog.open) return;
+  if (gone) {
+    if (!dirty) {
+      dropDraft(id);
+      close();
+    }
+    snackbar("This note was deleted in another window.");
+    return;
+  }
+  if (saving) {
+    waiting = note; // perhaps the echo of that very save: looked at once it answers
+    return;
+  }
+  if (note.version <= current.version && !conflict) return; // ours, or seen already
+  if (conflict) {
+    if (!theirs || note.version > theirs.version) showConflict(id, note);
+    return;
+  }
+  if (dirty && !sameContent(note, form.value())) {
+    saveSoon.cancel();
+    showConflict(id, note);
+    return;
+  }
+  if (Boolean(note.trashed_at) !== readOnly) return show(note);
+  takeInPlace(note);
+}
+
+/** Another window's version of the open note, with nothing unsaved here: shown in place. */
+function takeInPlace(note) {
+  const focused = document.activeElement;
+  const field = focused === form.title ? "title" : focused === form.body ? "body" : null;
+  const caret = field ? [focused.selectionStart, focused.selectionEnd] : null;
+  current.version = note.version;
+  current.updated_at = note.updated_at;
+  dirty = false;
+  form.load(note);
+  images = note.images ?? [];
+  form.setImages(images, removeImage);
+  $("#editor-edited").textContent = editedLabel(note.updated_at);
+  if (field) {
+    const input = form[field];
+    const end = input.value.length;
+    input.focus();
+    input.setSelectionRange(Math.min(caret[0], end), Math.min(caret[1], end));
+  }
+}
+
+async function recheck(id) {
+  if (!current || current.id !== id || !dialog.open) return;
+  try {
+    changedElsewhere({ id, note: await api.getNote(id) });
+  } catch (error) {
+    if (error.status === 404) changedElsewhere({ id, gone: true });
   }
 }
 
@@ -248,15 +349,13 @@ async function refreshImages(id) {
   noteChanged(note);
 }
 
-/** Overwrite the other change with what is on screen. */
+/** Overwrite the other version, the one the banner shows, with what is on screen. A newer
+ * one saved meanwhile is not overwritten unseen: the save gets 412 and the banner shows it. */
 async function keepMine() {
-  try {
-    const theirs = await api.getNote(current.id);
-    current.version = theirs.version;
-  } catch (error) {
-    return showError(error);
-  }
+  if (!theirs) return showConflict(current.id);
+  current.version = theirs.version;
   conflict = false;
+  theirs = null;
   $("#editor-conflict").hidden = true;
   dirty = true;
   await save();
@@ -349,9 +448,8 @@ export async function retryDrafts() {
         show(note);
         form.load(draft.fields);
         current.version = draft.version;
-        conflict = true;
         dirty = true;
-        $("#editor-conflict").hidden = false;
+        showConflict(id, note);
       } else if (error.status === 404 || error.status === 400) dropDraft(id);
     }
   }

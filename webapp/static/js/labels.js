@@ -24,6 +24,21 @@ export async function refresh() {
   emit("labels", store.labels);
 }
 
+/** Labels changed in another window: redraw only if they differ from what this page has
+ * (the echo of its own rename must not redraw the dialog under the person typing in it). */
+export async function refreshFromElsewhere() {
+  let labels;
+  try {
+    labels = await api.listLabels();
+  } catch {
+    return; // offline: the next change or reconnect brings them
+  }
+  const key = (list) => JSON.stringify(list.map((label) => [label.id, label.name]));
+  if (key(labels) === key(store.labels)) return;
+  store.labels = labels;
+  emit("labels", store.labels);
+}
+
 function renderNav() {
   const current = location.hash;
   $("#nav-labels").replaceChildren(
