@@ -18,6 +18,7 @@ def touch(session: Session, note: Note, now: datetime) -> None:
                 moved_at=now,
                 old_pinned=note.pinned,
                 old_updated_at=note.updated_at,
+                old_position=note.position,
             )
         )
         # The list order relies on edit times moving forward even if the clock does not.

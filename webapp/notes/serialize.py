@@ -39,6 +39,7 @@ def note_json(note, matches: list[dict] | None = None) -> dict:
         "created_at": _time(note.created_at),
         "updated_at": _time(note.updated_at),
         "version": note.version,
+        "position": note.position,
     }
     if matches is not None:
         out["matches"] = matches

@@ -37,8 +37,17 @@ from webapp.images import service as images_service
 from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes import cursor as cursors
+from webapp.notes import order as placing
 from webapp.notes.changes import touch
-from webapp.notes.models import COLORS, KINDS, ChecklistItem, Note, NoteMove, note_labels
+from webapp.notes.models import (
+    COLORS,
+    KINDS,
+    POSITION_KEY,
+    ChecklistItem,
+    Note,
+    NoteMove,
+    note_labels,
+)
 from webapp.notes.prepared import Prepared, run
 from webapp.notes.views import ImageView, ItemView, LabelView, NoteView, iso_stored
 from webapp.search import index as search_index
@@ -48,11 +57,11 @@ from webapp.timeutil import UTCDateTime, isoformat
 
 _EDITED = ("title", "body", "kind", "color", "pinned", "archived")
 # Every column an edit writes (an unchanged search_text leaves the index alone: see 0003).
-_SAVED = (*_EDITED, "search_text", "updated_at", "version")
+_SAVED = (*_EDITED, "search_text", "updated_at", "version", "position")
 
 _VIEW_COLUMNS = (
     Note.id, Note.title, Note.body, Note.kind, Note.color, Note.pinned, Note.archived,
-    Note.trashed_at, Note.created_at, Note.updated_at, Note.version,
+    Note.trashed_at, Note.created_at, Note.updated_at, Note.version, Note.position,
 )  # fmt: skip
 # On SQLite the ids travel as one JSON parameter: an expanding IN of 100 parameters costs
 # SQLAlchemy more than the queries themselves.
@@ -135,6 +144,7 @@ def _new_note(session: Session, owner_id: int, data: Mapping[str, Any], now: dat
     note.title, note.body, note.kind, note.color = "", "", "text", "default"
     note.pinned = note.archived = False
     _apply(session, owner_id, note, data)
+    note.position = placing.first_key(session, owner_id, note.pinned)  # own order: first
     session.add(note)
     return note
 
@@ -155,11 +165,13 @@ def create_note(
     stamp = isoformat(now)
     note = NoteView(0, "", "", "text", "default", False, False, None, stamp, stamp, 1)
     _apply_to_view(session, owner_id, note, data)
+    note.position = placing.first_key(session, owner_id, note.pinned)  # own order: first
     conn = session.connection()
     values = {f"v_{name}": getattr(note, name) for name in _EDITED}
     note.id = run(conn, _INSERT_NOTE, {
         **values, "v_owner_id": owner_id, "v_uid": str(uuid.uuid4()), "v_created_at": now,
         "v_updated_at": now, "v_version": 1, "v_search_text": search_text(note),
+        "v_position": note.position,
     }).scalar_one()  # fmt: skip
     _write_children(conn, note, data)
     session.commit()
@@ -227,7 +239,7 @@ _NOTE_BY_ID = select(*_VIEW_COLUMNS).where(
 _ADD_MOVE = insert(NoteMove).values(
     {
         name: bindparam(f"v_{name}")
-        for name in ("note_id", "moved_at", "old_pinned", "old_updated_at")
+        for name in ("note_id", "moved_at", "old_pinned", "old_updated_at", "old_position")
     }
 )
 _SAVE_NOTE = (
@@ -312,7 +324,10 @@ def _edit(
 ) -> None:
     """The one way a note's fields change, uncommitted: the view and its row, a new version."""
     old_pinned, old_updated_at = note.pinned, datetime.fromisoformat(note.updated_at)
+    old_position = note.position
     _apply_to_view(session, owner_id, note, data)
+    if note.pinned != old_pinned:  # own order: pinned or unpinned, the note goes first there
+        note.position = placing.first_key(session, owner_id, note.pinned)
     # As ``touch``: the old place in the list, and edit times that only move forward.
     updated_at = max(now, old_updated_at + timedelta(microseconds=1))
     note.version += 1
@@ -320,10 +335,12 @@ def _edit(
 
     conn = session.connection()
     run(conn, _ADD_MOVE, {"v_note_id": note.id, "v_moved_at": now, "v_old_pinned": old_pinned,
-                          "v_old_updated_at": old_updated_at})  # fmt: skip
+                          "v_old_updated_at": old_updated_at,
+                          "v_old_position": old_position})  # fmt: skip
     values = {f"v_{name}": getattr(note, name) for name in _EDITED}
     run(conn, _SAVE_NOTE, {**values, "note_id": note.id, "v_search_text": search_text(note),
-                           "v_updated_at": updated_at, "v_version": note.version})  # fmt: skip
+                           "v_updated_at": updated_at, "v_version": note.version,
+                           "v_position": note.position})  # fmt: skip
     if "items" in data:
         run(conn, _DELETE_ITEMS, {"note_id": note.id})
     if "label_ids" in data:
@@ -480,6 +497,12 @@ def _copy(
         updated_at=now,
         version=1,
         search_text=source.search_text,
+        # Right above the original, as Keep puts a copy (archived: first among the notes).
+        position=(
+            placing.first_key(session, owner_id, source.pinned)
+            if source.archived
+            else placing.key_above(session, owner_id, source.pinned, source.position)
+        ),
         items=[
             ChecklistItem(position=i.position, text=i.text, checked=i.checked) for i in source.items
         ],
@@ -697,6 +720,7 @@ class _Shape:
     exclude: int
     driver: str | None  # "text", "grams" or "label": the candidate set that drives
     after: bool  # a later page: the keyset condition
+    order: str = "edited"  # "own" (position) or "edited" (updated_at): see ``ORDERS``
 
 
 def _conditions(shape: _Shape, dialect: str, v: Mapping[str, Any]) -> list:
@@ -734,11 +758,18 @@ def _conditions(shape: _Shape, dialect: str, v: Mapping[str, Any]) -> list:
 def _statements(shape: _Shape, dialect: str, v: Mapping[str, Any]):
     """The page's two queries: notes unchanged since the walk began, and notes moved since."""
     conditions = _conditions(shape, dialect, v)
+    # The own order sorts by position where the order by last edit sorts by updated_at; a
+    # change of either (an edit, a move, a pin) records a ``NoteMove`` and bumps updated_at.
+    place, old_place = (
+        (Note.position, NoteMove.old_position)
+        if shape.order == "own"
+        else (Note.updated_at, NoteMove.old_updated_at)
+    )
     # Notes unchanged since the walk began stand where their columns say.
     unchanged = select(*_VIEW_COLUMNS).where(*conditions, Note.updated_at <= v["as_of"])
     if shape.after:
-        unchanged = unchanged.where(tuple_(Note.pinned, Note.updated_at, Note.id) < v["after"])
-    order = (Note.pinned.desc(), Note.updated_at.desc(), Note.id.desc())
+        unchanged = unchanged.where(tuple_(Note.pinned, place, Note.id) < v["after"])
+    order = (Note.pinned.desc(), place.desc(), Note.id.desc())
     unchanged = unchanged.order_by(*order).limit(v["limit"])
     if not shape.after:
         return unchanged, None
@@ -750,7 +781,7 @@ def _statements(shape: _Shape, dialect: str, v: Mapping[str, Any]):
         .subquery()
     )
     moved = (
-        select(NoteMove.old_pinned, NoteMove.old_updated_at, *_VIEW_COLUMNS)
+        select(NoteMove.old_pinned, old_place, *_VIEW_COLUMNS)
         .select_from(first)
         .join(NoteMove, NoteMove.id == first.c.move_id)
         .join(Note, Note.id == first.c.note_id)
@@ -758,9 +789,9 @@ def _statements(shape: _Shape, dialect: str, v: Mapping[str, Any]):
             *conditions,
             Note.updated_at > v["as_of"],
             NoteMove.old_updated_at <= v["as_of"],
-            tuple_(NoteMove.old_pinned, NoteMove.old_updated_at, Note.id) < v["after"],
+            tuple_(NoteMove.old_pinned, old_place, Note.id) < v["after"],
         )
-        .order_by(NoteMove.old_pinned.desc(), NoteMove.old_updated_at.desc(), Note.id.desc())
+        .order_by(NoteMove.old_pinned.desc(), old_place.desc(), Note.id.desc())
         .limit(v["limit"])
     )
     return unchanged, moved
@@ -780,7 +811,7 @@ def _parameters(shape: _Shape):
     v["as_of"] = bindparam("as_of", type_=_TIME)
     v["after"] = tuple_(
         bindparam("after_pinned", type_=Boolean()),
-        bindparam("after_updated_at", type_=_TIME),
+        bindparam("after_place", type_=POSITION_KEY if shape.order == "own" else _TIME),
         bindparam("after_id", type_=Integer()),
     )
     return v
@@ -825,6 +856,7 @@ def list_notes(
     cursor: str | None = None,
     cursor_max_age: timedelta = timedelta(days=1),
     search_timeout_ms: int | None = None,
+    order: str = "own",
 ) -> tuple[list[NoteView], str | None]:
     """One page of notes in list order and the cursor of the next page (None at the end).
 
@@ -833,9 +865,12 @@ def list_notes(
     notes created since are left for the next walk, and a note changed since (which moved it
     to the top) is still returned where it stood, so no note is returned twice or skipped.
     A search's statements stop after ``search_timeout_ms`` (``SearchTooCostlyError``, 503).
+    ``order`` is "own" (the person's, by position) or "edited" (by last edit); the trash is
+    always by last change (the latest trashed first), and a walk keeps its cursor's order.
     """
     check_list_args(state, color, kind, q, limit)
     after = cursors.decode(cursor) if cursor else None
+    order = after.order if after else "edited" if state == "trashed" else order
     if after is not None and after.as_of < now - cursor_max_age:
         raise ValidationError(
             "This list is too old to continue; start again from the first page.",
@@ -848,21 +883,24 @@ def list_notes(
     with bounded(conn, search_timeout_ms if query else None):
         found = _find(
             conn, query, owner_id, state=state, label_id=label_id, color=color, kind=kind,
-            has_image=has_image, limit=limit, after=after, as_of=as_of,
+            has_image=has_image, limit=limit, after=after, as_of=as_of, order=order,
         )  # fmt: skip
     page, more = found[:limit], len(found) > limit
     raw = conn.dialect.name == "sqlite"
     notes = with_children(session, [_view(row, raw) for _, row in page])
     next_cursor = None
     if more:
-        pinned, updated_at, last_id = page[-1][0]
-        updated_at = _stored_time(updated_at) if raw else updated_at
-        key = cursors.SortKey(bool(pinned), updated_at, last_id)
-        next_cursor = cursors.encode(cursors.Cursor(key, as_of))
+        pinned, place, last_id = page[-1][0]
+        if order == "edited" and raw:
+            place = _stored_time(place)
+        key = cursors.SortKey(bool(pinned), place, last_id)
+        next_cursor = cursors.encode(cursors.Cursor(key, as_of, order))
     return notes, next_cursor
 
 
-def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, limit, after, as_of):
+def _find(
+    conn, query, owner_id, *, state, label_id, color, kind, has_image, limit, after, as_of, order
+):
     """Up to ``limit + 1`` rows of the page as ``(sort key, row)``, in list order."""
     driver = search_index.choose_driver(conn, query, label_id, owner_id)
     shape = _Shape(
@@ -875,6 +913,7 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
         exclude=len(query.exclude),
         driver=driver[0] if driver else None,
         after=after is not None,
+        order=order,
     )
     values = {
         "owner_id": owner_id, "label_id": label_id, "color": color, "kind": kind,
@@ -884,7 +923,7 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
     }  # fmt: skip
     if after:
         key = after.after
-        values |= {"after_pinned": key.pinned, "after_updated_at": key.updated_at,
+        values |= {"after_pinned": key.pinned, "after_place": key.place,
                    "after_id": key.id}  # fmt: skip
     raw = conn.dialect.name == "sqlite"
     if raw:
@@ -898,8 +937,10 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
         })  # fmt: skip
         fetch = lambda statement: conn.execute(statement).all()  # noqa: E731
 
-    # (pinned, updated_at, id): raw rows sort by SQLite's text, which orders as the times do.
-    found = [((row[5], row[9], row[0]), row) for row in fetch(unchanged)]
+    # (pinned, updated_at or position, id): raw rows sort by SQLite's text, which orders as
+    # the times do; keys sort as their code points, as SQLite's and PostgreSQL's "C" compare.
+    place = 11 if order == "own" else 9
+    found = [((row[5], row[place], row[0]), row) for row in fetch(unchanged)]
     # The moves since the walk began are few and indexed by time, so they drive this query;
     # usually there are none, which one prepared statement tells.
     if after and run(conn, _MOVED_SINCE, {"as_of": as_of}).first() is not None:
@@ -918,13 +959,13 @@ def _stored_time(text: str | None) -> datetime | None:
 
 def _view(row, raw: bool) -> NoteView:
     """A list row as a view: raw SQLite rows carry text timestamps and 0/1 booleans."""
-    id_, title, body, kind, color, pinned, archived, trashed, created, updated, version = row
+    id_, title, body, kind, color, pinned, archived, trashed, created, updated, version, pos = row
     if raw:
         trashed, created, updated = iso_stored(trashed), iso_stored(created), iso_stored(updated)
     else:
         trashed, created, updated = isoformat(trashed), isoformat(created), isoformat(updated)
     return NoteView(id_, title, body, kind, color, bool(pinned), bool(archived), trashed,
-                    created, updated, version)  # fmt: skip
+                    created, updated, version, pos)  # fmt: skip
 
 
 def _child_statements(ids):

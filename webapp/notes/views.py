@@ -54,6 +54,7 @@ class NoteView:
     created_at: str
     updated_at: str
     version: int
+    position: str = ""
     items: list[ItemView] = field(default_factory=list)
     labels: list[LabelView] = field(default_factory=list)
     images: list[ImageView] = field(default_factory=list)

@@ -16,6 +16,7 @@ from webapp.images import pipeline
 from webapp.images import service as images
 from webapp.labels.models import NAME_MAX, Label, name_key
 from webapp.notes.models import ChecklistItem, Note
+from webapp.notes.order import first_key
 from webapp.notes.service import BODY_MAX_BYTES, ITEM_TEXT_MAX, ITEMS_MAX, TITLE_MAX, search_text
 from webapp.transfer.archive import ArchiveError
 
@@ -173,6 +174,8 @@ def write(
             created_at=incoming.created_at or now,
             updated_at=incoming.updated_at or incoming.created_at or now,
             version=incoming.version,
+            # First in its section, as a new note: written in order, imports keep theirs.
+            position=first_key(session, owner_id, incoming.pinned),
             items=[
                 ChecklistItem(position=i, text=text, checked=checked)
                 for i, (text, checked) in enumerate(incoming.items)
