@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from webapp.notes.keys import ascending
 from webapp.notes.models import COLORS
 from webapp.notes.service import search_text
 from webapp.search.index import REBUILD, register_functions
@@ -159,6 +160,14 @@ def load(db_path: Path, n: int, seed: int = 1, owner_id: int = 1) -> float:
                 "INSERT INTO note_labels (note_id, label_id) VALUES (?, ?)",
                 [(note_id, label_ids[i]) for i in note["labels"]],
             )
+        # The own order as migration 0011 gives it: ascending keys, the oldest edit first.
+        rows = conn.execute(
+            "SELECT id FROM notes WHERE owner_id = ? ORDER BY updated_at, id", (owner_id,)
+        ).fetchall()
+        conn.executemany(
+            "UPDATE notes SET position = ? WHERE id = ?",
+            [(key, note_id) for key, (note_id,) in zip(ascending(len(rows)), rows, strict=True)],
+        )
         for statement in REBUILD:
             conn.execute(statement)
         for _, sql in triggers:

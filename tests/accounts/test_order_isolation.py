@@ -13,3 +13,6 @@ def test_another_persons_notes_are_404_as_neighbours(app, sign_up):
         response = bob.post(f"/api/notes/{mine[0]['id']}/move", json=body)
         assert response.status_code == 404 and error_code(response) == "not_found"
     assert ana.get(f"/api/notes/{theirs['id']}").get_json()["version"] == 1
+    # Bob's own notes he moves: the 404s were the owner check's.
+    response = bob.post(f"/api/notes/{mine[0]['id']}/move", json={"before": mine[1]["id"]})
+    assert response.status_code == 200

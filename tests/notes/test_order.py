@@ -90,6 +90,9 @@ def test_pinning_puts_a_note_first_among_the_pinned_and_unpinning_first_among_ot
     assert ids(client) == [a["id"], b["id"], d["id"], c["id"]]
     client.post("/api/notes/bulk", json={"ids": [c["id"]], "action": "pin"})
     assert ids(client) == [c["id"], a["id"], b["id"], d["id"]]
+    client.patch(f"/api/notes/{b['id']}", json={"body": "edited"})  # stays: not re-pinned
+    client.patch(f"/api/notes/{a['id']}", json={"pinned": True})  # unchanged: stays too
+    assert ids(client) == [c["id"], a["id"], b["id"], d["id"]]
 
 
 def test_a_copy_goes_right_above_its_original(client, four):
@@ -147,7 +150,9 @@ def test_a_move_costs_a_few_statements(client, four, count_statements):
     a, _b, c, d = four
     client.get("/api/notes")  # the first request of a session also reads the user
     # The note, its children, the neighbours, the move recorded, the new key.
-    assert count_statements(lambda: move(client, a, after=d, before=c)) <= 6
+    answers = []
+    assert count_statements(lambda: answers.append(move(client, a, after=d, before=c))) <= 6
+    assert answers[0].status_code == 200
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -202,10 +207,11 @@ def test_a_walk_keeps_its_order_when_the_setting_changes(client, four):
 
 
 def test_the_trash_is_ordered_by_the_latest_trashed(client, four):
-    a, b, _c, d = four
-    for note in (b, d, a):
+    a, b, c, d = four
+    assert move(client, a, before=d).status_code == 200  # the own order does not rule here
+    for note in (b, d, a, c):
         client.post(f"/api/notes/{note['id']}/trash")
-    assert ids(client, "&state=trashed") == [a["id"], d["id"], b["id"]]
+    assert ids(client, "&state=trashed") == [c["id"], a["id"], d["id"], b["id"]]
 
 
 def test_mixed_case_keys_sort_as_code_points_in_the_database(client, make_note):

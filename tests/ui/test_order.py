@@ -65,6 +65,7 @@ def test_pinned_and_others_are_dragged_apart(page, api):
             x + (target["x"] + 20 - x) * step / 20, y + (target["y"] + 10 - y) * step / 20
         )
         page.wait_for_timeout(20)
+    expect(page.locator(".card.card-dragged")).to_have_count(1)  # dragging, over Pinned
     page.mouse.up()
     page.wait_for_timeout(200)
     # It cannot enter Pinned: it stays among the others (at the top, where it passed last).
