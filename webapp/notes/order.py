@@ -62,10 +62,10 @@ def key_above(session: Session, owner_id: int, pinned: bool, key: str) -> str:
 
 def key_below(session: Session, owner_id: int, pinned: bool, key: str) -> str:
     """A key right below ``key`` in the section."""
+    if not key:  # nothing is below "": the note goes right above the moved one instead
+        raise ConflictError("That note has no place in the order yet; move another one.")
     params = {"owner_id": owner_id, "pinned": pinned, "key": key}
     below = run(session.connection(), _NEXT_BELOW, params).scalar_one()
-    if not key:
-        raise ConflictError("That note has no place in the order yet; move another one.")
     return between(_key(below), key)
 
 
@@ -86,12 +86,11 @@ def place_between(
             "Give the note it goes after, before, or both.",
             fields={"after": "required without before", "before": "required without after"},
         )
-    if note.id in given.values() or (after_id is not None and after_id == before_id):
+    if note.id in given.values() or after_id == before_id:
         raise ValidationError(
             "A note goes between two other notes.",
-            fields={n: "another note" for n, i in given.items() if i in (note.id, *given.values())
-                    and i is not None},
-        )  # fmt: skip
+            fields={name: "two other notes" for name, i in given.items() if i is not None},
+        )
     ids = [i for i in given.values() if i is not None]
     conn = session.connection()
     rows = {row[0]: row for row in conn.execute(_NEIGHBOURS, {"owner_id": owner_id, "ids": ids})}

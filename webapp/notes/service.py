@@ -720,7 +720,7 @@ class _Shape:
     exclude: int
     driver: str | None  # "text", "grams" or "label": the candidate set that drives
     after: bool  # a later page: the keyset condition
-    order: str = "edited"  # "own" (position) or "edited" (updated_at): see ``ORDERS``
+    order: str = "edited"  # "own" (by position) or "edited" (by updated_at)
 
 
 def _conditions(shape: _Shape, dialect: str, v: Mapping[str, Any]) -> list:
