@@ -166,3 +166,14 @@ def test_sorted_by_last_edit_an_edit_comes_first_and_cards_do_not_drag(page, api
     page.locator(".card", has_text="the note d").focus()
     page.keyboard.press("Shift+J")
     assert titles(page) == ["b", "d", "c", "a"]
+
+
+def test_a_plain_click_leaves_the_card_in_its_place_in_the_grid(page, api):
+    """Sortable clears a pressed card's transform on release: the grid lays it out again."""
+    four(api, page)
+    page.locator(".card", has_text="the note c").locator(".card-check").click()
+    page.locator(".card", has_text="the note b").click()  # selecting: toggles, opens nothing
+    page.wait_for_timeout(100)
+    boxes = [card.bounding_box() for card in page.locator("#grid-others .card").all()]
+    lefts = [round(box["x"]) for box in boxes]
+    assert len(set(lefts)) == 4, lefts  # four columns, no card left at the grid's corner

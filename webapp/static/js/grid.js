@@ -103,6 +103,8 @@ function sortable(container) {
     scroll: true,
     bubbleScroll: true,
     onStart: () => document.body.classList.add("dragging"),
+    // Sortable clears the pressed card's transform on release, a plain click included.
+    onUnchoose: () => layout(container),
     // The card moved in the DOM: the masonry shows it there at once.
     onChange: () => layout(container),
     onEnd: (event) => {
