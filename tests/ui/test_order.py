@@ -155,6 +155,7 @@ def test_sorted_by_last_edit_an_edit_comes_first_and_cards_do_not_drag(page, api
     page.goto(base_url + "/settings")
     page.get_by_label("Sort by last edited").check()
     expect(page.locator("#order-status")).to_have_text("Saved.")
+    screenshot(page, "order-setting")
     assert api.settings()["order"] == "edited"
     page.goto(base_url + "/")
     page.wait_for_selector("body.ready")
