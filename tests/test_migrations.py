@@ -16,6 +16,7 @@ from webapp import create_app
 from webapp.db.migrate import MIGRATIONS_DIR, current_revision, head_revision
 from webapp.extensions import db
 from webapp.models import Label, Note, NoteMove, User
+from webapp.notes import keys
 from webapp.notes.queries import list_notes
 from webapp.search.index import register_functions
 
@@ -83,6 +84,19 @@ SEEDS = {
         "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at, admin) VALUES "
         "(2, 2, 'admin script', 'kaap_cd', 'beef', '2025-01-08 00:00:00.000000', 1)",
     ],
+    # 0011 gives each note a position key: a note written with its own key, a move with its
+    # old one, and the order setting.
+    "0011": [
+        "INSERT INTO notes (id, owner_id, uid, title, body, kind, color, pinned, archived, "
+        "trashed_at, created_at, updated_at, version, search_text, position) VALUES (6, 2, "
+        "'3e8d5a2f-8c4b-4d7e-af90-2b3c4d5e6f7a', 'moved', '', 'text', 'default', 0, 0, NULL, "
+        "'2025-01-09 00:00:00.000000', '2025-01-09 00:00:00.000000', 1, 'moved', 'Zz')",
+        "INSERT INTO note_moves (id, note_id, moved_at, old_pinned, old_updated_at, "
+        "old_position) VALUES (2, 6, '2025-01-09 00:00:00.000000', 0, "
+        "'2025-01-09 00:00:00.000000', 'a0')",
+        "INSERT INTO settings (owner_id, name, value, updated_at) VALUES "
+        "(2, 'order', 'edited', '2025-01-09 00:00:00.000000')",
+    ],
 }
 
 
@@ -135,8 +149,15 @@ def assert_seed_data_intact(app, up_to: str) -> None:
         assert triggers == 3  # a table rebuild in a migration would silently drop them
         uids = db.session.scalars(select(Note.uid)).all()
         assert len(set(uids)) == len(uids) and all(len(uid) == 36 for uid in uids)
-        moves = db.session.scalars(select(NoteMove)).all()
+        moves = db.session.scalars(select(NoteMove).where(NoteMove.note_id == 1)).all()
         assert len(moves) == (1 if revisions().index(up_to) >= revisions().index("0002") else 0)
+        # Keys that give the order as it was: pinned first, then the latest edit first.
+        if revisions().index(up_to) < revisions().index("0011"):
+            found, _ = list_notes(db.session, 1, datetime.now(UTC), order="own")
+            edited, _ = list_notes(db.session, 1, datetime.now(UTC), order="edited")
+            assert [n.id for n in found] == [n.id for n in edited] and len(found) >= 1
+            assert all(keys.is_valid(n.position) for n in found)
+            assert all(m.old_position == note.position for m in moves)
         # The search index covers notes written before it existed, label names included.
         second = revisions().index(up_to) >= revisions().index("0003")
         for q, ids in (

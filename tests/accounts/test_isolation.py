@@ -213,6 +213,14 @@ FOREIGN: dict[tuple[str, str], Foreign] = {
     ("POST", "/notes/{note_id}/trash"): Foreign(200),
     ("POST", "/notes/{note_id}/restore"): Foreign(200, control="trashed"),
     ("POST", "/notes/{note_id}/copy"): Foreign(201),
+    ("POST", "/notes/{note_id}/move"): Foreign(
+        200,
+        variants=(
+            lambda w: {"json": {"before": w.b_owned.notes["korean"]["id"]}},
+            # A's note as the neighbour of A's own: the same 404 as an id that never existed.
+            lambda w: {"json": {"after": w.a_owned.notes["korean"]["id"]}},
+        ),
+    ),
     ("POST", "/notes/{note_id}/images"): Foreign(201, variants=(_upload,)),
     ("DELETE", "/images/{image_id}"): Foreign(204),
     ("GET", "/images/{image_id}/file"): Foreign(200),

@@ -26,6 +26,7 @@ def walk(client, query="", limit=3, between=None):
 
 
 def test_order_is_pinned_first_then_most_recently_edited(client, make_note):
+    client.patch("/api/settings", json={"order": "edited"})
     a, b, c = make_note(title="a"), make_note(title="b"), make_note(title="c")
     client.patch(f"/api/notes/{a['id']}", json={"body": "edited"})
     client.patch(f"/api/notes/{c['id']}", json={"pinned": True})

@@ -4,17 +4,26 @@ from tests.conftest import error_code
 
 
 def test_settings_start_at_their_defaults(client):
-    assert client.get("/api/settings").get_json() == {"theme": "system", "layout": "grid"}
+    assert client.get("/api/settings").get_json() == {
+        "theme": "system",
+        "layout": "grid",
+        "order": "own",  # as Keep: the order the person gives the notes
+    }
 
 
 def test_a_change_keeps_the_other_settings(client):
     assert client.patch("/api/settings", json={"theme": "dark"}).get_json() == {
         "theme": "dark",
         "layout": "grid",
+        "order": "own",
     }
     client.patch("/api/settings", json={"layout": "list"})
     client.patch("/api/settings", json={})
-    assert client.get("/api/settings").get_json() == {"theme": "dark", "layout": "list"}
+    assert client.get("/api/settings").get_json() == {
+        "theme": "dark",
+        "layout": "list",
+        "order": "own",
+    }
 
 
 @pytest.mark.parametrize(

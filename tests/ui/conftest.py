@@ -155,7 +155,9 @@ class Api:
             self.client.delete(f"/api/labels/{label['id']}")
         for draft in self.drafts():
             self.client.delete(f"/api/drafts/{draft['key']}")
-        self.client.patch("/api/settings", json={"theme": "system", "layout": "grid"})
+        self.client.patch(
+            "/api/settings", json={"theme": "system", "layout": "grid", "order": "own"}
+        )
 
     def drafts(self):
         return self.client.get("/api/drafts").get_json()

@@ -24,6 +24,7 @@ from webapp.inputs import loads
 from webapp.notes import queries, service
 from webapp.notes.models import COLORS, KINDS
 from webapp.notes.serialize import note_json
+from webapp.settings import service as settings
 from webapp.timeutil import now
 
 ns = Namespace("notes", path="/", description="Notes: create, edit, list, search, trash")
@@ -71,6 +72,11 @@ note_model = ns.model(
         "created_at": UTCTime(required=True),
         "updated_at": UTCTime(required=True),
         "version": fields.Integer(required=True, description="Rises with every change"),
+        "position": fields.String(
+            required=True,
+            description="Its place in the own order, within pinned or others: greater is "
+            "higher; keys sort as their code points (a new note takes the greatest)",
+        ),
     },
 )
 match_model = ns.model(
@@ -240,10 +246,19 @@ class NoteList(Resource):
     @ns.response(503, "The search took too long: narrow it (search_too_costly)", error_model)
     @ns.response(200, "OK", page_model)
     def get(self):
-        """List notes: pinned first, then most recently edited; keyset pages."""
+        """List notes: pinned first, then in the person's order setting; keyset pages.
+
+        The setting ``order`` is ``own`` (the order notes were moved into, new notes first) or
+        ``edited`` (the latest edit first); the trash is by the latest change. A cursor keeps
+        the order its walk began in.
+        """
+        cursor = request.args.get("cursor") or None
+        owner_id = current_owner_id()
+        # A later page reads its order from the cursor: no settings query then.
+        order = "own" if cursor else settings.get_settings(db.session, owner_id)["order"]
         notes, next_cursor = queries.list_notes(
             db.session,
-            current_owner_id(),
+            owner_id,
             now(),
             state=request.args.get("state", "active"),
             label_id=_int_arg("label", None),
@@ -252,9 +267,10 @@ class NoteList(Resource):
             has_image=_bool_arg("has_image"),
             q=request.args.get("q"),
             limit=_int_arg("limit", queries.LIMIT_DEFAULT),
-            cursor=request.args.get("cursor") or None,
+            cursor=cursor,
             cursor_max_age=timedelta(seconds=current_app.config["CURSOR_MAX_AGE"]),
             search_timeout_ms=current_app.config["SEARCH_TIMEOUT_MS"],
+            order=order,
         )
         items = [note_json(note) for note in notes]
         return _json({"items": items, "next_cursor": next_cursor})
@@ -388,6 +404,43 @@ class NoteRestore(Resource):
     def post(self, note_id: int):
         """Bring a note back from the trash."""
         return _with_etag(service.restore_note(db.session, current_owner_id(), note_id, now()))
+
+
+move_input = ns.model(
+    "MoveInput",
+    {
+        "after": fields.Integer(
+            min=1, max=MAX_ID, description="The note shown right above it (omit: none)"
+        ),
+        "before": fields.Integer(
+            min=1, max=MAX_ID, description="The note shown right below it (omit: none)"
+        ),
+    },
+    strict=True,
+)
+
+
+@ns.route("/notes/<int:note_id>/move")
+@ns.response(404, "No such note (or neighbour)", error_model)
+class NoteMoveTo(Resource):
+    @ns.expect(move_input, validate=True)
+    @ns.response(400, "Neither neighbour given, or the note itself", error_model)
+    @ns.response(
+        409, "A neighbour in the other section, out of order, or the note trashed", error_model
+    )
+    @ns.response(200, "OK", note_model)
+    def post(self, note_id: int):
+        """Move a note in the own order, between the notes it was dropped between.
+
+        They need not be next to each other in the whole list (a label view shows some notes
+        only): the note lands between them. With only ``after``, it goes right below that
+        note; with only ``before``, right above it. Pinned and other notes are ordered apart.
+        """
+        body = ns.payload
+        note = service.move_note(
+            db.session, current_owner_id(), note_id, body.get("after"), body.get("before"), now()
+        )
+        return _with_etag(note)
 
 
 @ns.route("/notes/<int:note_id>/copy")

@@ -10,18 +10,20 @@ from datetime import datetime
 
 from webapp.db.types import MAX_ID
 from webapp.errors import ValidationError
+from webapp.notes.keys import is_valid
 
 
 @dataclass(frozen=True)
 class SortKey:
-    """A note's place in the list: pinned first, then most recently edited, then id."""
+    """A note's place in the list: pinned first, then its place (the edit time by last edit,
+    the position key in the own order: greatest first), then id."""
 
     pinned: bool
-    updated_at: datetime
+    place: datetime | str
     id: int
 
     def as_tuple(self) -> tuple:
-        return (self.pinned, self.updated_at, self.id)
+        return (self.pinned, self.place, self.id)
 
 
 @dataclass(frozen=True)
@@ -29,15 +31,20 @@ class Cursor:
     after: SortKey
     # When the walk's first page was read: the walk sees the list as it stood then.
     as_of: datetime
+    # The walk's order, kept while the person switches it: "edited" or "own".
+    order: str = "edited"
 
 
 def encode(cursor: Cursor) -> str:
+    place = cursor.after.place
     raw = [
         int(cursor.after.pinned),
-        cursor.after.updated_at.isoformat(),
+        place if cursor.order == "own" else place.isoformat(),
         cursor.after.id,
         cursor.as_of.isoformat(),
     ]
+    if cursor.order == "own":  # four items: by last edit, as every cursor before 0011
+        raw.append("own")
     data = json.dumps(raw, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
@@ -46,12 +53,22 @@ def decode(token: str) -> Cursor:
     """Parse a cursor from a client; anything malformed is a 400."""
     try:
         data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        pinned, updated_at, note_id, as_of = json.loads(data)
+        pinned, place, note_id, as_of, *order = json.loads(data)
         if pinned not in (0, 1) or type(note_id) is not int or not 0 <= note_id <= MAX_ID:
             raise ValueError
-        key = SortKey(bool(pinned), datetime.fromisoformat(updated_at), note_id)
-        cursor = Cursor(key, datetime.fromisoformat(as_of))
-        if cursor.as_of.tzinfo is None or key.updated_at.tzinfo is None:
+        if order == ["own"]:
+            # "" is a note written without a key (a raw insert), below every key.
+            if not (place == "" or is_valid(place)):
+                raise ValueError
+        elif order:
+            raise ValueError
+        else:
+            place = datetime.fromisoformat(place)
+            if place.tzinfo is None:
+                raise ValueError
+        key = SortKey(bool(pinned), place, note_id)
+        cursor = Cursor(key, datetime.fromisoformat(as_of), "own" if order else "edited")
+        if cursor.as_of.tzinfo is None:
             raise ValueError
         return cursor
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:

@@ -23,6 +23,10 @@ from webapp.labels.models import Label
 if TYPE_CHECKING:  # mapped by name: the images package's store reaches these models
     from webapp.images.models import Image
 
+# Position keys compare as their code points (see ``webapp.notes.order``): on PostgreSQL the
+# "C" collation, whatever the database's own (en_US would put "a0" before "Zz").
+POSITION_KEY = Text().with_variant(Text(collation="C"), "postgresql")
+
 COLORS = (
     "default", "red", "orange", "yellow", "green", "teal", "blue",
     "darkblue", "purple", "pink", "brown", "gray",
@@ -43,6 +47,8 @@ class Note(db.Model):
     __table_args__ = (
         # The list order (pinned, updated_at, id), per owner: keyset pages walk this index.
         Index("ix_notes_owner_order", "owner_id", "pinned", "updated_at", "id"),
+        # The person's own order (``webapp.notes.order``), walked the same way.
+        Index("ix_notes_owner_position", "owner_id", "pinned", "position", "id"),
         Index("ix_notes_owner_trashed_at", "owner_id", "trashed_at"),
         Index("uq_notes_owner_uid", "owner_id", "uid", unique=True),
     )
@@ -63,6 +69,8 @@ class Note(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The note's place in its section in the person's own order: the greatest key first.
+    position: Mapped[str] = mapped_column(POSITION_KEY, default="", server_default="")
     # Case-folded title, body and items, kept in step by the service: substring search
     # in any language without SQL's ASCII-only lower().
     search_text: Mapped[str] = mapped_column(Text, default="")
@@ -94,7 +102,8 @@ class ChecklistItem(db.Model):
 class NoteMove(db.Model):
     """A note's place in the list before a change moved it (kept for a day).
 
-    Every change bumps ``updated_at`` and so moves the note to the top. A pagination cursor
+    Every change bumps ``updated_at`` and so moves the note to the top of the list by last
+    edit; a move or a pin changes its ``position`` in the own order. A pagination cursor
     remembers when its walk began; with these rows a later page can still place a note that
     moved since then where it stood, so a walk neither repeats nor skips it.
     """
@@ -106,3 +115,4 @@ class NoteMove(db.Model):
     moved_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     old_pinned: Mapped[bool] = mapped_column(Boolean)
     old_updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    old_position: Mapped[str] = mapped_column(POSITION_KEY, server_default="")

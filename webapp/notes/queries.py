@@ -35,7 +35,15 @@ from webapp.errors import NotFoundError, ValidationError
 from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes import cursor as cursors
-from webapp.notes.models import COLORS, KINDS, ChecklistItem, Note, NoteMove, note_labels
+from webapp.notes.models import (
+    COLORS,
+    KINDS,
+    POSITION_KEY,
+    ChecklistItem,
+    Note,
+    NoteMove,
+    note_labels,
+)
 from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow
 from webapp.search import index as search_index
 from webapp.search import query as search_query
@@ -44,7 +52,7 @@ from webapp.search.matches import matches
 
 _VIEW_COLUMNS = (
     Note.id, Note.title, Note.body, Note.kind, Note.color, Note.pinned, Note.archived,
-    Note.trashed_at, Note.created_at, Note.updated_at, Note.version,
+    Note.trashed_at, Note.created_at, Note.updated_at, Note.version, Note.position,
 )  # fmt: skip
 # On SQLite the ids travel as one JSON parameter: an expanding IN of 100 parameters costs
 # SQLAlchemy more than the queries themselves.
@@ -102,6 +110,7 @@ class _Shape:
     exclude: int
     driver: str | None  # "text", "grams" or "label": the candidate set that drives
     after: bool  # a later page: the keyset condition
+    order: str = "edited"  # "own" (by position) or "edited" (by updated_at)
 
 
 def _conditions(shape: _Shape, dialect: str, v: Mapping[str, Any]) -> list:
@@ -139,11 +148,18 @@ def _conditions(shape: _Shape, dialect: str, v: Mapping[str, Any]) -> list:
 def _statements(shape: _Shape, dialect: str, v: Mapping[str, Any]):
     """The page's two queries: notes unchanged since the walk began, and notes moved since."""
     conditions = _conditions(shape, dialect, v)
+    # The own order sorts by position where the order by last edit sorts by updated_at; a
+    # change of either (an edit, a move, a pin) records a ``NoteMove`` and bumps updated_at.
+    place, old_place = (
+        (Note.position, NoteMove.old_position)
+        if shape.order == "own"
+        else (Note.updated_at, NoteMove.old_updated_at)
+    )
     # Notes unchanged since the walk began stand where their columns say.
     unchanged = select(*_VIEW_COLUMNS).where(*conditions, Note.updated_at <= v["as_of"])
     if shape.after:
-        unchanged = unchanged.where(tuple_(Note.pinned, Note.updated_at, Note.id) < v["after"])
-    order = (Note.pinned.desc(), Note.updated_at.desc(), Note.id.desc())
+        unchanged = unchanged.where(tuple_(Note.pinned, place, Note.id) < v["after"])
+    order = (Note.pinned.desc(), place.desc(), Note.id.desc())
     unchanged = unchanged.order_by(*order).limit(v["limit"])
     if not shape.after:
         return unchanged, None
@@ -155,7 +171,7 @@ def _statements(shape: _Shape, dialect: str, v: Mapping[str, Any]):
         .subquery()
     )
     moved = (
-        select(NoteMove.old_pinned, NoteMove.old_updated_at, *_VIEW_COLUMNS)
+        select(NoteMove.old_pinned, old_place, *_VIEW_COLUMNS)
         .select_from(first)
         .join(NoteMove, NoteMove.id == first.c.move_id)
         .join(Note, Note.id == first.c.note_id)
@@ -163,9 +179,9 @@ def _statements(shape: _Shape, dialect: str, v: Mapping[str, Any]):
             *conditions,
             Note.updated_at > v["as_of"],
             NoteMove.old_updated_at <= v["as_of"],
-            tuple_(NoteMove.old_pinned, NoteMove.old_updated_at, Note.id) < v["after"],
+            tuple_(NoteMove.old_pinned, old_place, Note.id) < v["after"],
         )
-        .order_by(NoteMove.old_pinned.desc(), NoteMove.old_updated_at.desc(), Note.id.desc())
+        .order_by(NoteMove.old_pinned.desc(), old_place.desc(), Note.id.desc())
         .limit(v["limit"])
     )
     return unchanged, moved
@@ -185,7 +201,7 @@ def _parameters(shape: _Shape):
     v["as_of"] = bindparam("as_of", type_=_TIME)
     v["after"] = tuple_(
         bindparam("after_pinned", type_=Boolean()),
-        bindparam("after_updated_at", type_=_TIME),
+        bindparam("after_place", type_=POSITION_KEY if shape.order == "own" else _TIME),
         bindparam("after_id", type_=Integer()),
     )
     return v
@@ -231,6 +247,7 @@ def list_notes(
     cursor: str | None = None,
     cursor_max_age: timedelta = timedelta(days=1),
     search_timeout_ms: int | None = None,
+    order: str = "own",
 ) -> tuple[list[NoteRow], str | None]:
     """One page of notes in list order and the cursor of the next page (None at the end);
     each note says where the words of ``q`` matched (``matches``).
@@ -240,9 +257,12 @@ def list_notes(
     notes created since are left for the next walk, and a note changed since (which moved it
     to the top) is still returned where it stood, so no note is returned twice or skipped.
     A search's statements stop after ``search_timeout_ms`` (``SearchTooCostlyError``, 503).
+    ``order`` is "own" (the person's, by position) or "edited" (by last edit); the trash is
+    always by last change (the latest trashed first), and a walk keeps its cursor's order.
     """
     check_list_args(state, color, kind, q, limit)
     after = cursors.decode(cursor) if cursor else None
+    order = after.order if after else "edited" if state == "trashed" else order
     if after is not None and after.as_of < now - cursor_max_age:
         raise ValidationError(
             "This list is too old to continue; start again from the first page.",
@@ -255,7 +275,7 @@ def list_notes(
     with bounded(conn, search_timeout_ms if query else None):
         found = _find(
             conn, query, owner_id, state=state, label_id=label_id, color=color, kind=kind,
-            has_image=has_image, limit=limit, after=after, as_of=as_of,
+            has_image=has_image, limit=limit, after=after, as_of=as_of, order=order,
         )  # fmt: skip
     page, more = found[:limit], len(found) > limit
     notes = with_children(session, [row for _, row in page])
@@ -263,13 +283,17 @@ def list_notes(
         note.matches = matches(note, query.include)
     next_cursor = None
     if more:
-        pinned, updated_at, last_id = page[-1][0]
-        key = cursors.SortKey(pinned, datetime.fromisoformat(updated_at), last_id)
-        next_cursor = cursors.encode(cursors.Cursor(key, as_of))
+        pinned, place, last_id = page[-1][0]
+        if order == "edited":
+            place = datetime.fromisoformat(place)
+        key = cursors.SortKey(pinned, place, last_id)
+        next_cursor = cursors.encode(cursors.Cursor(key, as_of, order))
     return notes, next_cursor
 
 
-def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, limit, after, as_of):
+def _find(
+    conn, query, owner_id, *, state, label_id, color, kind, has_image, limit, after, as_of, order
+):
     """Up to ``limit + 1`` rows of the page as ``(sort key, row)``, in list order."""
     driver = search_index.choose_driver(conn, query, label_id, owner_id)
     shape = _Shape(
@@ -282,6 +306,7 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
         exclude=len(query.exclude),
         driver=driver[0] if driver else None,
         after=after is not None,
+        order=order,
     )
     values = {
         "owner_id": owner_id, "label_id": label_id, "color": color, "kind": kind,
@@ -291,7 +316,7 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
     }  # fmt: skip
     if after:
         key = after.after
-        values |= {"after_pinned": key.pinned, "after_updated_at": key.updated_at,
+        values |= {"after_pinned": key.pinned, "after_place": key.place,
                    "after_id": key.id}  # fmt: skip
     if conn.dialect.name == "sqlite":
         unchanged, moved = _prepared(shape, conn.dialect)
@@ -304,8 +329,12 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
         })  # fmt: skip
         rows = lambda statement, into: fetch(conn, statement, into)  # noqa: E731
 
-    # Each with its place in the list: (pinned, updated_at, id).
-    found = [((row.pinned, row.updated_at, row.id), row) for row in rows(unchanged, NoteRow)]
+    # Each with its place in the list: (pinned, updated_at or position, id). Times are the
+    # API's text, which orders as the times do; keys sort as their code points.
+    if order == "own":
+        found = [((row.pinned, row.position, row.id), row) for row in rows(unchanged, NoteRow)]
+    else:
+        found = [((row.pinned, row.updated_at, row.id), row) for row in rows(unchanged, NoteRow)]
     # The moves since the walk began are few and indexed by time, so they drive this query;
     # usually there are none, which one prepared statement tells.
     if after and run(conn, _MOVED_SINCE, {"as_of": as_of}).first() is not None:
@@ -317,10 +346,11 @@ def _find(conn, query, owner_id, *, state, label_id, color, kind, has_image, lim
 _MOVED_SINCE = select(NoteMove.id).where(NoteMove.moved_at > bindparam("as_of")).limit(1)
 
 
-def _moved(old_pinned: bool, old_updated_at: str, *columns) -> tuple[tuple, NoteRow]:
-    """A note changed since the walk began, with the place it had then."""
+def _moved(old_pinned: bool, old_place: str, *columns) -> tuple[tuple, NoteRow]:
+    """A note changed since the walk began, with the place it had then (its edit time or
+    its position key)."""
     row = NoteRow(*columns)
-    return (old_pinned, old_updated_at, row.id), row
+    return (old_pinned, old_place, row.id), row
 
 
 def _child_statements(ids):

@@ -41,6 +41,7 @@ class NoteRow:
     created_at: str
     updated_at: str
     version: int
+    position: str = ""  # its place in the own order (``webapp.notes.keys``)
     items: list[ItemRow] = field(default_factory=list)
     labels: list[LabelRow] = field(default_factory=list)
     images: list[ImageRow] = field(default_factory=list)

@@ -35,6 +35,7 @@ def note_json(note: NoteRow) -> dict:
         "created_at": note.created_at,
         "updated_at": note.updated_at,
         "version": note.version,
+        "position": note.position,
     }
     if note.matches is not None:
         out["matches"] = note.matches

@@ -26,6 +26,7 @@ from webapp.images import pipeline
 from webapp.images import service as images_service
 from webapp.images.models import Image
 from webapp.labels.models import Label
+from webapp.notes import order as placing
 from webapp.notes import queries
 from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
 from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow
@@ -33,7 +34,7 @@ from webapp.timeutil import isoformat
 
 _EDITED = ("title", "body", "kind", "color", "pinned", "archived")
 # Every column a write sets (an unchanged search_text leaves the index alone: see 0003).
-_SAVED = (*_EDITED, "trashed_at", "search_text", "updated_at", "version")
+_SAVED = (*_EDITED, "trashed_at", "search_text", "updated_at", "version", "position")
 
 TITLE_MAX = 1000
 BODY_MAX_BYTES = 1_000_000
@@ -56,7 +57,7 @@ def search_text(note) -> str:
 _ADD_MOVE = insert(NoteMove).values(
     {
         name: bindparam(f"v_{name}")
-        for name in ("note_id", "moved_at", "old_pinned", "old_updated_at")
+        for name in ("note_id", "moved_at", "old_pinned", "old_updated_at", "old_position")
     }
 )
 _SAVE_NOTE = (
@@ -130,13 +131,16 @@ def write_note(
     attach: Sequence[images_service.Staged] = (),
     copy_images_of: int | None = None,
     detach: Sequence[int] = (),
+    position: str | None = None,
 ) -> NoteRow:
     """The one place a note is written, uncommitted; returns it as a ``NoteRow``.
 
     ``note`` is the note as read (``queries.read_note``), changed in place; None inserts a
     new one (with ``origin``'s uid, times and version if given). ``data`` holds the fields
     that change (``EDITABLE``; ``label_ids`` are checked to be the owner's), ``trashed``
-    moves it into or out of the trash. Images: ``attach`` moves staged ones in, ``copy_images_of``
+    moves it into or out of the trash, ``position`` (a key of ``webapp.notes.keys``) moves it
+    in the own order: a new note, or one pinned or unpinned, goes first in its section
+    otherwise (``webapp.notes.order``). Images: ``attach`` moves staged ones in, ``copy_images_of``
     copies another note's, ``detach`` removes rows by id; the files written are added to
     ``written`` (see ``images_service.files_or_nothing``). A change to an existing note is a
     new version: its old place in the list is recorded (``NoteMove``, what keeps a paged walk
@@ -155,15 +159,21 @@ def write_note(
     else:
         row = note
         old_pinned, old_updated_at = row.pinned, datetime.fromisoformat(row.updated_at)
+        old_position = row.position
     _apply(session, owner_id, row, data)
     if trashed is not None:
         row.trashed_at = isoformat(now) if trashed else None
+    if position is not None:
+        row.position = position
+    elif note is None or row.pinned != old_pinned:
+        row.position = placing.first_key(session, owner_id, row.pinned)
     conn = session.connection()
     values = {f"v_{name}": getattr(row, name) for name in _EDITED}
     values |= {
         "v_search_text": search_text(row),
         "v_trashed_at": None if row.trashed_at is None else datetime.fromisoformat(row.trashed_at),
         "v_version": row.version,
+        "v_position": row.position,
     }
     if note is None:
         row.id = run(conn, _INSERT_NOTE, {
@@ -172,7 +182,8 @@ def write_note(
         }).scalar_one()  # fmt: skip
     else:
         run(conn, _ADD_MOVE, {"v_note_id": row.id, "v_moved_at": now, "v_old_pinned": old_pinned,
-                              "v_old_updated_at": old_updated_at})  # fmt: skip
+                              "v_old_updated_at": old_updated_at,
+                              "v_old_position": old_position})  # fmt: skip
         updated = max(now, old_updated_at + timedelta(microseconds=1))
         row.version += 1
         row.updated_at = isoformat(updated)
@@ -446,9 +457,40 @@ def _copy(session, owner_id, source: NoteRow, now, store, written) -> NoteRow:
         "items": [{"text": item.text, "checked": item.checked} for item in source.items],
         "label_ids": [label.id for label in source.labels],
     }
-    return write_note(
-        session, owner_id, None, data, now, store=store, written=written, copy_images_of=source.id
+    # Right above the original, as Keep puts a copy (of an archived note: first in Notes).
+    position = (
+        placing.first_key(session, owner_id, source.pinned)
+        if source.archived
+        else placing.key_above(session, owner_id, source.pinned, source.position)
     )
+    return write_note(
+        session, owner_id, None, data, now, store=store, written=written,
+        copy_images_of=source.id, position=position,
+    )  # fmt: skip
+
+
+def move_note(
+    session: Session,
+    owner_id: int,
+    note_id: int,
+    after_id: int | None,
+    before_id: int | None,
+    now: datetime,
+) -> NoteRow:
+    """Move the owner's note between two others of its section (``order.place_between``).
+
+    A move is a change like any other: a new version and edit time (sync and other windows see
+    it), and the note's old place recorded so a walk through the pages in progress still finds
+    it where it stood.
+    """
+    note = queries.read_note(session, owner_id, note_id)
+    if note.trashed_at is not None:
+        raise ConflictError("A note in the trash has no place in the list; restore it first.",
+                            code="trashed")  # fmt: skip
+    position = placing.place_between(session, owner_id, note, after_id, before_id)
+    write_note(session, owner_id, note, {}, now, position=position)
+    session.commit()
+    return note
 
 
 # Deleting --------------------------------------------------------------------------------

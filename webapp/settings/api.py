@@ -1,4 +1,4 @@
-"""``/api/settings``: the person's theme and layout."""
+"""``/api/settings``: the person's theme, layout and the notes' order."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ ns = Namespace("settings", description="Display settings, kept per person")
 _FIELDS = {
     "theme": "light, dark, or system (follow the system's choice)",
     "layout": "notes as a grid of cards or as one list",
+    "order": "own: the order you give the notes (drag them); edited: the latest edit first",
 }
 settings_model = ns.model(
     "Settings",

@@ -15,6 +15,8 @@ from webapp.settings.models import Setting
 CHOICES: dict[str, tuple[str, ...]] = {
     "theme": ("system", "light", "dark"),  # "system" follows the system's light or dark
     "layout": ("grid", "list"),
+    # The notes' order: the person's own (drag cards, as Keep) or by last edit, newest first.
+    "order": ("own", "edited"),
 }
 DEFAULTS = {name: values[0] for name, values in CHOICES.items()}
 

@@ -324,8 +324,8 @@ def _kaap_notes(session, owner_id, source: Source, summary: Summary) -> tuple[Pe
     notes = index.get("notes") if isinstance(index.get("notes"), list) else []
 
     def pending() -> Pending:
-        for done, raw in enumerate(notes, start=1):
-            path = f"{kaap_format.INDEX}#notes/{done - 1}"
+        for done, (number, raw) in enumerate(kaap_format.in_own_order(notes), start=1):
+            path = f"{kaap_format.INDEX}#notes/{number}"
             incoming = _one_entry(
                 summary, path, lambda r=raw, p=path: _kaap_note(source, r, p, summary)
             )

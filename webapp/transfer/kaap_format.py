@@ -6,7 +6,7 @@ Format (``"format": "kaap-export", "version": 1``)::
      "labels": [{"name": "Work"}],
      "notes": [{"uid", "title", "body", "kind", "items": [{"text", "checked"}], "color",
                 "pinned", "archived", "trashed_at", "created_at", "updated_at", "version",
-                "labels": ["Work"],
+                "position", "labels": ["Work"],
                 "images": [{"file": "images/<name>", "content_type", "width", "height"}]}]}
 """
 
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.images.service import Store
 from webapp.labels.models import Label
+from webapp.notes import keys
 from webapp.notes.models import COLORS, KINDS, Note
 from webapp.timeutil import isoformat
 from webapp.transfer.archive import Source
@@ -114,6 +115,7 @@ def _write_zip(dest: Path | BinaryIO, store: Store, notes, index: dict) -> None:
                     "created_at": isoformat(note.created_at),
                     "updated_at": isoformat(note.updated_at),
                     "version": note.version,
+                    "position": note.position,
                     "labels": [label.name for label in note.labels],
                     "images": [
                         {
@@ -172,6 +174,18 @@ def read_index(source: Source) -> dict:
     if index.get("version") != VERSION:
         raise ValueError(f"this Kaap reads export version {VERSION}, not {index.get('version')}")
     return index
+
+
+def in_own_order(notes: list) -> list[tuple[int, object]]:
+    """The index's notes with their numbers, lowest position first: each imported note goes
+    first, so the last written is on top and the notes keep the order they were exported in
+    (notes without a position, from before 0011, come first: at the bottom, in file order)."""
+
+    def place(entry):
+        position = entry[1].get("position") if isinstance(entry[1], dict) else None
+        return (True, position) if keys.is_valid(position) else (False, "")
+
+    return sorted(enumerate(notes), key=place)
 
 
 def parse(source: Source, raw: dict, warn: Callable[[str], None]) -> Incoming:

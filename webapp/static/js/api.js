@@ -127,6 +127,11 @@ export const api = {
   trashNote: (id) => request("POST", `/api/notes/${id}/trash`),
   restoreNote: (id) => request("POST", `/api/notes/${id}/restore`),
   copyNote: (id) => request("POST", `/api/notes/${id}/copy`),
+  // Between the notes shown above (after) and below (before) it; a missing one is left out.
+  moveNote: (id, after, before) =>
+    request("POST", `/api/notes/${id}/move`, {
+      body: { ...(after ? { after } : {}), ...(before ? { before } : {}) },
+    }),
   bulk: (body) => request("POST", "/api/notes/bulk", { body }),
   deleteNote: (id) => request("DELETE", `/api/notes/${id}`),
   emptyTrash: () => request("DELETE", "/api/trash"),

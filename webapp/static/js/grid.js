@@ -1,5 +1,8 @@
 // The notes: Pinned and Others as a masonry grid (Keep's order: left to right, then down) or a
-// list, filled page by page from the API's keyset cursor as you scroll.
+// list, filled page by page from the API's keyset cursor as you scroll. In the person's own
+// order cards are dragged (SortableJS: mouse and touch) or moved with Shift+J/K, each section
+// apart, as in Keep.
+import Sortable from "../vendor/sortablejs/sortable.esm.js";
 import * as actions from "./actions.js";
 import { api } from "./api.js";
 import { $, h, highlight, icon, iconButton, imageStrip, linkify, searchTerms } from "./dom.js";
@@ -41,6 +44,7 @@ export function init({ onOpen }) {
     },
     { rootMargin: "800px" },
   ).observe($("#sentinel"));
+  for (const section of ["#grid-pinned", "#grid-others"]) sortables.push(sortable($(section)));
   const resize = new ResizeObserver(() => scheduleLayout());
   resize.observe($("#main"));
   window.addEventListener("resize", scheduleLayout);
@@ -63,7 +67,85 @@ export async function reload() {
   $("#grid-pinned").replaceChildren();
   $("#grid-others").replaceChildren();
   document.body.dataset.view = view.kind;
+  for (const each of sortables) each.option("disabled", !reorderable());
   await loadMore();
+}
+
+// Dragging cards ---------------------------------------------------------------------------
+const sortables = [];
+
+/** Cards can be moved in the own order, in Notes and label views, as Keep: not in a search
+ * (its neighbours are not the list's), the archive or the trash. */
+export const reorderable = () =>
+  document.body.dataset.order !== "edited" && (view.kind === "notes" || view.kind === "label") && !searching();
+
+function sortable(container) {
+  return Sortable.create(container, {
+    draggable: ".card",
+    // Each section its own list: a card is not dragged between Pinned and Others.
+    group: { name: container.id, pull: false, put: false },
+    // The masonry places cards with transforms: Sortable's own animation would fight it, and
+    // its fallback drag (a clone on <body> following the pointer) leaves the grid's children
+    // to the layout. The same code then serves mouse and touch.
+    animation: 0,
+    forceFallback: true,
+    fallbackOnBody: true,
+    fallbackTolerance: 4,
+    // On a touch screen a swipe scrolls: a card is dragged after holding it a moment.
+    delay: 180,
+    delayOnTouchOnly: true,
+    touchStartThreshold: 6,
+    filter: "a, button, input, .card-toolbar",
+    preventOnFilter: false,
+    ghostClass: "card-placeholder",
+    chosenClass: "card-chosen",
+    fallbackClass: "card-dragged",
+    scroll: true,
+    bubbleScroll: true,
+    onStart: () => document.body.classList.add("dragging"),
+    // Sortable clears the pressed card's transform on release, a plain click included.
+    onUnchoose: () => layout(container),
+    // The card moved in the DOM: the masonry shows it there at once.
+    onChange: () => layout(container),
+    onEnd: (event) => {
+      document.body.classList.remove("dragging");
+      layout(container);
+      if (event.oldIndex !== event.newIndex) saveMove(event.item);
+    },
+  });
+}
+
+let moving = Promise.resolve();
+
+/** Send a card's new place (between the cards now around it); moves go one after another. */
+function saveMove(card) {
+  const id = Number(card.dataset.id);
+  const after = card.previousElementSibling?.dataset.id;
+  const before = card.nextElementSibling?.dataset.id;
+  moving = moving.then(async () => {
+    try {
+      const note = await api.moveNote(id, Number(after) || null, Number(before) || null);
+      store.notes.set(note.id, { ...store.notes.get(note.id), ...note });
+    } catch (error) {
+      showError(error);
+      reload(); // the list changed elsewhere: show it as it is
+    }
+  });
+  return moving;
+}
+
+/** Shift+J / Shift+K: the focused note one place down (1) or up (-1) in its section. */
+export function moveNote(id, step) {
+  const card = cards.get(id);
+  if (!card || !reorderable()) return;
+  const other = step > 0 ? card.nextElementSibling : card.previousElementSibling;
+  if (!other) return;
+  if (step > 0) other.after(card);
+  else other.before(card);
+  card.focus();
+  layout(card.parentElement);
+  card.scrollIntoView({ block: "nearest" });
+  saveMove(card);
 }
 
 async function loadMore() {
@@ -137,7 +219,9 @@ function place(note) {
   const card = buildCard(note);
   cards.set(note.id, card);
   const section = $(sectionOf(note));
-  if (old && old.parentElement === section) {
+  // By last edit an edited note goes first, as the list will show it; in the own order it stays.
+  const edited = document.body.dataset.order === "edited" && old && old.dataset.updated !== note.updated_at;
+  if (old && old.parentElement === section && !edited) {
     const hadFocus = old === document.activeElement;
     old.replaceWith(card);
     if (hadFocus) card.focus();
@@ -253,7 +337,7 @@ function buildCard(note) {
       class: `card color-${note.color}${chosen ? " selected" : ""}`,
       tabindex: "0",
       "aria-label": note.title || "Note",
-      dataset: { id: note.id },
+      dataset: { id: note.id, updated: note.updated_at },
     },
     inTrash ? null : pinButton(note),
     check, // after the pin: Tab from a card still reaches the pin first

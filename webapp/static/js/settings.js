@@ -236,6 +236,29 @@ function setUpBackups() {
   loadBackups();
 }
 
+// Order of notes ---------------------------------------------------------------------------
+
+function setUpOrder() {
+  for (const radio of document.querySelectorAll('input[name="order"]')) {
+    radio.addEventListener("change", async () => {
+      try {
+        const response = await fetch("/api/settings", {
+          method: "PATCH",
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
+          credentials: "same-origin",
+          body: JSON.stringify({ order: radio.value }),
+        });
+        if (response.status === 401 && accountsOn()) return loginAgain();
+        if (!response.ok) throw new Error(`The server answered ${response.status}.`);
+        $("order-status").textContent = "Saved.";
+      } catch (error) {
+        snackbar(error.message ?? "Kaap can't be reached. Try again in a moment.", true);
+      }
+    });
+  }
+}
+
+setUpOrder();
 setUpImport();
 setUpExport();
 if ($("backups")) setUpBackups(); // not there for non-admins in server mode

@@ -44,6 +44,8 @@ function onKey(event) {
     "/": () => search.focus(),
     j: () => grid.moveSelection(1),
     k: () => grid.moveSelection(-1),
+    J: () => note && grid.moveNote(note.id, 1), // Shift+J / Shift+K: in the own order
+    K: () => note && grid.moveNote(note.id, -1),
     Enter: () => note && editor.open(note.id), // a trashed note opens read-only
     e: () => note && !note.trashed_at && actions.setArchived(note, !note.archived),
     "#": () => note && !note.trashed_at && actions.trash(note),
