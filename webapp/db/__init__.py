@@ -1,6 +1,7 @@
 """Database plumbing shared by every feature: ``sqlite`` (connection settings, BEGIN, online
-copies), ``migrate`` (the schema's revisions, Flask-Migrate bound on demand) and ``types``
-(the UTC column type). ``init_app`` binds Flask-SQLAlchemy and sets SQLite up."""
+copies), ``migrate`` (the schema's revisions, Flask-Migrate bound on demand), ``prepared``
+(statements compiled once, their rows converted inside) and ``types`` (the UTC column type,
+``MAX_ID``). ``init_app`` binds Flask-SQLAlchemy and sets SQLite up."""
 
 from __future__ import annotations
 
