@@ -9,6 +9,8 @@ from alembic.script import ScriptDirectory
 
 from webapp.db.migrate import MIGRATIONS_DIR, head_revision, script_revisions
 
+ROOT = Path(__file__).parents[1]
+
 
 def test_revisions_read_from_the_scripts_agree_with_alembic():
     script = ScriptDirectory(str(MIGRATIONS_DIR))
@@ -18,6 +20,14 @@ def test_revisions_read_from_the_scripts_agree_with_alembic():
     }
 
 
+def python(code: str) -> str:
+    """What a fresh interpreter prints running ``code`` from the project's root."""
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return run.stdout
+
+
 def loaded_after_start(data_dir, config: str, packages: set[str]) -> list[str]:
     """Which of ``packages`` a fresh process has imported once ``create_app`` returns."""
     code = (
@@ -25,14 +35,7 @@ def loaded_after_start(data_dir, config: str, packages: set[str]) -> list[str]:
         f"create_app({{'CONFIG': {config!r}, 'DATA_DIR': {str(data_dir)!r}}}); "
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {packages!r}))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[1],
-    )
-    return ast.literal_eval(result.stdout)
+    return ast.literal_eval(python(code))
 
 
 def test_starting_on_a_current_database_imports_no_alembic(data_dir):
@@ -70,14 +73,7 @@ def test_importing_a_module_of_the_app_does_not_load_the_app():
         "import sys, webapp.dialogs; "
         "print(sorted({'flask_sqlalchemy', 'flask_restx', 'sqlalchemy'} & set(sys.modules)))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[1],
-    )
-    assert ast.literal_eval(result.stdout) == []
+    assert ast.literal_eval(python(code)) == []
 
 
 def test_every_namespace_is_declared_with_the_cheap_documentation_merge(data_dir):
@@ -88,11 +84,4 @@ def test_every_namespace_is_declared_with_the_cheap_documentation_merge(data_dir
         "from webapp import create_app; "
         f"create_app({{'CONFIG': 'desktop', 'DATA_DIR': {str(data_dir)!r}}}); print(len(calls))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[1],
-    )
-    assert result.stdout.strip() == "0"
+    assert python(code).strip() == "0"
