@@ -38,6 +38,14 @@ def seed(api):
         api.note(title=f"A {color} note", body=f"This one is {color}.", color=color)
 
 
+def close_editor(page):
+    """Esc, and wait until the note's URL (#note/<id>) is gone: a reload before that opens the
+    note again (it did under load, and the search behind it never ran)."""
+    page.keyboard.press("Escape")
+    page.wait_for_function("!location.hash.startsWith('#note/')")
+    page.wait_for_selector("dialog#editor:not([open])", state="attached")
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_screenshots_of_each_view(page, api, size):
     seed(api)
@@ -52,14 +60,14 @@ def test_screenshots_of_each_view(page, api, size):
     page.locator(".card", has_text="Groceries").click()
     page.wait_for_selector("dialog#editor[open]")
     screenshot(page, "editor")
-    page.keyboard.press("Escape")
+    close_editor(page)
     api.client.patch("/api/settings", json={"theme": "dark"})
     page.reload()
     page.wait_for_selector(".card")
     screenshot(page, "dark")
     page.locator(".card", has_text="Groceries").click()
     screenshot(page, "dark-editor")
-    page.keyboard.press("Escape")
+    close_editor(page)
     api.client.patch("/api/settings", json={"theme": "system"})
     page.reload()
     page.wait_for_selector(".card")
