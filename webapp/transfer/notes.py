@@ -14,6 +14,7 @@ from webapp.disk import is_disk_full
 from webapp.errors import KaapError
 from webapp.images import pipeline
 from webapp.images import service as images
+from webapp.labels import service as labels_service
 from webapp.labels.models import NAME_MAX, Label, name_key
 from webapp.notes import service as notes
 from webapp.notes.models import ChecklistItem, Note
@@ -123,9 +124,7 @@ def label_for(session: Session, owner_id: int, name: str) -> Label | None:
         select(Label).where(Label.owner_id == owner_id, Label.name_key == name_key(name))
     )
     if label is None:
-        label = Label(owner_id=owner_id, name=name, name_key=name_key(name))
-        session.add(label)
-        session.flush()
+        label = labels_service.add_label(session, owner_id, name)
     return label
 
 
