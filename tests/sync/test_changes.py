@@ -52,7 +52,9 @@ WRITES = {
     "label onto note": lambda c, n, lb: c.post(
         "/api/notes/bulk", json={"ids": [n["id"]], "action": "add_label", "label_id": lb["id"]}
     ),
-    "image add": lambda c, n, lb: c.post(f"/api/notes/{n['id']}/images", data={"file": (png(), "a.png")}),
+    "image add": lambda c, n, lb: c.post(
+        f"/api/notes/{n['id']}/images", data={"file": (png(), "a.png")}
+    ),
 }
 
 
@@ -175,7 +177,7 @@ def test_pages_neither_repeat_nor_skip_while_writes_happen(client, make_note, ma
     assert set(final.values()) <= set(seen)  # every note's last change was walked
 
 
-@pytest.mark.parametrize("since", ["-1", "abc", "1.5", "１"])
+@pytest.mark.parametrize("since", ["-1", "abc", "1.5", "\uff11"])
 def test_since_must_be_a_non_negative_integer(client, since):
     response = client.get(f"/api/sync/changes?since={since}")
     assert response.status_code == 400 and error_code(response) == "invalid"
