@@ -117,3 +117,17 @@ def test_pushed_trash_moves_the_note_into_the_trash(client):
     push(client, new)
     push(client, change(uid=new["uid"], base=1, trashed=True))
     assert feed(client)["changes"][0]["trashed"] is True
+
+
+def test_push_answers_are_forgotten_past_the_horizon(app, client, clock):
+    from sqlalchemy import func, select
+
+    from webapp import maintenance
+    from webapp.extensions import db
+    from webapp.sync.models import AppliedChange
+
+    push(client, change())
+    clock.advance(days=91)
+    with app.app_context():
+        maintenance.run(app)
+        assert db.session.scalar(select(func.count()).select_from(AppliedChange)) == 0

@@ -20,7 +20,7 @@ from webapp.errors import ValidationError
 from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes.models import ChecklistItem, Note, note_labels
-from webapp.sync.models import SyncSequence, SyncServer, Tombstone
+from webapp.sync.models import AppliedChange, SyncSequence, SyncServer, Tombstone
 from webapp.timeutil import isoformat
 
 LIMIT_DEFAULT = 500
@@ -207,8 +207,8 @@ def note_by_uid(session: Session, owner_id: int, uid: str) -> dict | None:
 
 
 def prune_tombstones(session: Session, now: datetime, days: int) -> int:
-    """Forget tombstones older than ``days``; each owner remembers the greatest number
-    forgotten, so a device that last synced before it resyncs in full."""
+    """Forget tombstones (and push answers kept) older than ``days``; each owner remembers the
+    greatest number forgotten, so a device that last synced before it resyncs in full."""
     cutoff = now - timedelta(days=days)
     forgotten = session.execute(
         select(Tombstone.owner_id, func.max(Tombstone.seq))
@@ -222,5 +222,7 @@ def prune_tombstones(session: Session, now: datetime, days: int) -> int:
             .values(pruned_seq=seq)
         )
     result = session.execute(delete(Tombstone).where(Tombstone.deleted_at < cutoff))
+    # A push retried after that long is from a device that resyncs anyway.
+    session.execute(delete(AppliedChange).where(AppliedChange.created_at < cutoff))
     session.commit()
     return result.rowcount
