@@ -74,8 +74,6 @@ def comparable(client):
             note = {k: v for k, v in note.items() if k not in drop}
             note["trashed"] = state == "trashed"
             note["labels"] = [label["name"] for label in note["labels"]]
-            # Item ids are the server's (sync's); an export keeps text and checks.
-            note["items"] = [(i["text"], i["checked"]) for i in note["items"]]
             note["images"] = [(i["width"], i["height"], i["content_type"]) for i in note["images"]]
             out.append(note)
     return sorted(out, key=lambda n: n["created_at"])
