@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection
 
+from webapp.db.prepared import run
 from webapp.sync.models import Tombstone
 
 _BUMP = text(
@@ -24,7 +25,8 @@ _BUMP = text(
 
 def bump(conn: Connection, owner_id: int, n: int = 1) -> int:
     """Take ``n`` numbers of the owner's sequence; returns the last (the first is it - n + 1)."""
-    return conn.execute(_BUMP, {"owner_id": owner_id, "n": n}).scalar_one()
+    # Prepared on SQLite (``webapp.db.prepared``): it runs on every write.
+    return run(conn, _BUMP, {"owner_id": owner_id, "n": n}).scalar_one()
 
 
 def bury(conn: Connection, owner_id: int, kind: str, uids: list[str], now: datetime) -> None:
