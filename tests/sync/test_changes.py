@@ -132,6 +132,7 @@ def test_a_note_in_the_feed_is_whole(client, make_note, make_label):
     assert note["label_uids"] == [page["labels"][0]["uid"]]
     assert set(note["field_times"]) == {"color", "pinned", "archived", "trashed"}
     assert note["version"] == 1 and note["seq"] == page["high_water"]
+    assert client.get(f"/api/notes/{note['id']}").status_code == 200
 
 
 def test_field_times_move_only_for_the_field_that_changed(client, make_note, clock):

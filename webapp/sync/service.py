@@ -173,6 +173,7 @@ def _time(value: datetime | None) -> str | None:
 def _note_json(row, items, label_uids, images) -> dict:
     return {
         "uid": row.uid,
+        "id": row.id,  # the notes and images API's id (adding an image names the note by it)
         "version": row.version,
         "seq": row.seq,
         "title": row.title,
