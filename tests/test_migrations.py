@@ -97,6 +97,24 @@ SEEDS = {
         "INSERT INTO settings (owner_id, name, value, updated_at) VALUES "
         "(2, 'order', 'edited', '2025-01-09 00:00:00.000000')",
     ],
+    # 0012 is sync's: a note with its sequence and change times, a label and an item with
+    # uids, a tombstone and a change a device pushed.
+    "0012": [
+        "INSERT INTO notes (id, owner_id, uid, title, body, kind, color, pinned, archived, "
+        "trashed_at, created_at, updated_at, version, search_text, position, seq, "
+        "color_changed_at) VALUES (7, 2, '4f9e6b3a-9d5c-4e8f-b0a1-3c4d5e6f7a8b', 'synced', '', "
+        "'text', 'red', 0, 0, NULL, '2025-01-10 00:00:00.000000', '2025-01-10 00:00:00.000000', "
+        "1, 'synced', 'Zy', 9, '2025-01-10 00:00:00.000000')",
+        "INSERT INTO labels (id, owner_id, name, name_key, created_at, uid, seq) VALUES (2, 2, "
+        "'Home', 'home', '2025-01-10 00:00:00.000000', '5a0f7c4b-ae6d-4f90-c1b2-4d5e6f7a8b9c', 10)",
+        "INSERT INTO checklist_items (id, note_id, position, text, checked, uid) VALUES "
+        "(2, 7, 0, 'milk', 0, '6b1a8d5c-bf7e-4a01-d2c3-5e6f7a8b9c0d')",
+        "UPDATE sync_sequences SET seq = 11 WHERE owner_id = 2",
+        "INSERT INTO sync_tombstones (id, owner_id, kind, uid, seq, deleted_at) VALUES "
+        "(1, 2, 'note', '7c2b9e6d-c08f-4b12-e3d4-6f7a8b9c0d1e', 11, '2025-01-10 00:00:00.000000')",
+        "INSERT INTO sync_applied (owner_id, change_id, result, created_at) VALUES "
+        "(2, 'device-1', '{}', '2025-01-10 00:00:00.000000')",
+    ],
 }
 
 
@@ -168,6 +186,28 @@ def assert_seed_data_intact(app, up_to: str) -> None:
         ):
             found, _ = list_notes(db.session, 1, datetime.now(UTC), q=q)
             assert {n.id for n in found} == ids, q
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("revision", ["0011"])
+def test_sync_numbers_every_existing_note_and_label_and_names_every_item(tmp_path, revision):
+    build_at(tmp_path, revision)
+    app = bare_app(tmp_path)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        conn = db.session.connection()
+        seqs = conn.execute(text(
+            "SELECT owner_id, seq FROM notes UNION ALL SELECT owner_id, seq FROM labels"
+        )).all()  # fmt: skip
+        counters = dict(conn.execute(text("SELECT owner_id, seq FROM sync_sequences")).all())
+        for owner in {owner for owner, _ in seqs}:
+            mine = sorted(seq for o, seq in seqs if o == owner)
+            assert mine == list(range(1, len(mine) + 1)) and counters[owner] == len(mine)
+        uids = conn.execute(text(
+            "SELECT uid FROM labels UNION ALL SELECT uid FROM checklist_items"
+        )).scalars().all()  # fmt: skip
+        assert len(uids) == len(set(uids)) >= 2 and "" not in uids
+        assert conn.execute(text("SELECT count(*) FROM sync_server")).scalar() == 1
         db.engine.dispose()
 
 

@@ -33,6 +33,9 @@ class Config:
     PURGE_INTERVAL = 3600
     # How long a pagination cursor stays valid (seconds).
     CURSOR_MAX_AGE = 24 * 3600
+    # Sync's tombstones of deleted notes and labels are kept this long; a device that last
+    # synced before that resyncs in full.
+    SYNC_TOMBSTONE_DAYS = 90
     # A search's statements stop after this long (503 search_too_costly), so a costly query
     # cannot hold a server thread (webapp/search/budget.py); 0 turns the bound off.
     SEARCH_TIMEOUT_MS = 2000

@@ -6,9 +6,11 @@ from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
 from webapp.settings.models import Setting
+from webapp.sync.models import AppliedChange, SyncSequence, SyncServer, Tombstone
 
 __all__ = [
     "ApiToken",
+    "AppliedChange",
     "ChecklistItem",
     "Draft",
     "Image",
@@ -16,6 +18,9 @@ __all__ = [
     "Note",
     "NoteMove",
     "Setting",
+    "SyncSequence",
+    "SyncServer",
+    "Tombstone",
     "User",
     "UserSession",
     "note_labels",

@@ -571,6 +571,63 @@ def live_events(w: World, walker: Walker) -> None:
     assert not [word for word in walker.secrets if word in chunk.casefold()]
 
 
+def _sync_feed(client: FlaskClient) -> dict:
+    response = client.get("/api/sync/changes?since=0&limit=1000")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@own("GET", "/sync/changes")
+def sync_changes(w: World, walker: Walker) -> None:
+    a_uids = {note["uid"] for note in _sync_feed(w.a)["changes"]}
+    b_feed = walker.call("GET", "/api/sync/changes?since=0&limit=1000").get_json()
+    assert a_uids and not a_uids & {note["uid"] for note in b_feed["changes"]}
+    assert b_feed["changes"]  # B's own are there
+
+
+@own("GET", "/sync/identity")
+def sync_identity(w: World, walker: Walker) -> None:
+    body = walker.call("GET", "/api/sync/identity").get_json()
+    assert (body["account_id"], body["username"]) == (w.b_owned.user_id, w.b_owned.username)
+
+
+@own("POST", "/sync/push")
+def sync_push(w: World, walker: Walker) -> None:
+    a_feed = _sync_feed(w.a)
+    for note in a_feed["changes"]:
+        # An edit or a deletion of A's note by its uid: B has no such note (a conflict with
+        # nothing), and A's note stays as it was.
+        edit = {"change_id": f"e-{note['uid']}", "uid": note["uid"],
+                "base_version": note["version"], "note": {"title": "B was here"}}  # fmt: skip
+        gone = {"change_id": f"d-{note['uid']}", "uid": note["uid"],
+                "base_version": note["version"], "deleted": True}  # fmt: skip
+        results = walker.call("POST", "/api/sync/push", json={"changes": [edit, gone]})
+        assert [(r["status"], r["note"]) for r in results.get_json()["results"]] == [
+            ("conflict", None), ("conflict", None)
+        ]  # fmt: skip
+    # A's label uids name no label of B's: a note of B's carrying one is refused.
+    for label in a_feed["labels"]:
+        change = {"change_id": f"l-{label['uid']}", "uid": f"n-{next(_fresh)}",
+                  "base_version": None, "note": {"label_uids": [label["uid"]]}}  # fmt: skip
+        (result,) = walker.call("POST", "/api/sync/push", json={"changes": [change]}).get_json()[
+            "results"
+        ]
+        assert result["status"] == "invalid"
+    assert _sync_feed(w.a) == a_feed
+
+
+@own("POST", "/sync/devices")
+def sync_devices(w: World, walker: Walker) -> None:
+    stranger = Walker(w.app.test_client(), "cookie", walker.secrets)
+    wrong = {"username": w.a_owned.username, "password": "not A's password", "device": "pc"}
+    assert answer(stranger.call("POST", "/api/sync/devices", json=wrong)) == (
+        401, "bad_credentials"
+    )  # fmt: skip
+    mine = {"username": w.b_owned.username, "password": PASSWORD, "device": "pc"}
+    made = stranger.call("POST", "/api/sync/devices", json=mine)
+    assert made.status_code == 201 and made.get_json()["account_id"] == w.b_owned.user_id
+
+
 @own("GET", "/csrf")
 def csrf(w: World, walker: Walker) -> None:
     assert walker.call("GET", "/api/csrf").status_code == 200

@@ -29,7 +29,7 @@ def test_checklist_note_keeps_items_in_order(client, make_note):
     note = make_note(kind="checklist", items=items)
     got = client.get(f"/api/notes/{note['id']}").get_json()
     assert got["kind"] == "checklist"
-    assert got["items"] == [
+    assert [{k: i[k] for k in ("text", "checked")} for i in got["items"]] == [
         {"text": "milk", "checked": True},
         {"text": "eggs", "checked": False},
         {"text": "bread", "checked": False},
@@ -208,7 +208,7 @@ def test_patch_replaces_labels_and_items(client, make_note, make_label):
         json={"items": [{"text": "b", "checked": True}], "label_ids": []},
     )
     got = response.get_json()
-    assert got["items"] == [{"text": "b", "checked": True}]
+    assert [(i["text"], i["checked"]) for i in got["items"]] == [("b", True)]
     assert got["labels"] == []
 
 
@@ -221,8 +221,11 @@ def test_copy_makes_a_new_note_with_the_same_content(client, make_note, make_lab
     copy = response.get_json()
     assert copy["id"] != note["id"]
     assert response.headers["Location"] == f"/api/notes/{copy['id']}"
-    for field in ("title", "body", "color", "labels", "kind", "items"):
+    for field in ("title", "body", "color", "labels", "kind"):
         assert copy[field] == note[field]
+    # The copy's items are its own (their ids are new).
+    assert [(i["text"], i["checked"]) for i in copy["items"]] == [("x", True)]
+    assert copy["items"][0]["id"] != note["items"][0]["id"]
     assert copy["archived"] is False
 
 
@@ -267,3 +270,21 @@ def test_a_write_that_cannot_get_the_lock_is_a_503_and_saves_nothing(data_dir, c
         from webapp.extensions import db
 
         db.engine.dispose()
+
+
+def test_an_item_sent_back_with_its_id_keeps_it_across_edits(client, make_note):
+    note = make_note(kind="checklist", items=[{"text": "milk"}, {"text": "eggs"}])
+    milk, eggs = note["items"]
+    items = [{"id": eggs["id"], "text": "eggs!", "checked": True}, {"text": "bread"}]
+    got = client.patch(f"/api/notes/{note['id']}", json={"items": items}).get_json()
+    assert got["items"][0] == {"id": eggs["id"], "text": "eggs!", "checked": True}
+    assert got["items"][1]["id"] not in (milk["id"], eggs["id"], "")
+    assert client.get(f"/api/notes/{note['id']}").get_json()["items"] == got["items"]
+
+
+def test_two_items_with_one_id_are_refused(client, make_note):
+    note = make_note(kind="checklist", items=[{"text": "milk"}])
+    same = note["items"][0]["id"]
+    items = [{"id": same, "text": "a"}, {"id": same, "text": "b"}]
+    response = client.patch(f"/api/notes/{note['id']}", json={"items": items})
+    assert response.status_code == 400 and "items" in response.get_json()["error"]["fields"]

@@ -210,6 +210,17 @@ def test_delete_checked_items_and_uncheck_all(page, api):
     )
 
 
+def test_an_edit_in_the_editor_keeps_the_items_ids(page, api):
+    note = checklist(api)
+    ids = {i["text"]: i["id"] for i in note["items"]}
+    page.reload()
+    editor = open_editor(page, "List")
+    editor.get_by_role("button", name="More").click()
+    menu_item(page, "Uncheck all").click()
+    eventually(lambda: not any(i["checked"] for i in api.get(note["id"])["items"]))
+    assert {i["text"]: i["id"] for i in api.get(note["id"])["items"]} == ids
+
+
 def test_hiding_and_showing_checkboxes_keeps_the_order_and_the_ticks(page, api):
     note = checklist(api)
     page.reload()

@@ -6,11 +6,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from webapp import events
+from webapp import events, timeutil
 from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.labels.models import NAME_MAX, Label, name_key
 from webapp.notes import service as notes
 from webapp.notes.models import Note, note_labels
+from webapp.sync import sequence
 
 
 def clean_name(name: str) -> str:
@@ -76,11 +77,22 @@ def get_label(session: Session, owner_id: int, label_id: int) -> Label:
     return label
 
 
+def add_label(session: Session, owner_id: int, name: str, uid: str | None = None) -> Label:
+    """The one place a label is made (a cleaned, unclaimed name), uncommitted: it takes the
+    owner's next change sequence, so sync's feed carries it."""
+    label = Label(owner_id=owner_id, name=name, name_key=name_key(name))
+    if uid is not None:
+        label.uid = uid
+    label.seq = sequence.bump(session.connection(), owner_id)
+    session.add(label)
+    session.flush()
+    return label
+
+
 def create_label(session: Session, owner_id: int, name: str) -> Label:
     name = clean_name(name)
     _check_unique(session, owner_id, name)
-    label = Label(owner_id=owner_id, name=name, name_key=name_key(name))
-    session.add(label)
+    label = add_label(session, owner_id, name)
     events.changed(session, owner_id, [], "labels")
     _commit_unique(session, name)
     return label
@@ -91,6 +103,7 @@ def rename_label(session: Session, owner_id: int, label_id: int, name: str) -> L
     name = clean_name(name)
     _check_unique(session, owner_id, name, except_id=label.id)
     label.name, label.name_key = name, name_key(name)
+    label.seq = sequence.bump(session.connection(), owner_id)
     session.flush()
     note_ids = _note_ids(session, label.id)
     notes.refresh_search_text(session, owner_id, note_ids)
@@ -103,6 +116,7 @@ def delete_label(session: Session, owner_id: int, label_id: int) -> None:
     """Delete the label; its notes stay, without it."""
     label = get_label(session, owner_id, label_id)
     note_ids = _note_ids(session, label.id)
+    sequence.bury(session.connection(), owner_id, "label", [label.uid], timeutil.now())
     session.delete(label)
     session.flush()
     session.expire_all()

@@ -36,6 +36,10 @@ item_input = ns.model(
     {
         "text": fields.String(required=True, max_length=service.ITEM_TEXT_MAX),
         "checked": fields.Boolean(default=False),
+        "id": fields.String(
+            pattern=service.ITEM_ID_PATTERN,
+            description="The item's id as the API gave it (kept across edits); none for a new one",
+        ),
     },
     strict=True,
 )
@@ -53,7 +57,9 @@ note_input = ns.model(
     },
     strict=True,
 )
-item_model = ns.model("ChecklistItem", {"text": fields.String, "checked": fields.Boolean})
+item_model = ns.model(
+    "ChecklistItem", {"id": fields.String, "text": fields.String, "checked": fields.Boolean}
+)
 label_ref = ns.model("LabelRef", {"id": fields.Integer, "name": fields.String})
 note_model = ns.model(
     "Note",

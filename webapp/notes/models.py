@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -51,6 +52,8 @@ class Note(db.Model):
         Index("ix_notes_owner_position", "owner_id", "pinned", "position", "id"),
         Index("ix_notes_owner_trashed_at", "owner_id", "trashed_at"),
         Index("uq_notes_owner_uid", "owner_id", "uid", unique=True),
+        # Sync's change feed walks each owner's changes in sequence order.
+        Index("ix_notes_owner_seq", "owner_id", "seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +77,13 @@ class Note(db.Model):
     # Case-folded title, body and items, kept in step by the service: substring search
     # in any language without SQL's ASCII-only lower().
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The owner's change sequence at the note's last change (``webapp.sync``).
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # When each field merged by "later change wins" last changed (sync's merge reads them).
+    color_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pinned_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    archived_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    trashed_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="note",
@@ -95,6 +105,10 @@ class ChecklistItem(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text, default="")
     checked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Stable across edits (an edit that sends the item's id back keeps it): sync merges by it.
+    uid: Mapped[str] = mapped_column(
+        String(36), default=lambda: str(uuid.uuid4()), server_default=""
+    )
 
     note: Mapped[Note] = relationship(back_populates="items")
 

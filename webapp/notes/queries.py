@@ -356,7 +356,7 @@ def _moved(old_pinned: bool, old_place: str, *columns) -> tuple[tuple, NoteRow]:
 def _child_statements(ids):
     """Items, labels and images of the notes in an id-list expression (built once)."""
     items = (
-        select(ChecklistItem.note_id, ChecklistItem.text, ChecklistItem.checked)
+        select(ChecklistItem.note_id, ChecklistItem.text, ChecklistItem.checked, ChecklistItem.uid)
         .where(ChecklistItem.note_id.in_(ids))
         .order_by(ChecklistItem.position)
     )
@@ -379,7 +379,7 @@ def _children_in_one(ids):
     null = literal(None)
     items = select(
         literal(0).label("part"), ChecklistItem.note_id, ChecklistItem.position.label("place"),
-        ChecklistItem.text, type_coerce(ChecklistItem.checked, Integer), null, null,
+        ChecklistItem.text, type_coerce(ChecklistItem.checked, Integer), ChecklistItem.uid, null,
     ).where(ChecklistItem.note_id.in_(ids))  # fmt: skip
     labels = (
         select(literal(1), note_labels.c.note_id, Label.name_key, Label.id, Label.name, null, null)
@@ -409,7 +409,7 @@ def with_children(session: Session, views: list[NoteRow]) -> list[NoteRow]:
         for part, note_id, _, a, b, c, d in run(conn, _SQLITE_CHILDREN, {"ids": json.dumps(ids)}):
             view = by_id[note_id]
             if part == 0:
-                view.items.append(ItemRow(a, b == 1))
+                view.items.append(ItemRow(a, b == 1, c))
             elif part == 1:
                 view.labels.append(LabelRow(a, b))
             else:
@@ -417,8 +417,8 @@ def with_children(session: Session, views: list[NoteRow]) -> list[NoteRow]:
         return views
     items, labels, images = _PORTABLE_CHILDREN
     params = {"ids": ids}
-    for note_id, text_, checked in conn.execute(items, params):
-        by_id[note_id].items.append(ItemRow(text_, checked))
+    for note_id, text_, checked, uid in conn.execute(items, params):
+        by_id[note_id].items.append(ItemRow(text_, checked, uid))
     for note_id, label_id, name in conn.execute(labels, params):
         by_id[note_id].labels.append(LabelRow(label_id, name))
     for note_id, *image in conn.execute(images, params):

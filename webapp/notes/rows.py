@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 class ItemRow:
     text: str
     checked: bool
+    uid: str = ""  # stable across edits (``ChecklistItem.uid``)
 
 
 @dataclass(slots=True)

@@ -25,7 +25,9 @@ def note_json(note: NoteRow) -> dict:
         "title": note.title,
         "body": note.body,
         "kind": note.kind,
-        "items": [{"text": item.text, "checked": item.checked} for item in note.items],
+        "items": [
+            {"id": item.uid, "text": item.text, "checked": item.checked} for item in note.items
+        ],
         "color": note.color,
         "pinned": note.pinned,
         "archived": note.archived,

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from webapp import events
+from webapp import events, timeutil
 from webapp.db.prepared import run
 from webapp.db.sqlite import reading
 from webapp.errors import ConflictError, PreconditionFailedError, ValidationError
@@ -30,16 +30,21 @@ from webapp.notes import order as placing
 from webapp.notes import queries
 from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
 from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow
+from webapp.sync import sequence
 from webapp.timeutil import isoformat
 
 _EDITED = ("title", "body", "kind", "color", "pinned", "archived")
 # Every column a write sets (an unchanged search_text leaves the index alone: see 0003).
-_SAVED = (*_EDITED, "trashed_at", "search_text", "updated_at", "version", "position")
+_SAVED = (*_EDITED, "trashed_at", "search_text", "updated_at", "version", "position", "seq")
+# The fields sync merges by "later change wins", with the column that says when each changed.
+_TIMED = ("color", "pinned", "archived")
 
 TITLE_MAX = 1000
 BODY_MAX_BYTES = 1_000_000
 ITEMS_MAX = 1000
 ITEM_TEXT_MAX = 10_000
+# A checklist item's id: a uuid as the server or a device made it.
+ITEM_ID_PATTERN = r"^[0-9A-Za-z-]{1,36}$"
 EDITABLE = ("title", "body", "kind", "items", "color", "pinned", "archived", "label_ids")
 IMAGES_PER_NOTE = images_service.IMAGES_PER_NOTE
 
@@ -64,10 +69,25 @@ _SAVE_NOTE = (
     update(Note)
     .where(Note.id == bindparam("note_id"))
     .values({name: bindparam(f"v_{name}") for name in _SAVED})
+    .values(
+        {
+            f"{name}_changed_at": case(
+                (getattr(Note, name) != bindparam(f"v_{name}"), bindparam("v_now")),
+                else_=getattr(Note, f"{name}_changed_at"),
+            )
+            for name in _TIMED
+        }
+    )
+    .values(
+        trashed_changed_at=case(
+            (bindparam("v_trash_moved"), bindparam("v_now")), else_=Note.trashed_changed_at
+        )
+    )
 )
 _INSERT_NOTE = (
     insert(Note)
     .values({name: bindparam(f"v_{name}") for name in ("owner_id", "uid", "created_at", *_SAVED)})
+    .values({f"{name}_changed_at": bindparam("v_created_at") for name in (*_TIMED, "trashed")})
     .returning(Note.id)
 )
 _DELETE_ITEMS = delete(ChecklistItem).where(ChecklistItem.note_id == bindparam("note_id"))
@@ -146,8 +166,8 @@ def write_note(
     new version: its old place in the list is recorded (``NoteMove``, what keeps a paged walk
     exact) and its edit time only moves forward, even if the clock does not.
 
-    Open pages hear of each change from here (``webapp.events``, after the commit), and a
-    later sync records it here too; deletions go through ``delete_notes``: no other code
+    Open pages hear of each change from here (``webapp.events``, after the commit), and
+    sync's feed from the owner's next sequence number it takes (``webapp.sync.sequence``); deletions go through ``delete_notes``: no other code
     writes a note.
     """
     if note is None:
@@ -174,6 +194,7 @@ def write_note(
         "v_trashed_at": None if row.trashed_at is None else datetime.fromisoformat(row.trashed_at),
         "v_version": row.version,
         "v_position": row.position,
+        "v_seq": sequence.bump(conn, owner_id),
     }
     if note is None:
         row.id = run(conn, _INSERT_NOTE, {
@@ -188,7 +209,8 @@ def write_note(
         row.version += 1
         row.updated_at = isoformat(updated)
         run(conn, _SAVE_NOTE, {**values, "note_id": row.id, "v_updated_at": updated,
-                               "v_version": row.version})  # fmt: skip
+                               "v_version": row.version, "v_now": updated,
+                               "v_trash_moved": trashed is not None})  # fmt: skip
         if "items" in data:
             run(conn, _DELETE_ITEMS, {"note_id": row.id})
         if "label_ids" in data:
@@ -211,18 +233,25 @@ def _apply(session: Session, owner_id: int, note: NoteRow, data: Mapping[str, An
         if name in data:
             setattr(note, name, data[name])
     if "items" in data:
+        # An item sent with its id keeps it (sync merges items by id); others get a new one.
         note.items = [
-            ItemRow(item["text"], bool(item.get("checked", False))) for item in data["items"]
+            ItemRow(item["text"], bool(item.get("checked", False)), item.get("id") or _new_uid())
+            for item in data["items"]
         ]
     if "label_ids" in data:
         note.labels = _label_refs(session, owner_id, data["label_ids"])
+
+
+def _new_uid() -> str:
+    return str(uuid.uuid4())
 
 
 def _write_children(conn, note: NoteRow, data) -> None:
     """Insert the row's items and labels, where ``data`` gave them."""
     if "items" in data and note.items:
         conn.execute(insert(ChecklistItem), [
-            {"note_id": note.id, "position": i, "text": item.text, "checked": item.checked}
+            {"note_id": note.id, "position": i, "text": item.text, "checked": item.checked,
+             "uid": item.uid or _new_uid()}
             for i, item in enumerate(note.items)
         ])  # fmt: skip
     if "label_ids" in data and note.labels:
@@ -273,6 +302,11 @@ def _check_values(data: Mapping[str, Any]) -> None:
     if body is not None and len(body.encode("utf-8")) > BODY_MAX_BYTES:
         raise ValidationError(
             "The note's text is over 1 MB.", fields={"body": "at most 1,000,000 bytes"}
+        )
+    ids = [item["id"] for item in data.get("items") or () if item.get("id")]
+    if len(ids) != len(set(ids)):
+        raise ValidationError(
+            "Two checklist items have the same id.", fields={"items": "each id once"}
         )
 
 
@@ -502,13 +536,16 @@ def move_note(
 DELETE_BATCH = 100
 
 
-def delete_notes(session: Session, store: images_service.Store | None, condition) -> int:
+def delete_notes(
+    session: Session, store: images_service.Store | None, condition, now: datetime | None = None
+) -> int:
     """The one place notes are deleted: those matching ``condition``, with their images'
     files (after each commit), ``DELETE_BATCH`` notes at a time; returns how many.
 
-    Open pages hear of each deletion from here (``webapp.events``), and a later sync records
-    it here too.
+    Open pages hear of each deletion from here (``webapp.events``), and sync's feed from
+    the tombstone each note leaves (``webapp.sync.sequence.bury``, dated ``now``).
     """
+    now = now or timeutil.now()
     owners = dict(session.execute(select(Note.id, Note.owner_id).where(condition)).all())
     ids = sorted(owners)
     deleted = 0
@@ -516,13 +553,14 @@ def delete_notes(session: Session, store: images_service.Store | None, condition
         # The condition again: a note restored meanwhile by another request stays.
         batch = condition & Note.id.in_(ids[start : start + DELETE_BATCH])
         files = images_service.file_names_of_notes(session, batch)
-        gone = session.scalars(delete(Note).where(batch).returning(Note.id)).all()
+        gone = session.execute(delete(Note).where(batch).returning(Note.id, Note.uid)).all()
         deleted += len(gone)
-        by_owner: dict[int, list[int]] = {}
-        for note_id in gone:
-            by_owner.setdefault(owners[note_id], []).append(note_id)
-        for owner_id, note_ids in by_owner.items():
-            events.changed(session, owner_id, note_ids, "deleted")
+        by_owner: dict[int, list[tuple[int, str]]] = {}
+        for note_id, uid in gone:
+            by_owner.setdefault(owners[note_id], []).append((note_id, uid))
+        for owner_id, notes in by_owner.items():
+            sequence.bury(session.connection(), owner_id, "note", [uid for _, uid in notes], now)
+            events.changed(session, owner_id, [note_id for note_id, _ in notes], "deleted")
         session.commit()
         if store is not None:
             store.remove(files)
@@ -551,7 +589,7 @@ def purge_trash(
     session: Session, now: datetime, days: int, store: images_service.Store | None = None
 ) -> int:
     """Delete notes (of every owner) that have been in the trash longer than ``days``."""
-    return delete_notes(session, store, Note.trashed_at < now - timedelta(days=days))
+    return delete_notes(session, store, Note.trashed_at < now - timedelta(days=days), now)
 
 
 def prune_moves(session: Session, now: datetime, max_age: timedelta) -> int:

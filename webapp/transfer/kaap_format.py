@@ -4,7 +4,7 @@ Format (``"format": "kaap-export", "version": 1``)::
 
     {"format": "kaap-export", "version": 1, "exported_at": "...Z",
      "labels": [{"name": "Work"}],
-     "notes": [{"uid", "title", "body", "kind", "items": [{"text", "checked"}], "color",
+     "notes": [{"uid", "title", "body", "kind", "items": [{"id", "text", "checked"}], "color",
                 "pinned", "archived", "trashed_at", "created_at", "updated_at", "version",
                 "position", "labels": ["Work"],
                 "images": [{"file": "images/<name>", "content_type", "width", "height"}]}]}
@@ -27,6 +27,7 @@ from webapp.images.service import Store
 from webapp.labels.models import Label
 from webapp.notes import keys
 from webapp.notes.models import COLORS, KINDS, Note
+from webapp.notes.service import ITEM_ID_PATTERN
 from webapp.timeutil import isoformat
 from webapp.transfer.archive import Source
 from webapp.transfer.notes import Incoming
@@ -107,7 +108,9 @@ def _write_zip(dest: Path | BinaryIO, store: Store, notes, index: dict) -> None:
                     "title": note.title,
                     "body": note.body,
                     "kind": note.kind,
-                    "items": [{"text": i.text, "checked": i.checked} for i in note.items],
+                    "items": [
+                        {"id": i.uid, "text": i.text, "checked": i.checked} for i in note.items
+                    ],
                     "color": note.color,
                     "pinned": note.pinned,
                     "archived": note.archived,
@@ -193,16 +196,18 @@ def parse(source: Source, raw: dict, warn: Callable[[str], None]) -> Incoming:
     if not isinstance(raw, dict) or not isinstance(raw.get("uid"), str) or len(raw["uid"]) > 36:
         raise ValueError("a note without a valid uid")
     kind = raw.get("kind") if raw.get("kind") in KINDS else "text"
+    items = [
+        item
+        for item in _list(raw.get("items"))
+        if isinstance(item, dict) and isinstance(item.get("text"), str)
+    ]
     incoming = Incoming(
         uid=raw["uid"],
         title=raw.get("title") if isinstance(raw.get("title"), str) else "",
         body=raw.get("body") if isinstance(raw.get("body"), str) else "",
         kind=kind,
-        items=[
-            (item["text"], item.get("checked") is True)
-            for item in _list(raw.get("items"))
-            if isinstance(item, dict) and isinstance(item.get("text"), str)
-        ],
+        items=[(item["text"], item.get("checked") is True) for item in items],
+        item_ids=[_item_id(item.get("id")) for item in items],
         color=raw.get("color") if raw.get("color") in COLORS else "default",
         pinned=raw.get("pinned") is True,
         archived=raw.get("archived") is True,
@@ -219,3 +224,10 @@ def parse(source: Source, raw: dict, warn: Callable[[str], None]) -> Incoming:
             continue
         incoming.images.append((path, lambda path=path: source.read(path)))
     return incoming
+
+
+def _item_id(value) -> str | None:
+    """An item's id as an export kept it (what sync knows the item by), if well formed."""
+    if isinstance(value, str) and re.match(ITEM_ID_PATTERN, value):
+        return value
+    return None

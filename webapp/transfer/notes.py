@@ -14,6 +14,7 @@ from webapp.disk import is_disk_full
 from webapp.errors import KaapError
 from webapp.images import pipeline
 from webapp.images import service as images
+from webapp.labels import service as labels_service
 from webapp.labels.models import NAME_MAX, Label, name_key
 from webapp.notes import service as notes
 from webapp.notes.models import ChecklistItem, Note
@@ -39,6 +40,8 @@ class Incoming:
     body: str = ""
     kind: str = "text"
     items: list[tuple[str, bool]] = field(default_factory=list)
+    # The items' ids where the source kept them (a Kaap export), in the same order.
+    item_ids: list[str | None] = field(default_factory=list)
     color: str = "default"
     pinned: bool = False
     archived: bool = False
@@ -114,6 +117,14 @@ def exists(session: Session, owner_id: int, uid: str) -> bool:
     )
 
 
+def _ids(incoming: Incoming) -> list[str | None]:
+    """The items' ids if the source gave one for each item and none twice, else new ones."""
+    ids = incoming.item_ids
+    if len(ids) == len(incoming.items) and len({i for i in ids if i}) == len([i for i in ids if i]):
+        return ids
+    return [None] * len(incoming.items)
+
+
 def label_for(session: Session, owner_id: int, name: str) -> Label | None:
     """The owner's label of that name (any case), created when missing; None if unusable."""
     name = " ".join(name.split())[:NAME_MAX]
@@ -123,9 +134,7 @@ def label_for(session: Session, owner_id: int, name: str) -> Label | None:
         select(Label).where(Label.owner_id == owner_id, Label.name_key == name_key(name))
     )
     if label is None:
-        label = Label(owner_id=owner_id, name=name, name_key=name_key(name))
-        session.add(label)
-        session.flush()
+        label = labels_service.add_label(session, owner_id, name)
     return label
 
 
@@ -168,7 +177,12 @@ def write(
         data = {
             "title": incoming.title, "body": incoming.body, "kind": incoming.kind,
             "color": incoming.color, "pinned": incoming.pinned, "archived": incoming.archived,
-            "items": [{"text": text, "checked": checked} for text, checked in incoming.items],
+            "items": [
+                {"text": text, "checked": checked, "id": item_id}
+                for (text, checked), item_id in zip(
+                    incoming.items, _ids(incoming), strict=True
+                )
+            ],
             "label_ids": list(dict.fromkeys(label.id for label in labels if label is not None)),
         }  # fmt: skip
         origin = notes.Origin(

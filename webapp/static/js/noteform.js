@@ -271,9 +271,15 @@ export class NoteForm {
     // an empty item is not content (Keep drops it); a note shown as text keeps the items of its
     // lines, so showing the checkboxes again brings back their ticks
     const lines = kind === "text" ? new Set(body.split("\n")) : null;
+    // each item keeps the id the server gave it (sync knows items by it), once per note
+    const seen = new Set();
     const items = this.state.items
       .filter((item) => item.text.trim() && (!lines || lines.has(item.text)))
-      .map(({ text, checked }) => ({ text, checked }));
+      .map(({ id, text, checked }) => {
+        if (!id || seen.has(id)) return { text, checked };
+        seen.add(id);
+        return { id, text, checked };
+      });
     return { title, body, kind, items, color, pinned, label_ids };
   }
 
