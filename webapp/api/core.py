@@ -23,6 +23,7 @@ from webapp.images.api import ns as images_ns
 from webapp.labels.api import ns as labels_ns
 from webapp.notes.api import ns as notes_ns
 from webapp.settings.api import ns as settings_ns
+from webapp.sync.device.api import ns as sync_device_ns
 from webapp.transfer.api import ns as transfer_ns
 
 API_PREFIX = "/api"
@@ -122,6 +123,7 @@ for _ns in (
     account_ns,
     users_ns,
     events_ns,
+    sync_device_ns,
 ):
     api.add_namespace(_ns)
 
