@@ -320,3 +320,19 @@ def test_connecting_runs_beside_other_threads(data_dir, contract):
     token = (data_dir / "sync-token").read_text()
     assert list(contract.tokens) == [token]  # the first one was revoked by the second
     assert store.load(data_dir).token_id == contract.tokens[token]
+
+
+def test_a_redirect_is_not_followed_and_names_where_it_points(data_dir):
+    from flask import Flask, redirect
+
+    other = Flask("other")
+    other.add_url_rule(
+        "/api/sync/devices",
+        "x",
+        lambda: redirect("https://kaap.example.org/api/sync/devices", 308),
+        methods=["POST"],
+    )
+    expected = pytest.raises(SyncError, match=r"sends Kaap to https://kaap\.example\.org")
+    with serving(other) as port, expected as caught:
+        connect(data_dir, f"http://127.0.0.1:{port}")
+    assert caught.value.code == "redirected"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, request
 from flask_restx import Namespace, Resource, fields
 
 from webapp.api.envelope import error_model, register_models
@@ -66,8 +66,6 @@ class Device(Resource):
     @ns.marshal_with(device_model, skip_none=True)
     def get(self):
         """The connection: server, user, last sync, last error (never the token)."""
-        from flask import request
-
         from webapp.sync.device import service, store
 
         data_dir = _data_dir()

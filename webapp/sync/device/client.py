@@ -137,6 +137,14 @@ def _request(method: str, url: str, *, token: str | None = None, json=None):
 
 def _body(response) -> dict:
     """The JSON object of a Kaap answer, or a ``not_kaap`` error."""
+    if response.is_redirect:
+        # Not followed: a password must not travel on to wherever a redirect points.
+        where = response.headers.get("Location", "another address")
+        raise SyncError(
+            f"The server sends Kaap to {where}: if that is your server, use it as the address.",
+            code="redirected",
+            status=502,
+        )
     try:
         body = response.json()
     except ValueError:

@@ -134,8 +134,6 @@ def describe(state: store.State | None) -> dict:
     """The state for the page and ``sync status --json``: never the token."""
     if state is None:
         return {"connected": False}
-    out = asdict(state)
-    out.pop("token_store")
-    out["connected"] = True
-    out["host"] = client.host_of(state.server_url)
-    return {"connected": True, **{k: v for k, v in out.items() if k != "connected"}}
+    fields = asdict(state)
+    fields.pop("token_store")
+    return {"connected": True, "host": client.host_of(state.server_url), **fields}
