@@ -571,6 +571,17 @@ def live_events(w: World, walker: Walker) -> None:
     assert not [word for word in walker.secrets if word in chunk.casefold()]
 
 
+@own("GET", "/sync/device")
+@own("POST", "/sync/device")
+@own("DELETE", "/sync/device")
+def sync_device(w: World, walker: Walker) -> None:
+    # A desktop's connection to a server: a server has none, for anyone (404 in server mode).
+    body = {"url": "https://kaap.example.org", "username": "a", "password": PASSWORD}
+    for method in ("GET", "POST", "DELETE"):
+        response = walker.call(method, "/api/sync/device", json=body)
+        assert answer(response) == (404, "not_found"), method
+
+
 @own("GET", "/csrf")
 def csrf(w: World, walker: Walker) -> None:
     assert walker.call("GET", "/api/csrf").status_code == 200
