@@ -1,13 +1,13 @@
 """The Sync card: connect this Kaap to a server, see it in the header, sign out.
 
-The server is tests/sync/conftest.py's CONTRACT app (h14-S1's endpoints are not on main yet)
+The server is tests/sync/device/conftest.py's CONTRACT app (h14-S1's endpoints are not on main yet)
 on a real waitress socket; the lead switches it to a real Kaap server when merging.
 """
 
 import pytest
 
 from tests.live import serving
-from tests.sync.conftest import PASSWORD, ContractServer, contract_app
+from tests.sync.device.conftest import PASSWORD, ContractServer, contract_app
 from tests.ui.conftest import Api, eventually, screenshot
 
 

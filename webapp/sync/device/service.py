@@ -25,8 +25,8 @@ _lock = threading.Lock()
 
 
 def device_name() -> str:
-    """The token's name on the server: this machine's name."""
-    return f"Kaap on {platform.node() or 'this computer'}"
+    """This machine's name: the server names the device's token "Kaap on <name>"."""
+    return platform.node() or "this computer"
 
 
 def connect(

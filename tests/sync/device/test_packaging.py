@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 SYNC_CLIENT = {"httpx", "httpcore", "h11", "anyio", "certifi", "idna", "keyring", "jaraco",
                "secretstorage", "jeepney", "cryptography", "importlib_metadata"}  # fmt: skip
 

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from tests.live import serving
-from tests.sync.conftest import PASSWORD
+from tests.sync.device.conftest import PASSWORD
 from webapp import create_app
 from webapp.sync.device import client, service, store
 from webapp.sync.device.client import SyncError
@@ -219,7 +219,7 @@ def test_disconnect_while_offline_still_forgets_the_token(data_dir, contract, cl
 def test_switching_servers_forgets_the_old_token_and_keeps_the_notes(
     client_with_notes, data_dir, contract, tmp_path_factory
 ):
-    from tests.sync.conftest import ContractServer, contract_app
+    from tests.sync.device.conftest import ContractServer, contract_app
 
     connect(data_dir, contract.url)
     second = ContractServer()

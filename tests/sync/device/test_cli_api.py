@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.live import serving
-from tests.sync.conftest import PASSWORD
+from tests.sync.device.conftest import PASSWORD
 from webapp import create_app
 
 
