@@ -209,7 +209,8 @@ def identity(base_url: str, token: str) -> dict:
     body = _body(response)
     if response.status_code == 401:
         raise SyncError(
-            "The server no longer accepts this computer (signed out there): connect again.",
+            "The server no longer accepts this computer's sign-in (signed out there, or the "
+            "server was reset): connect again. Your notes on this computer are kept.",
             code="token_revoked",
             status=409,
         )
