@@ -185,3 +185,41 @@ def test_real_server_refuses_revoking_with_a_token(server_app):
         )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "session_required"
+
+
+# --- the desktop's local boundary ------------------------------------------------------------
+
+LAUNCH = "t0k3n-" + "y" * 37
+BASE = "http://127.0.0.1:5123"
+
+
+@pytest.fixture
+def desktop_app(data_dir):
+    settings = {"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": LAUNCH}
+    app = create_app({**settings, "SYNC_KEYRING": False})  # never this machine's keyring
+    yield app
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.engine.dispose()
+
+
+def test_desktop_endpoints_sit_behind_the_launch_cookie_origin_and_csrf(
+    desktop_app, data_dir, contract
+):
+    body = {"url": contract.url, "username": "ana", "password": PASSWORD}
+    stranger = desktop_app.test_client()
+    assert stranger.get("/api/sync/device", base_url=BASE).status_code == 401
+    assert stranger.post("/api/sync/device", json=body, base_url=BASE).status_code == 401
+    window = desktop_app.test_client()
+    assert window.get(f"/?kaap_token={LAUNCH}", base_url=BASE).status_code == 303
+    csrf = window.get("/api/csrf", base_url=BASE).get_json()["csrf_token"]
+    foreign = {"X-CSRFToken": csrf, "Origin": "https://evil.example"}
+    response = window.post("/api/sync/device", json=body, base_url=BASE, headers=foreign)
+    assert response.status_code == 403
+    assert window.post("/api/sync/device", json=body, base_url=BASE).status_code == 400  # CSRF
+    assert contract.devices == []
+    headers = {"X-CSRFToken": csrf}
+    response = window.post("/api/sync/device", json=body, base_url=BASE, headers=headers)
+    assert response.status_code == 201
+    assert token_of(data_dir) not in response.get_data(as_text=True)
