@@ -26,6 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 DESKTOP_ONLY = {"pywebview", "bottle", "proxy_tools", "pyqt6", "pyqt6-qt6", "pyqt6-sip",
                 "pyqt6-webengine", "pyqt6-webengine-qt6", "qtpy"}  # fmt: skip
+# The desktop's sync client (webapp/sync/device): a server does not connect to another.
+DESKTOP_ONLY |= {"httpx", "httpcore", "h11", "anyio", "certifi", "idna", "keyring",
+                 "jaraco.classes", "jaraco.context", "jaraco.functools", "more-itertools",
+                 "backports.tarfile", "importlib_metadata", "zipp", "lazy-importer",
+                 "secretstorage", "jeepney", "cryptography", "cffi", "pycparser",
+                 "pywin32-ctypes"}  # fmt: skip
 
 
 def dockerfile_stages() -> dict[str, list[str]]:

@@ -48,6 +48,11 @@ def test_the_desktop_imports_no_server_accounts_and_no_pillow(data_dir):
     assert loaded_after_start(data_dir, "desktop", server_only) == []
 
 
+def test_the_desktop_loads_no_sync_client_until_it_connects(data_dir):
+    """httpx and keyring (webapp/sync/device) wait for the first connect or check."""
+    assert loaded_after_start(data_dir, "desktop", {"httpx", "keyring", "certifi"}) == []
+
+
 def test_documentation_merges_share_models_and_copy_the_rest():
     from flask_restx import Model, fields, namespace
 

@@ -1,7 +1,7 @@
 """``flask --app webapp ...``: every command beyond Flask-Migrate's ``db``, registered here.
 
 ``purge-trash`` and ``search`` are defined here; ``users``/``tokens``, ``backups`` and
-``import``/``export`` in each feature's ``cli`` module.
+``import``/``export`` and ``sync`` in each feature's ``cli`` module.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from webapp.accounts import cli as accounts_cli
 from webapp.backups import cli as backups_cli
 from webapp.extensions import db
 from webapp.search import index as search_index
+from webapp.sync import device as sync_device
 from webapp.transfer import cli as transfer_cli
 
 
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     accounts_cli.register(app)
     backups_cli.register(app)
     transfer_cli.register(app)
+    sync_device.init_app(app)
 
 
 def register_maintenance(app: Flask) -> None:

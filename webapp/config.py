@@ -123,6 +123,9 @@ class Config:
     # With accounts off, anyone who reaches the port reads and writes every note: a server on
     # a non-loopback address refuses to start that way unless this says so.
     SERVE_WITHOUT_ACCOUNTS = False
+    # The desktop's sync token (webapp/sync/device): in the OS keyring when one is usable,
+    # else in a 0600 file. Off: always the file (tests, so they never touch a real keyring).
+    SYNC_KEYRING = True
 
 
 class DevelopmentConfig(Config):
@@ -138,6 +141,7 @@ class TestingConfig(Config):
     # suite's many logins are not 100 ms each. Every other mode uses werkzeug's default.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     DISK_RESERVE_BYTES = 0  # 8 MB written per app would slow the suite; disk tests set it
+    SYNC_KEYRING = False
 
 
 class ProductionConfig(Config):

@@ -35,6 +35,10 @@ RUNS = {
     "db history": ["db", "history"],
     "db upgrade": ["db", "upgrade"],
     "db check": ["db", "check"],
+    # Refused in server mode before any network: sync connects a single-user Kaap.
+    "sync connect": ["sync", "connect", "https://127.0.0.1:9", "--user", "x", "--password", "y"],
+    "sync status": ["sync", "status"],
+    "sync disconnect": ["sync", "disconnect"],
 }
 WRITES_FILES = {"users create", "db list-templates", "db init", "db revision", "db migrate"}
 WRITES_FILES |= {"db edit", "db merge", "db downgrade", "db stamp", "db show", "db branches"}
@@ -63,7 +67,12 @@ def test_building_the_app_in_server_mode_creates_no_user(app):
 
 
 def test_every_command_is_covered_by_this_test(app):
-    assert set(_commands(app.cli)) <= set(RUNS) | WRITES_FILES | {"backups", "search", "db"} | {
+    assert set(_commands(app.cli)) <= set(RUNS) | WRITES_FILES | {
+        "backups",
+        "search",
+        "db",
+        "sync",
+    } | {
         "users",
         "tokens",
     }

@@ -628,6 +628,17 @@ def sync_devices(w: World, walker: Walker) -> None:
     assert made.status_code == 201 and made.get_json()["account_id"] == w.b_owned.user_id
 
 
+@own("GET", "/sync/device")
+@own("POST", "/sync/device")
+@own("DELETE", "/sync/device")
+def sync_device(w: World, walker: Walker) -> None:
+    # A desktop's connection to a server: a server has none, for anyone (404 in server mode).
+    body = {"url": "https://kaap.example.org", "username": "a", "password": PASSWORD}
+    for method in ("GET", "POST", "DELETE"):
+        response = walker.call(method, "/api/sync/device", json=body)
+        assert answer(response) == (404, "not_found"), method
+
+
 @own("GET", "/csrf")
 def csrf(w: World, walker: Walker) -> None:
     assert walker.call("GET", "/api/csrf").status_code == 200

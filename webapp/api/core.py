@@ -24,6 +24,7 @@ from webapp.labels.api import ns as labels_ns
 from webapp.notes.api import ns as notes_ns
 from webapp.settings.api import ns as settings_ns
 from webapp.sync.api import ns as sync_ns
+from webapp.sync.device.api import ns as sync_device_ns
 from webapp.transfer.api import ns as transfer_ns
 
 API_PREFIX = "/api"
@@ -124,6 +125,7 @@ for _ns in (
     users_ns,
     events_ns,
     sync_ns,
+    sync_device_ns,
 ):
     api.add_namespace(_ns)
 

@@ -14,6 +14,7 @@ import { closePopover } from "./pickers.js";
 import * as search from "./search.js";
 import * as selection from "./selection.js";
 import * as shortcuts from "./shortcuts.js";
+import * as syncstate from "./syncstate.js";
 import { bus } from "./store.js";
 import * as theme from "./theme.js";
 import * as viewer from "./viewer.js";
@@ -139,6 +140,7 @@ function start() {
   window.addEventListener("hashchange", route);
   // Other windows' changes show here as they happen (after a gap, the view is drawn again).
   live.init({ reloadView: () => grid.reload(), reloadLabels: () => labels.refreshFromElsewhere() });
+  syncstate.refresh(); // the header's sync connection (single-user mode, once connected)
   // The server's drafts (those of an earlier launch, another back end) join localStorage's.
   const offered = drafts.load().then(() => {
     composer.offerDraft();

@@ -4,6 +4,7 @@
 import * as account from "./account.js";
 import { accountsOn, loginAgain } from "./api.js";
 import { h } from "./dom.js";
+import * as sync from "./sync.js";
 import * as users from "./users.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
@@ -262,5 +263,6 @@ setUpOrder();
 setUpImport();
 setUpExport();
 if ($("backups")) setUpBackups(); // not there for non-admins in server mode
-const ready = [$("account") && account.init(), $("users") && users.init()]; // users: admins only
+// users: admins only; sync: single-user mode only (the desktop)
+const ready = [$("account") && account.init(), $("users") && users.init(), $("sync") && sync.init()];
 Promise.allSettled(ready).then(() => document.body.classList.add("ready"));

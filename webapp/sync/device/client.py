@@ -1,0 +1,232 @@
+"""Talking to a Kaap server over httpx: URL rules, the device sign-in, identity, revocation.
+
+Every failure becomes a ``SyncError`` with a sentence a person can act on ("wrong password",
+"server certificate not trusted", "offline"): the page and the CLI show it as it is.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit, urlunsplit
+
+from webapp.errors import KaapError
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 15.0
+INSECURE_WARNING = "Not encrypted: anyone on the network can read your notes."
+_LOOPBACK_NAMES = {"localhost"}
+
+
+class SyncError(KaapError):
+    """The server could not be reached, refused, or is not a Kaap server."""
+
+    status = 502
+    code = "sync_failed"
+
+    def __init__(self, message: str, *, code: str, status: int | None = None, **kwargs):
+        super().__init__(message, code=code, **kwargs)
+        if status is not None:
+            self.status = status
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, allow_insecure: bool = False) -> tuple[str, bool]:
+    """The server's base URL, cleaned, and whether it travels unencrypted to another machine.
+
+    https always; plain http only to this machine (loopback), or when ``allow_insecure`` says
+    so, in which case the second value is True and the page warns.
+    """
+
+    def bad(message: str) -> SyncError:
+        return SyncError(message, code="bad_url", status=400, fields={"url": message})
+
+    url = (url or "").strip()
+    if not url:
+        raise bad("Give the server's address, such as https://kaap.example.org.")
+    if "://" not in url:
+        raise bad("Give the whole address, starting with https://.")
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise bad(f"{url!r} is not a valid address.") from None
+    if parts.scheme not in ("https", "http"):
+        raise bad("The address must start with https:// (or http:// for this computer).")
+    if not host:
+        raise bad("The address has no host name.")
+    if parts.username is not None or parts.password is not None:
+        raise bad("Leave the user name and password out of the address; give them below.")
+    if parts.query or parts.fragment:
+        raise bad("The address must not have a ? or # part.")
+    insecure = parts.scheme == "http" and not is_loopback(host)
+    if insecure and not allow_insecure:
+        raise SyncError(
+            f"http:// to another computer is not encrypted: use https://, or allow an "
+            f"unencrypted connection explicitly. {INSECURE_WARNING}",
+            code="insecure_url",
+            status=400,
+            fields={"url": "Use https://."},
+        )
+    netloc = parts.netloc.lower() if port is None else parts.netloc
+    clean = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    return clean, insecure
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+def _http():
+    import httpx  # not at start-up: only connecting needs it
+
+    return httpx
+
+
+def _request(method: str, url: str, *, token: str | None = None, json=None):
+    """One request; transport failures become readable ``SyncError``s."""
+    import ssl
+
+    httpx = _http()
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    try:
+        # verify=True: certificate and host name checked against certifi's CA bundle.
+        with httpx.Client(timeout=timeout, verify=True, follow_redirects=False) as client:
+            return client.request(method, url, headers=headers, json=json)
+    except httpx.TimeoutException:
+        raise SyncError(
+            "The server took too long to answer: try again later.", code="timeout", status=504
+        ) from None
+    except httpx.ConnectError as exc:
+        cause = exc.__context__ or exc.__cause__
+        if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            exc
+        ):
+            raise SyncError(
+                "The server's certificate is not trusted: check the address, or ask the "
+                "server's admin for a certificate from a known authority.",
+                code="certificate_untrusted",
+                status=502,
+            ) from None
+        if isinstance(cause, ssl.SSLError) or "SSL" in str(exc):
+            raise SyncError(
+                "A secure connection to the server failed (is it really https?).",
+                code="tls_failed",
+                status=502,
+            ) from None
+        raise SyncError(
+            "Offline: the server cannot be reached. Check the address and your connection.",
+            code="offline",
+            status=503,
+        ) from None
+    except httpx.HTTPError:
+        raise SyncError(
+            "Offline: the connection to the server broke off.", code="offline", status=503
+        ) from None
+
+
+def _body(response) -> dict:
+    """The JSON object of a Kaap answer, or a ``not_kaap`` error."""
+    if response.is_redirect:
+        # Not followed: a password must not travel on to wherever a redirect points.
+        where = response.headers.get("Location", "another address")
+        raise SyncError(
+            f"The server sends Kaap to {where}: if that is your server, use it as the address.",
+            code="redirected",
+            status=502,
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise SyncError(
+            "This address does not answer like a Kaap server: check it.",
+            code="not_kaap",
+            status=502,
+        )
+    return body
+
+
+def _server_message(body: dict) -> str:
+    error = body.get("error")
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return error["message"]
+    return ""
+
+
+def _need(body: dict, *keys: str) -> dict:
+    if not all(isinstance(body.get(k), (str, int)) and body.get(k) != "" for k in keys):
+        raise SyncError(
+            "This address does not answer like a Kaap server: check it.",
+            code="not_kaap",
+            status=502,
+        )
+    return body
+
+
+def register_device(base_url: str, username: str, password: str, device: str) -> dict:
+    """A new device token: ``{"token", "token_id", "server_id", "account_id", "username"}``."""
+    response = _request(
+        "POST",
+        f"{base_url}/api/sync/devices",
+        json={"username": username, "password": password, "device": device},
+    )
+    body = _body(response)
+    if response.status_code == 401:
+        raise SyncError("Wrong user name or password.", code="bad_credentials", status=400)
+    if response.status_code == 429:
+        raise SyncError(
+            "Too many sign-in attempts: wait a few minutes and try again.",
+            code="too_many_attempts",
+            status=429,
+        )
+    if response.status_code in (404, 409) and "error" in body:
+        raise SyncError(
+            "This Kaap does not accept devices: it runs without accounts (single-user mode) "
+            "or is too old for sync.",
+            code="sync_unavailable",
+            status=409,
+        )
+    if response.status_code != 201:
+        raise _unexpected(response, body)
+    return _need(body, "token", "server_id", "account_id", "username")
+
+
+def identity(base_url: str, token: str) -> dict:
+    """Who the server says the token belongs to: ``{"server_id", "account_id", "username"}``."""
+    response = _request("GET", f"{base_url}/api/sync/identity", token=token)
+    body = _body(response)
+    if response.status_code == 401:
+        raise SyncError(
+            "The server no longer accepts this computer's sign-in (signed out there, or the "
+            "server was reset): connect again. Your notes on this computer are kept.",
+            code="token_revoked",
+            status=409,
+        )
+    if response.status_code != 200:
+        raise _unexpected(response, body)
+    return _need(body, "server_id", "account_id")
+
+
+def revoke(base_url: str, token: str, token_id: int) -> None:
+    """Revoke the device token on the server; raises ``SyncError`` when it did not."""
+    response = _request("DELETE", f"{base_url}/api/account/tokens/{token_id}", token=token)
+    if response.status_code in (204, 401, 404):  # revoked now, or already gone
+        return
+    raise _unexpected(response, _body(response))
+
+
+def _unexpected(response, body: dict) -> SyncError:
+    message = _server_message(body) or f"status {response.status_code}"
+    return SyncError(f"The server refused: {message}", code="server_error", status=502)
