@@ -6,7 +6,7 @@ that do not ask for them) every one of these answers 404, and Flask-Login is nev
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_restx import Namespace, Resource, fields
 
 from webapp.accounts import limits, service, tokens
@@ -311,8 +311,10 @@ def _token_fields(token) -> dict:
 class TokenItem(Resource):
     @account_ns.response(204, "Revoked: requests with it now get 401")
     def delete(self, token_id: int):
-        """Revoke a token."""
-        tokens.revoke_token(db.session, _session_user().id, token_id)
+        """Revoke a token: any of yours with a login session; with an API token, only that
+        token itself (a desktop signing out of sync revokes its own device token)."""
+        user = _user() if g.get("kaap_token_id") == token_id else _session_user()
+        tokens.revoke_token(db.session, user.id, token_id)
         return "", 204
 
 

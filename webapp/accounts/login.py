@@ -31,6 +31,7 @@ def _load_from_token(secret: str):
     if found is None:
         return None
     user, token_id, last_used = found
+    g.kaap_token_id = token_id  # a token may revoke itself (a device signing out)
     if tokens.needs_touch(last_used, now()):
         db.session.commit()  # end the read, so the touch below starts a writing transaction
         g.kaap_write = True

@@ -167,24 +167,37 @@ def test_the_endpoints_are_in_the_openapi_document(client):
 # --- the real server today -----------------------------------------------------------------
 
 
-def test_real_server_refuses_revoking_with_a_token(server_app):
-    """What disconnect's revoke meets on main today: DELETE /api/account/tokens/<id> wants a
-    logged-in session, so a device cannot revoke its own token (403). The contract above
-    needs the server side (h14-S1) to accept it; disconnect forgets the token regardless."""
+def test_a_device_token_revokes_itself_and_no_other(server_app):
+    """Disconnect revokes the device's token on the server with that token itself: a token may
+    revoke itself, never another token (that still needs a logged-in session)."""
     import httpx
 
     client = server_app.test_client()
     client.environ_base["HTTP_X_CSRFTOKEN"] = client.get("/api/csrf").get_json()["csrf_token"]
     client.post("/api/auth/register", json={"username": "ana", "password": PASSWORD})
     client.environ_base["HTTP_X_CSRFTOKEN"] = client.get("/api/csrf").get_json()["csrf_token"]
-    created = client.post("/api/account/tokens", json={"name": "laptop"}).get_json()
+    laptop = client.post("/api/account/tokens", json={"name": "laptop"}).get_json()
+    phone = client.post("/api/account/tokens", json={"name": "phone"}).get_json()
     with serving(server_app) as port:
-        response = httpx.delete(
-            f"http://127.0.0.1:{port}/api/account/tokens/{created['id']}",
-            headers={"Authorization": f"Bearer {created['token']}"},
+        base = f"http://127.0.0.1:{port}/api"
+
+        def delete(token_id: int, secret: str) -> httpx.Response:
+            return httpx.delete(
+                f"{base}/account/tokens/{token_id}", headers={"Authorization": f"Bearer {secret}"}
+            )
+
+        other = delete(phone["id"], laptop["token"])
+        assert other.status_code == 403
+        assert other.json()["error"]["code"] == "session_required"
+        assert delete(laptop["id"], laptop["token"]).status_code == 204
+        after = httpx.get(
+            f"{base}/sync/identity", headers={"Authorization": f"Bearer {laptop['token']}"}
         )
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "session_required"
+        assert after.status_code == 401
+        phone_still = httpx.get(
+            f"{base}/sync/identity", headers={"Authorization": f"Bearer {phone['token']}"}
+        )
+        assert phone_still.status_code == 200
 
 
 # --- the desktop's local boundary ------------------------------------------------------------

@@ -48,5 +48,13 @@ def test_real_server_connect_check_and_sign_out(data_dir, real_server):
     assert (data_dir / "sync-token").read_text() not in (data_dir / "sync.json").read_text()
     checked = service.check(data_dir)
     assert checked.last_error is None and not checked.stopped
+    secret = (data_dir / "sync-token").read_text().strip()
     service.disconnect(data_dir)
     assert store.load(data_dir) is None and not (data_dir / "sync-token").exists()
+    # Revoked on the server too: the token it held opens nothing any more.
+    import httpx
+
+    gone = httpx.get(
+        f"{real_server}/api/sync/identity", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert gone.status_code == 401
