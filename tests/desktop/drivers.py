@@ -211,6 +211,41 @@ def write_on_full_disk(session) -> None:
     log.info("the page said: %s", said)
 
 
+# --- the own order in the real window (tests/desktop/test_window.py) -----------------------
+
+TITLES_JS = (
+    "[...document.querySelectorAll('#grid-others .card .card-title')].map(t => t.textContent)"
+)
+
+
+def move_in_window(session) -> None:
+    """Three notes made through the page; Shift+J on the first card moves it down one, in the
+    web view's own page and on the server (#16's own order, in WebKitGTK and QtWebEngine)."""
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    window = session.window
+    for title in ("a", "b", "c"):
+        made = awaited(window, CREATE_NOTE_JS % json.dumps(title))
+        assert made["status"] == 201, made
+    # The page drawn anew (a mark on the old one tells them apart): new notes first, as Keep.
+    window.run_js("window.kaapOldPage = true; location.reload(); 0")
+    wait_for(
+        session,
+        f'!window.kaapOldPage && {PAGE_READY} && JSON.stringify({TITLES_JS}) === \'["c","b","a"]\'',
+        "the notes were not drawn newest first",
+    )
+    window.run_js(
+        "var card = document.querySelector('#grid-others .card'); card.focus();"
+        "card.dispatchEvent(new KeyboardEvent('keydown', {key: 'J', shiftKey: true,"
+        " bubbles: true})); 0"
+    )
+    _eventually(
+        lambda: [n["title"] for n in _api(session, "/api/notes")["items"]] == ["b", "c", "a"],
+        "Shift+J did not move the note on the server",
+    )
+    assert value(window, TITLES_JS) == ["b", "c", "a"]
+
+
 DRIVERS = {
     "write_on_full_disk": write_on_full_disk,
     "external_link": external_link,
@@ -218,6 +253,7 @@ DRIVERS = {
     "find_unsaved": find_unsaved,
     "crash_while_saving": crash_while_saving,
     "find_edit_saved": find_edit_saved,
+    "move_in_window": move_in_window,
 }
 
 

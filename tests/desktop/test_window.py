@@ -71,6 +71,13 @@ def test_links_to_other_sites_open_in_the_system_browser(launch, gui_env, gui, t
     assert opened.read_text().split() == ["https://example.invalid/from-a-note"]
 
 
+@pytest.mark.parametrize("gui", ["gtk", "qt"])
+def test_shift_j_moves_a_note_in_the_own_order_in_the_real_window(launch, gui_env, gui):
+    kaap = launch("--gui", gui, env=gui_env, driver="move_in_window")
+    code, out, err = kaap.finish(timeout=90)
+    assert code == 0, f"{out}\n{err}\n{kaap.log}"
+
+
 def test_the_running_server_answers_only_its_window(launch, gui_env, display):
     kaap = launch(env=gui_env)
     base = kaap.base_url()
