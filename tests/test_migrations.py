@@ -115,6 +115,14 @@ SEEDS = {
         "INSERT INTO sync_applied (owner_id, change_id, result, created_at) VALUES "
         "(2, 'device-1', '{}', '2025-01-10 00:00:00.000000')",
     ],
+    # 0013 is the desktop side of sync: a note's base copy and a cursor.
+    "0013": [
+        "INSERT INTO sync_base (server_id, kind, uid, version, state) VALUES "
+        "('9d8c7b6a-5e4f-4a3b-9c2d-1e0f9a8b7c6d', 'note', '4f9e6b3a-9d5c-4e8f-b0a1-3c4d5e6f7a8b', "
+        "1, '{}')",
+        "INSERT INTO sync_cursor (server_id, high_water, pushed_seq, first_synced_at) VALUES "
+        "('9d8c7b6a-5e4f-4a3b-9c2d-1e0f9a8b7c6d', 11, 9, '2025-01-10 00:00:00.000000')",
+    ],
 }
 
 
@@ -157,7 +165,7 @@ def assert_seed_data_intact(app, up_to: str) -> None:
         assert [(i.text, i.checked) for i in note.items] == [("pack", True)]
         assert [label.name for label in note.labels] == ["Trip"]
         assert db.session.get(User, 1).username == "local"
-        assert db.session.scalars(select(Label)).one().name_key == "trip"
+        assert db.session.scalars(select(Label).where(Label.owner_id == 1)).one().name_key == "trip"
         assert [(i.width, i.height) for i in note.images] == (
             [(3, 2)] if revisions().index(up_to) >= revisions().index("0004") else []
         )

@@ -6,6 +6,7 @@ from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
 from webapp.settings.models import Setting
+from webapp.sync.device.models import SyncBase, SyncCursor
 from webapp.sync.models import AppliedChange, SyncSequence, SyncServer, Tombstone
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "Note",
     "NoteMove",
     "Setting",
+    "SyncBase",
+    "SyncCursor",
     "SyncSequence",
     "SyncServer",
     "Tombstone",
