@@ -90,19 +90,28 @@ def _http():
     return httpx
 
 
-def _request(method: str, url: str, *, token: str | None = None, json=None):
-    """One request; transport failures become readable ``SyncError``s."""
+def _new_client():
+    httpx = _http()
+    timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    # verify=True: certificate and host name checked against certifi's CA bundle.
+    return httpx.Client(timeout=timeout, verify=True, follow_redirects=False)
+
+
+def _request(method: str, url: str, *, token: str | None = None, json=None, client=None,
+             content: bytes | None = None, headers: dict | None = None):  # fmt: skip
+    """One request (on ``client`` if given, else a client of its own); transport failures
+    become readable ``SyncError``s."""
     import ssl
 
     httpx = _http()
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json", **(headers or {})}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
     try:
-        # verify=True: certificate and host name checked against certifi's CA bundle.
-        with httpx.Client(timeout=timeout, verify=True, follow_redirects=False) as client:
-            return client.request(method, url, headers=headers, json=json)
+        if client is not None:
+            return client.request(method, url, headers=headers, json=json, content=content)
+        with _new_client() as own:
+            return own.request(method, url, headers=headers, json=json, content=content)
     except httpx.TimeoutException:
         raise SyncError(
             "The server took too long to answer: try again later.", code="timeout", status=504
@@ -230,3 +239,54 @@ def revoke(base_url: str, token: str, token_id: int) -> None:
 def _unexpected(response, body: dict) -> SyncError:
     message = _server_message(body) or f"status {response.status_code}"
     return SyncError(f"The server refused: {message}", code="server_error", status=502)
+
+
+class Connection:
+    """One sync's conversation with the server: one httpx client (kept-alive connections)
+    and the device token. Every answer other than the expected one is a ``SyncError``."""
+
+    def __init__(self, base_url: str, token: str):
+        self.base_url, self.token = base_url, token
+        self._client = _new_client()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(self, method: str, path: str, *, json=None, content: bytes | None = None,
+                headers: dict | None = None, expect: tuple[int, ...] = (200,)):  # fmt: skip
+        """The raw response of ``method path`` (under /api/sync/...), checked: a refused
+        token, a server error or an answer that is not Kaap's raise ``SyncError``."""
+        response = _request(method, f"{self.base_url}{path}", token=self.token, json=json,
+                            content=content, headers=headers, client=self._client)  # fmt: skip
+        if response.status_code in expect:
+            return response
+        body = _body(response)
+        if response.status_code == 401:
+            raise SyncError(
+                "The server no longer accepts this computer's sign-in (signed out there, or "
+                "the server was reset): connect again. Your notes on this computer are kept.",
+                code="token_revoked",
+                status=409,
+            )
+        raise _unexpected(response, body)
+
+    def json(self, method: str, path: str, *, json=None, expect: tuple[int, ...] = (200,)):
+        """The JSON object of a checked answer."""
+        return _body(self.request(method, path, json=json, expect=expect))
+
+    def identity(self) -> dict:
+        return _need(self.json("GET", "/api/sync/identity"), "server_id", "account_id")
+
+    def changes(self, since: int, limit: int = 500) -> dict:
+        """One page of the feed after ``since``."""
+        return self.json("GET", f"/api/sync/changes?since={int(since)}&limit={int(limit)}")
+
+    def push(self, body: dict) -> dict:
+        """A batch ``{"labels": [...], "changes": [...]}``; the server's answers."""
+        return self.json("POST", "/api/sync/push", json=body)
