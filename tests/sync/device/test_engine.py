@@ -227,3 +227,45 @@ def test_a_server_reset_stops_sync_and_keeps_every_note(desktops, server):
     assert caught.value.code == "identity_changed"
     assert store.load(a.folder).stopped
     assert [n["title"] for n in a.notes()] == ["mine"]
+
+
+def test_flask_sync_now_prints_what_moved_and_exits_0_in_step(desktops):
+    a = desktops()
+    a.create(title="from the cli")
+    result = a.app.test_cli_runner().invoke(args=["sync", "now"])
+    assert result.exit_code == 0, result.output
+    assert "pushed 1" in result.output and "In step with the server." in result.output
+
+
+def test_flask_sync_now_says_why_when_it_cannot(desktops):
+    a = desktops()
+    service.disconnect(a.folder)
+    result = a.app.test_cli_runner().invoke(args=["sync", "now"])
+    assert result.exit_code != 0 and "Not connected to a server" in result.output
+
+
+def test_a_device_behind_the_forgotten_deletions_resyncs_without_deleting_its_notes(
+    desktops, server
+):
+    a, b = desktops(), desktops()
+    a.create(title="kept")
+    gone = a.create(title="gone")
+    a.sync(), b.sync()
+    b.create(title="only on b, not synced yet")
+    a.delete_forever(gone)
+    a.sync()
+    # The server forgets its tombstones (past SYNC_TOMBSTONE_DAYS): b cannot hear of the deletion.
+    from datetime import timedelta
+
+    from webapp.extensions import db
+    from webapp.sync import service as feed
+    from webapp.timeutil import utcnow
+
+    with server.app_context():
+        feed.prune_tombstones(db.session, utcnow() + timedelta(days=1), 0)
+    report = b.sync()
+    assert report.in_step
+    # Nothing deleted on b: the note gone on the server comes back there, as a new one.
+    assert sorted(n["title"] for n in b.notes()) == ["gone", "kept", "only on b, not synced yet"]
+    a.sync()
+    assert sorted(n["title"] for n in a.notes()) == ["gone", "kept", "only on b, not synced yet"]

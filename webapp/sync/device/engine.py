@@ -476,6 +476,8 @@ class _Sync:
         )
 
     def _local_state(self, uid: str) -> dict | None:
+        if self._note_id(uid) is None:
+            return None  # one primary-key read for a note new here (a first sync's all)
         found = service.note_by_uid(self.session, self.owner, uid)
         return None if found is None else normalized(found)
 
