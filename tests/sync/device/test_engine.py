@@ -13,6 +13,15 @@ from webapp.sync.device import engine, service, store
 
 @pytest.fixture
 def server(tmp_path_factory):
+    yield from _server(tmp_path_factory)
+
+
+@pytest.fixture
+def second_server(tmp_path_factory):
+    yield from _server(tmp_path_factory)
+
+
+def _server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
     app = create_app(
         {"CONFIG": "testing", "DATA_DIR": str(folder), "ACCOUNTS": True, "OPEN_SIGNUP": True}
@@ -269,3 +278,17 @@ def test_a_device_behind_the_forgotten_deletions_resyncs_without_deleting_its_no
     assert sorted(n["title"] for n in b.notes()) == ["gone", "kept", "only on b, not synced yet"]
     a.sync()
     assert sorted(n["title"] for n in a.notes()) == ["gone", "kept", "only on b, not synced yet"]
+
+
+def test_switching_servers_keeps_every_note_and_brings_them_to_the_new_one(desktops, second_server):
+    a = desktops()
+    a.create(title="written before")
+    a.sync()
+    service.connect(a.folder, second_server.url, "ana", PASSWORD, use_keyring=False, now="x")
+    a.create(title="written after")
+    report = a.sync()
+    assert report.pushed == 2 and report.in_step
+    assert sorted(n["title"] for n in a.notes()) == ["written after", "written before"]
+    there = second_server.client  # signed up, so logged in
+    titles = sorted(n["title"] for n in there.get("/api/notes").get_json()["items"])
+    assert titles == ["written after", "written before"]
