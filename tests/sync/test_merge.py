@@ -138,7 +138,7 @@ def test_a_copy_of_an_untitled_note_is_named_by_its_first_words():
 
 
 def test_a_copy_of_a_note_with_no_words_is_untitled():
-    merged = merge(note(title="", body=""), note(title="", body=" "), note(title="", body="  "))
+    merged = merge(note(title="", body="x"), note(title="", body=" "), note(title="", body="  "))
     assert merged.conflict_copy["title"] == "Untitled (conflict on laptop)"
 
 
@@ -333,3 +333,16 @@ def test_an_edit_takes_the_note_out_of_the_trash():
 def test_a_move_to_the_trash_against_a_flag_change_stays_in_the_trash():
     merged = merge(note(), note(trashed=True, field_times={"trashed": LATE}), note(pinned=True))
     assert merged.note["trashed"] is True and merged.note["pinned"] is True
+
+
+def test_removing_the_last_line_against_an_appended_line_keeps_no_empty_line():
+    assert merge_text("a", "", "a\nb") == "b"
+
+
+def test_lines_written_on_both_sides_of_an_empty_text_are_both_kept():
+    assert merge_text("", "here", "there") == "there\nhere"
+
+
+def test_a_side_that_only_reordered_images_gives_their_order():
+    one, two = "1" * 64, "2" * 64
+    assert merge_set([one, two], [two, one], [one, two]) == [two, one]

@@ -148,9 +148,10 @@ def merge_text(base: str | None, local: str, remote: str) -> str | None:
         return remote
     if remote == base:
         return local
-    # A last newline on all three, so that a last line without one is a line like the others
-    # (two sides adding a line at the end then insert at the same place, not edit one line).
-    base, local, remote = base + "\n", local + "\n", remote + "\n"
+    # A last newline on each text but an empty one (no lines), so that a last line without one
+    # is a line like the others: two sides adding a line at the end then insert at the same
+    # place rather than both edit the last line, and removing the last line removes one line.
+    base, local, remote = (text + "\n" if text else "" for text in (base, local, remote))
     theirs = _edits(base, remote)
     edits = [(*edit, 0) for edit in theirs]
     edits += [(*edit, 1) for edit in _edits(base, local) if edit not in theirs]
@@ -264,6 +265,8 @@ def _item_order(base: list, local: list, remote: list, kept: dict) -> list:
 def merge_set(base: list | None, local: list, remote: list) -> list:
     """Labels or images as sets: added on either side stays, removed on one side and still
     there on the other goes; the server's order, then the device's additions. No base: union."""
+    if base is not None and list(remote) == list(base):
+        return list(dict.fromkeys(local))  # only this side changed: its order too
     was, here, there = set(base or ()), set(local), set(remote)
 
     def stays(value) -> bool:
