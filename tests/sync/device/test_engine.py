@@ -292,3 +292,78 @@ def test_switching_servers_keeps_every_note_and_brings_them_to_the_new_one(deskt
     there = second_server.client  # signed up, so logged in
     titles = sorted(n["title"] for n in there.get("/api/notes").get_json()["items"])
     assert titles == ["written after", "written before"]
+
+
+def test_edits_to_different_lines_on_two_desktops_merge(desktops):
+    a, b = desktops(), desktops()
+    a.create(title="Poem", body="one\ntwo\nthree")
+    a.sync(), b.sync()
+    a.patch(a.by_title("Poem"), body="ONE\ntwo\nthree")
+    b.patch(b.by_title("Poem"), body="one\ntwo\nTHREE")
+    a.sync(), b.sync(), a.sync()
+    for desktop in (a, b):
+        assert [n["body"] for n in desktop.notes()] == ["ONE\ntwo\nTHREE"]
+
+
+def test_edits_to_the_same_line_keep_the_servers_and_make_one_conflict_copy(desktops):
+    a, b = desktops(), desktops()
+    a.create(title="Plan", body="meet at noon")
+    a.sync(), b.sync()
+    a.patch(a.by_title("Plan"), body="meet at one")
+    b.patch(b.by_title("Plan"), body="meet at two")
+    a.sync()
+    report = b.sync()
+    assert report.conflict_copies == 1
+    a.sync(), b.sync()
+    for desktop in (a, b):
+        found = {n["title"]: n for n in desktop.notes()}
+        assert found["Plan"]["body"] == "meet at one"
+        (copy,) = [n for t, n in found.items() if t.startswith("Plan (conflict on ")]
+        assert copy["body"] == "meet at two"
+        assert [lab["name"] for lab in copy["labels"]] == ["Conflicts"]
+        assert len(found) == 2
+    # Syncing again makes no second copy.
+    assert b.sync().conflict_copies == 0 and a.sync().conflict_copies == 0
+
+
+def test_a_tick_on_one_desktop_and_a_new_item_on_the_other_merge(desktops):
+    a, b = desktops(), desktops()
+    a.create(title="Shop", kind="checklist", items=[{"text": "milk"}, {"text": "eggs"}])
+    a.sync(), b.sync()
+    note_a = a.by_title("Shop")
+    a.patch(note_a, items=[{**note_a["items"][0], "checked": True}, note_a["items"][1]])
+    note_b = b.by_title("Shop")
+    b.patch(note_b, items=[*note_b["items"], {"text": "bread"}])
+    a.sync(), b.sync(), a.sync()
+    for desktop in (a, b):
+        items = desktop.by_title("Shop")["items"]
+        assert [(i["text"], i["checked"]) for i in items] == [
+            ("milk", True), ("eggs", False), ("bread", False)
+        ]  # fmt: skip
+
+
+def test_a_label_added_on_one_desktop_and_another_removed_on_the_other(desktops):
+    a, b = desktops(), desktops()
+    home = a.client.post("/api/labels", json={"name": "Home"}).get_json()
+    a.client.post("/api/labels", json={"name": "Work"})
+    a.create(title="Tagged", label_ids=[home["id"]])
+    a.sync(), b.sync()
+    work_a = [lab for lab in a.client.get("/api/labels").get_json() if lab["name"] == "Work"][0]
+    a.patch(a.by_title("Tagged"), label_ids=[home["id"], work_a["id"]])
+    b.patch(b.by_title("Tagged"), label_ids=[])
+    a.sync(), b.sync(), a.sync()
+    for desktop in (a, b):
+        assert [lab["name"] for lab in desktop.by_title("Tagged")["labels"]] == ["Work"]
+
+
+def test_trash_on_one_desktop_against_an_edit_on_the_other_keeps_the_edit_out_of_the_trash(
+    desktops,
+):
+    a, b = desktops(), desktops()
+    a.create(title="Draft", body="v1")
+    a.sync(), b.sync()
+    assert a.client.post(f"/api/notes/{a.by_title('Draft')['id']}/trash").status_code == 200
+    b.patch(b.by_title("Draft"), body="v1\nmore")
+    b.sync(), a.sync(), b.sync()
+    for desktop in (a, b):
+        assert [(n["title"], n["body"]) for n in desktop.notes()] == [("Draft", "v1\nmore")]
