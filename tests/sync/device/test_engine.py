@@ -348,7 +348,7 @@ def test_a_label_added_on_one_desktop_and_another_removed_on_the_other(desktops)
     a.client.post("/api/labels", json={"name": "Work"})
     a.create(title="Tagged", label_ids=[home["id"]])
     a.sync(), b.sync()
-    work_a = [lab for lab in a.client.get("/api/labels").get_json() if lab["name"] == "Work"][0]
+    work_a = next(lab for lab in a.client.get("/api/labels").get_json() if lab["name"] == "Work")
     a.patch(a.by_title("Tagged"), label_ids=[home["id"], work_a["id"]])
     b.patch(b.by_title("Tagged"), label_ids=[])
     a.sync(), b.sync(), a.sync()
@@ -367,3 +367,36 @@ def test_trash_on_one_desktop_against_an_edit_on_the_other_keeps_the_edit_out_of
     b.sync(), a.sync(), b.sync()
     for desktop in (a, b):
         assert [(n["title"], n["body"]) for n in desktop.notes()] == [("Draft", "v1\nmore")]
+
+
+def _answer_lost(monkeypatch):
+    """The next push reaches the server, its answer does not reach the desktop."""
+    from webapp.sync.device import client
+
+    real = client.Connection.push
+
+    def push(self, body):
+        real(self, body)
+        monkeypatch.setattr(client.Connection, "push", real)
+        raise client.SyncError("Offline: the connection broke off.", code="offline")
+
+    monkeypatch.setattr(client.Connection, "push", push)
+
+
+@pytest.mark.parametrize("new_note", [True, False])
+def test_a_push_whose_answer_was_lost_is_not_merged_against_itself(desktops, monkeypatch, new_note):
+    a, b = desktops(), desktops()
+    note = a.create(title="Plan", body="line one")
+    if not new_note:
+        a.sync()
+        note = a.patch(note, body="line one, edited")
+    _answer_lost(monkeypatch)
+    with pytest.raises(engine.SyncError):
+        a.sync()
+    a.patch(a.by_title("Plan"), body=a.by_title("Plan")["body"] + "\nline two")
+    report = a.sync()
+    assert report.in_step and report.conflict_copies == 0
+    b.sync()
+    expected = ("line one" if new_note else "line one, edited") + "\nline two"
+    assert [n["body"] for n in b.notes()] == [expected]
+    assert [n["body"] for n in a.notes()] == [expected]

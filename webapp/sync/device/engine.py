@@ -489,6 +489,14 @@ class _Sync:
         remote = normalized(remote_json)
         base_row = self._base(uid)
         base = None if base_row is None else json.loads(base_row.state)
+        pending = self.session.get(SyncBase, (self.server, "pending", uid))
+        if pending is not None:
+            # A push of ours whose answer was lost: if this is it, it is the base (our own
+            # edit, not the server's to merge against ours).
+            pushed = json.loads(pending.state)
+            if same(pushed, remote):
+                base = pushed
+            self.session.delete(pending)
         local = self._local_state(uid)
         if local is None:
             if base_row is not None and base_row.version == version:
@@ -740,6 +748,9 @@ class _Sync:
                 self._upload(shas)
             note = {k: state[k] for k in _CONTENT}
             note["field_times"] = state["field_times"]
+            # Kept until the server's answer or its feed shows the note: if the answer is
+            # lost, the next sync knows the server's new version for its own push.
+            self._set_base("pending", uid, state, None)
             changes.append({
                 "change_id": f"{self.state.device_id}:{uid}:{_digest(state)}",
                 "uid": uid,
@@ -782,6 +793,7 @@ class _Sync:
             uid, status = change["uid"], result.get("status")
             if status == "applied":
                 self.report.pushed += 1
+                self._drop_base("pending", uid)
                 if change.get("deleted"):
                     self._drop_base("note", uid)
                 else:
