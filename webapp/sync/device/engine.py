@@ -635,15 +635,19 @@ class _Sync:
 
     def _dirty_uids(self, cursor: SyncCursor) -> list[str]:
         """The notes whose state differs from their base, among those written since the
-        last push (or all, after a resync)."""
-        rows = self.session.execute(
-            select(*service._NOTE_COLUMNS)
-            .where(Note.owner_id == self.owner, Note.seq > cursor.pushed_seq)
-            .order_by(Note.seq)
-        ).all()
-        dirty = []
-        for start in range(0, len(rows), 200):
-            chunk = service.notes_json(self.session, rows[start : start + 200])
+        last push (or all, after a resync), read 200 at a time (memory stays flat)."""
+        dirty, after = [], cursor.pushed_seq
+        while True:
+            rows = self.session.execute(
+                select(*service._NOTE_COLUMNS)
+                .where(Note.owner_id == self.owner, Note.seq > after)
+                .order_by(Note.seq)
+                .limit(200)
+            ).all()
+            if not rows:
+                return dirty
+            after = rows[-1].seq
+            chunk = service.notes_json(self.session, rows)
             bases = {
                 b.uid: b
                 for b in self.session.scalars(
@@ -660,21 +664,25 @@ class _Sync:
                     continue
                 if base is None or not same(normalized(note), json.loads(base.state)):
                     dirty.append(note["uid"])
-        return dirty
 
     def _push(self, cursor: SyncCursor) -> None:
+        """Push what changed here, PUSH_BATCH notes at a time (each batch's states are read
+        just before it goes: memory stays flat); conflicts are merged here and pushed again
+        in the next round."""
         for _ in range(ROUNDS):
             top = self._top()
             labels, deleted_labels = self._label_changes(cursor)
-            changes = self._note_changes(cursor)
+            work = [("note", uid) for uid in self._dirty_uids(cursor)]
+            work += [("deleted", uid) for uid in self._deleted_uids(cursor)]
             self.session.commit()
-            if not changes and not labels and not deleted_labels:
+            if not work and not labels and not deleted_labels:
                 cursor.pushed_seq = top
                 self.session.commit()
                 return
             conflicts = 0
-            for start in range(0, max(len(changes), 1), PUSH_BATCH):
-                batch = changes[start : start + PUSH_BATCH]
+            for start in range(0, max(len(work), 1), PUSH_BATCH):
+                batch = self._changes(work[start : start + PUSH_BATCH])
+                self.session.commit()
                 body = {"labels": labels if start == 0 else [], "changes": batch}
                 if start == 0 and deleted_labels:
                     body["deleted_labels"] = deleted_labels
@@ -737,15 +745,22 @@ class _Sync:
         for uid in deleted:
             self._drop_base("label", uid)
 
-    def _note_changes(self, cursor: SyncCursor) -> list[dict]:
+    def _changes(self, work: list[tuple[str, str]]) -> list[dict]:
+        """The pushed changes of these notes (edited or deleted here)."""
         changes = []
-        dirty = self._dirty_uids(cursor)
-        for uid in dirty:
-            state = self._local_state(uid)
+        for what, uid in work:
             base = self._base(uid)
-            shas = state["images"]
-            if shas:
-                self._upload(shas)
+            if what == "deleted":
+                changes.append({
+                    "change_id": f"{self.state.device_id}:{uid}:deleted:{base.version}",
+                    "uid": uid, "base_version": base.version, "deleted": True,
+                })  # fmt: skip
+                continue
+            state = self._local_state(uid)
+            if state is None:
+                continue  # deleted meanwhile: its tombstone goes next time
+            if state["images"]:
+                self._upload(state["images"])
             note = {k: state[k] for k in _CONTENT}
             note["field_times"] = state["field_times"]
             # Kept until the server's answer or its feed shows the note: if the answer is
@@ -757,7 +772,11 @@ class _Sync:
                 "base_version": None if base is None else base.version,
                 "note": note,
             })  # fmt: skip
-        # Deleted here: a tombstone above the cursor, a base, and no note of that uid.
+        return changes
+
+    def _deleted_uids(self, cursor: SyncCursor) -> list[str]:
+        """Deleted here: a tombstone above the cursor, a base, and no note of that uid."""
+        found = []
         for uid in dict.fromkeys(
             self.session.scalars(
                 select(Tombstone.uid).where(
@@ -767,12 +786,10 @@ class _Sync:
                 )
             )
         ):
-            base = self._base(uid)
-            if base is None or uid in self.refused or self._note_id(uid) is not None:
+            if uid in self.refused or self._base(uid) is None or self._note_id(uid) is not None:
                 continue
-            changes.append({"change_id": f"{self.state.device_id}:{uid}:deleted:{base.version}",
-                            "uid": uid, "base_version": base.version, "deleted": True})  # fmt: skip
-        return changes
+            found.append(uid)
+        return found
 
     def _upload(self, shas: list[str]) -> None:
         try:
