@@ -28,12 +28,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app, g
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from webapp import timeutil
 from webapp.accounts.service import ensure_local_user
+from webapp.db.types import UTCDateTime
 from webapp.errors import KaapError
 from webapp.extensions import db
 from webapp.labels import service as labels_service
@@ -60,6 +62,42 @@ LOCK_FILE = "sync.lock"
 _CONTENT = ("title", "body", "kind", "color", "pinned", "archived", "trashed", "items",
             "label_uids", "images")  # fmt: skip
 _TIMED = ("color", "pinned", "archived", "trashed")
+_BASE = SyncBase.__table__
+_NOTES = Note.__table__
+
+
+# Built once: a statement made per note costs more than running it.
+_INSERT_BASE = insert(_BASE).values(
+    server_id=bindparam("b_server"), kind=bindparam("b_kind"), uid=bindparam("b_uid"),
+    version=bindparam("b_version"), state=bindparam("b_state"),
+)  # fmt: skip
+_WHERE_BASE = (
+    (_BASE.c.server_id == bindparam("b_server"))
+    & (_BASE.c.kind == bindparam("b_kind"))
+    & (_BASE.c.uid == bindparam("b_uid"))
+)
+_UPDATE_BASE = (
+    update(_BASE).where(_WHERE_BASE).values(version=bindparam("b_version"),
+                                            state=bindparam("b_state"))
+)  # fmt: skip
+_DELETE_BASE = delete(_BASE).where(_WHERE_BASE)
+_READ_BASE = select(_BASE.c.version, _BASE.c.state).where(_WHERE_BASE)
+_KEEP_TIMES = (
+    update(_NOTES)
+    .where(_NOTES.c.id == bindparam("t_id"))
+    .values({
+        f"{name}_changed_at": func.coalesce(bindparam(f"t_{name}", type_=UTCDateTime()),
+                                            _NOTES.c[f"{name}_changed_at"])
+        for name in _TIMED
+    })
+)  # fmt: skip
+
+
+class Base(NamedTuple):
+    """A base copy as read: the server's version and the state's JSON text."""
+
+    version: int | None
+    state: str
 
 
 @dataclass
@@ -244,6 +282,8 @@ class _Sync:
         self.session.commit()
         self.store = current_app.extensions.get("kaap.images")
         self.refused: set[str] = set()  # uids the server refused this sync
+        self._bases: dict[tuple[str, str], Base | None] = {}
+        self._ids: dict[str, int | None] = {}
         self.backed_up = False
 
     # The steps --------------------------------------------------------------------------
@@ -260,7 +300,7 @@ class _Sync:
         self._pull(cursor)
         if cursor.first_synced_at is None:
             cursor.first_synced_at = timeutil.now()
-            self.session.commit()
+            self._commit()
         self.report.in_step = not self.refused and not self._dirty_uids(cursor)
         return self.report
 
@@ -271,14 +311,14 @@ class _Sync:
             self.session.execute(delete(SyncBase).where(SyncBase.server_id != self.server))
             cursor = SyncCursor(server_id=self.server, high_water=0, pushed_seq=0)
             self.session.add(cursor)
-            self.session.commit()
+            self._commit()
         return cursor
 
     def _backup(self, kind: str) -> None:
         from webapp.backups import live
 
         if live.live_path(current_app) is not None:
-            self.session.commit()
+            self._commit()
             live.create(current_app, kind)
 
     # Pull -------------------------------------------------------------------------------
@@ -297,7 +337,7 @@ class _Sync:
         while True:
             self._apply_page(page)
             cursor.high_water = page["high_water"]
-            self.session.commit()
+            self._commit()
             if not page.get("more"):
                 return True
             page = self.conn.changes(cursor.high_water, PAGE)
@@ -321,7 +361,7 @@ class _Sync:
             page = {**page, "tombstones": []}  # forgotten deletions: keep what is here
             self._apply_page(page)
             since = page["high_water"]
-            self.session.commit()
+            self._commit()
             if not page.get("more"):
                 break
         self.session.execute(
@@ -333,7 +373,7 @@ class _Sync:
         )
         cursor.high_water = since
         cursor.pushed_seq = 0  # everything here is a candidate again
-        self.session.commit()
+        self._commit()
         return True
 
     def _removals_allowed(self, cursor: SyncCursor, first: dict) -> bool:
@@ -354,7 +394,7 @@ class _Sync:
             page = self.conn.changes(page["high_water"], PAGE)
             if page.get("resync"):
                 return True  # the resync deletes nothing
-        self.session.commit()
+        self._commit()
         if len(removed) >= REMOVALS_MIN and len(removed) > REMOVALS_SHARE * here:
             self.report.paused_removals, self.report.notes_here = len(removed), here
             return False
@@ -380,41 +420,85 @@ class _Sync:
     def _apply_page(self, page: dict) -> None:
         for label in page.get("labels", []):
             self._apply_label(label["uid"], label["name"])
-        self.session.commit()
-        for index, remote in enumerate(page.get("changes", [])):
-            try:
-                self._apply_note(remote)
-            except KaapError as exc:
-                self.session.rollback()
-                self.report.invalid.append(f"{remote.get('title') or remote['uid']}: {exc.message}")
-            if index % 50 == 49:
-                self.session.commit()  # the write lock is not held for a whole page
-        self.session.commit()
+        self._commit()
+        changes = page.get("changes", [])
+        # 50 notes a transaction: the write lock is not held for a whole page, and what is
+        # known of them (ids, bases) is read in two queries, not a few per note.
+        for start in range(0, len(changes), 50):
+            chunk = changes[start : start + 50]
+            self._preload([remote["uid"] for remote in chunk])
+            for remote in chunk:
+                try:
+                    self._apply_note(remote)
+                except KaapError as exc:
+                    self._rollback()
+                    title = remote.get("title") or remote["uid"]
+                    self.report.invalid.append(f"{title}: {exc.message}")
+            self._commit()
         for tomb in page.get("tombstones", []):
             if tomb["kind"] == "note":
                 self._apply_note_tombstone(tomb["uid"])
             else:
                 self._apply_label_tombstone(tomb["uid"])
-            self.session.commit()
+            self._commit()
 
     # Labels -----------------------------------------------------------------------------
 
-    def _label_base(self, uid: str) -> SyncBase | None:
-        return self.session.get(SyncBase, (self.server, "label", uid))
+    # What is known of notes inside one transaction (Core statements, no ORM objects to
+    # expire at each commit); forgotten at every commit and rollback.
+
+    def _commit(self) -> None:
+        self.session.commit()
+        self._bases.clear()
+        self._ids.clear()
+
+    def _rollback(self) -> None:
+        self.session.rollback()
+        self._bases.clear()
+        self._ids.clear()
+
+    def _preload(self, uids: list[str]) -> None:
+        for key in [(kind, uid) for uid in uids for kind in ("note", "pending")]:
+            self._bases[key] = None
+        for kind, uid, version, state in self.session.execute(
+            select(_BASE.c.kind, _BASE.c.uid, _BASE.c.version, _BASE.c.state).where(
+                _BASE.c.server_id == self.server,
+                _BASE.c.kind.in_(("note", "pending")),
+                _BASE.c.uid.in_(uids),
+            )
+        ):
+            self._bases[(kind, uid)] = Base(version, state)
+        self._ids.update(dict.fromkeys(uids))
+        self._ids.update(
+            self.session.execute(
+                select(Note.uid, Note.id).where(Note.owner_id == self.owner, Note.uid.in_(uids))
+            ).all()
+        )
+
+    def _get_base(self, kind: str, uid: str) -> Base | None:
+        key = (kind, uid)
+        if key not in self._bases:
+            row = self.session.execute(_READ_BASE, self._key(kind, uid)).first()
+            self._bases[key] = None if row is None else Base(row.version, row.state)
+        return self._bases[key]
+
+    def _key(self, kind: str, uid: str) -> dict:
+        return {"b_server": self.server, "b_kind": kind, "b_uid": uid}
+
+    def _label_base(self, uid: str) -> Base | None:
+        return self._get_base("label", uid)
 
     def _set_base(self, kind: str, uid: str, state: dict | str, version: int | None) -> None:
         text = state if isinstance(state, str) else json.dumps(state)
-        base = self.session.get(SyncBase, (self.server, kind, uid))
-        if base is None:
-            self.session.add(SyncBase(server_id=self.server, kind=kind, uid=uid,
-                                      version=version, state=text))  # fmt: skip
-        else:
-            base.state, base.version = text, version
+        values = {**self._key(kind, uid), "b_version": version, "b_state": text}
+        known = self._get_base(kind, uid) is not None
+        self.session.execute(_UPDATE_BASE if known else _INSERT_BASE, values)
+        self._bases[(kind, uid)] = Base(version, text)
 
     def _drop_base(self, kind: str, uid: str) -> None:
-        base = self.session.get(SyncBase, (self.server, kind, uid))
-        if base is not None:
-            self.session.delete(base)
+        if self._get_base(kind, uid) is not None:
+            self.session.execute(_DELETE_BASE, self._key(kind, uid))
+        self._bases[(kind, uid)] = None
 
     def _apply_label(self, uid: str, name: str) -> None:
         mine = self.session.scalar(
@@ -471,9 +555,11 @@ class _Sync:
     # Notes ------------------------------------------------------------------------------
 
     def _note_id(self, uid: str) -> int | None:
-        return self.session.scalar(
-            select(Note.id).where(Note.owner_id == self.owner, Note.uid == uid)
-        )
+        if uid not in self._ids:
+            self._ids[uid] = self.session.scalar(
+                select(Note.id).where(Note.owner_id == self.owner, Note.uid == uid)
+            )
+        return self._ids[uid]
 
     def _local_state(self, uid: str) -> dict | None:
         if self._note_id(uid) is None:
@@ -481,22 +567,22 @@ class _Sync:
         found = service.note_by_uid(self.session, self.owner, uid)
         return None if found is None else normalized(found)
 
-    def _base(self, uid: str) -> SyncBase | None:
-        return self.session.get(SyncBase, (self.server, "note", uid))
+    def _base(self, uid: str) -> Base | None:
+        return self._get_base("note", uid)
 
     def _apply_note(self, remote_json: dict) -> None:
         uid, version = remote_json["uid"], remote_json["version"]
         remote = normalized(remote_json)
         base_row = self._base(uid)
         base = None if base_row is None else json.loads(base_row.state)
-        pending = self.session.get(SyncBase, (self.server, "pending", uid))
+        pending = self._get_base("pending", uid)
         if pending is not None:
             # A push of ours whose answer was lost: if this is it, it is the base (our own
             # edit, not the server's to merge against ours).
             pushed = json.loads(pending.state)
             if same(pushed, remote):
                 base = pushed
-            self.session.delete(pending)
+            self._drop_base("pending", uid)
         local = self._local_state(uid)
         if local is None:
             if base_row is not None and base_row.version == version:
@@ -590,13 +676,9 @@ class _Sync:
 
     def _keep_times(self, note_id: int, times: dict) -> None:
         """The person's change times, not the moment the engine wrote them."""
-        values = {}
-        for name in _TIMED:
-            when = _parse(times.get(name))
-            if when is not None:
-                values[f"{name}_changed_at"] = when
-        if values:
-            self.session.execute(update(Note).where(Note.id == note_id).values(**values))
+        values = {f"t_{name}": _parse(times.get(name)) for name in _TIMED}
+        if any(values.values()):
+            self.session.execute(_KEEP_TIMES, {"t_id": note_id, **values})
 
     def _apply_note_tombstone(self, uid: str) -> None:
         base_row = self._base(uid)
@@ -674,15 +756,15 @@ class _Sync:
             labels, deleted_labels = self._label_changes(cursor)
             work = [("note", uid) for uid in self._dirty_uids(cursor)]
             work += [("deleted", uid) for uid in self._deleted_uids(cursor)]
-            self.session.commit()
+            self._commit()
             if not work and not labels and not deleted_labels:
                 cursor.pushed_seq = top
-                self.session.commit()
+                self._commit()
                 return
             conflicts = 0
             for start in range(0, max(len(work), 1), PUSH_BATCH):
                 batch = self._changes(work[start : start + PUSH_BATCH])
-                self.session.commit()
+                self._commit()
                 body = {"labels": labels if start == 0 else [], "changes": batch}
                 if start == 0 and deleted_labels:
                     body["deleted_labels"] = deleted_labels
@@ -690,10 +772,10 @@ class _Sync:
                 conflicts += self._answers(batch, answer)
                 if start == 0:
                     self._labels_pushed(labels, deleted_labels, answer.get("label_uids") or {})
-                self.session.commit()
+                self._commit()
             if not conflicts:
                 cursor.pushed_seq = top
-                self.session.commit()
+                self._commit()
                 return
         # Still conflicting after ROUNDS: the next sync goes on from here.
 
