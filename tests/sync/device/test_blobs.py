@@ -144,13 +144,13 @@ def test_a_jpeg_ends_with_one_hash_on_both_devices_and_the_server(server, tmp_pa
 
 
 def test_prepare_images_keeps_reorders_and_detaches(server, tmp_path_factory):
-    app, url, token = server
+    _app, url, token = server
     here = device(tmp_path_factory, "here")
     a, b = local_note_with(here, photo((40, 30))), local_note_with(here, photo((30, 40)))
     with here.app_context(), Connection(url, token) as conn:
         (sha_a,), (sha_b,) = blobs.note_shas(db.session, a), blobs.note_shas(db.session, b)
         (kept,) = db.session.scalars(select(Image.id).where(Image.note_id == a)).all()
-        note_id, plan = write_images(here, a, [sha_b, sha_a], conn)
+        _note_id, plan = write_images(here, a, [sha_b, sha_a], conn)
         assert plan.detach == [] and plan.downloaded == [] and len(plan.attach) == 1
         assert blobs.note_shas(db.session, a) == [sha_b, sha_a]
         assert kept in db.session.scalars(select(Image.id).where(Image.note_id == a)).all()
@@ -159,7 +159,7 @@ def test_prepare_images_keeps_reorders_and_detaches(server, tmp_path_factory):
 
 
 def test_an_unknown_image_is_a_readable_sync_error(server, tmp_path_factory):
-    app, url, token = server
+    _app, url, token = server
     here = device(tmp_path_factory, "unknown")
     with here.app_context(), Connection(url, token) as conn:
         with pytest.raises(SyncError):
