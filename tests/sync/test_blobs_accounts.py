@@ -66,3 +66,13 @@ def test_another_accounts_images_are_not_there(device):
     # Bob's upload of the same picture is Bob's own copy; Ana's note is as it was.
     assert put(bob, data, content_type="image/jpeg").status_code == 201
     assert feed_images(ana, new["uid"]) == [theirs]
+
+
+def test_the_quota_holds_for_every_image_upload(app, device):
+    ana = device("ana")
+    upload(ana, noise())
+    app.config["ACCOUNT_MAX_IMAGE_BYTES"] = 1000
+    note = ana.post("/api/notes", json={"title": "x"}).get_json()
+    for url in (f"/api/notes/{note['id']}/images", "/api/notes/images"):
+        response = ana.post(url, data={"file": (io.BytesIO(png()), "x.png")})
+        assert response.status_code == 507 and error_code(response) == "quota_exceeded", url
