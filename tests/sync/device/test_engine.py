@@ -400,3 +400,51 @@ def test_a_push_whose_answer_was_lost_is_not_merged_against_itself(desktops, mon
     expected = ("line one" if new_note else "line one, edited") + "\nline two"
     assert [n["body"] for n in b.notes()] == [expected]
     assert [n["body"] for n in a.notes()] == [expected]
+
+
+def _add_image(desktop: Desktop, note: dict, fmt="JPEG", color=(120, 40, 200)) -> None:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(out, fmt)
+    response = desktop.client.post(
+        f"/api/notes/{note['id']}/images",
+        data={"file": (io.BytesIO(out.getvalue()), f"photo.{fmt.lower()}")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_an_image_travels_by_content_once_and_its_removal_follows(desktops, fmt):
+    a, b = desktops(), desktops()
+    note = a.create(title="Trip")
+    _add_image(a, note, fmt)
+    report = a.sync()
+    assert report.images_up == 1 and report.in_step
+    report = b.sync()
+    assert report.images_down == 1 and report.in_step
+    (pic_b,) = b.by_title("Trip")["images"]
+    (pic_a,) = a.by_title("Trip")["images"]
+    assert (pic_a["width"], pic_a["height"]) == (pic_b["width"], pic_b["height"]) == (40, 30)
+    with b.client.get(pic_b["url"]) as served:
+        assert served.status_code == 200
+    # In step: nothing goes up or down again.
+    again = a.sync(), b.sync()
+    assert all(r.images_up == r.images_down == r.pushed == r.pulled == 0 for r in again)
+    assert b.client.delete(f"/api/images/{pic_b['id']}").status_code == 204
+    b.sync(), a.sync()
+    assert a.by_title("Trip")["images"] == []
+
+
+def test_images_added_on_both_sides_are_a_union(desktops):
+    a, b = desktops(), desktops()
+    note = a.create(title="Album", body="x")
+    a.sync(), b.sync()
+    _add_image(a, note, "PNG", (255, 0, 0))
+    _add_image(b, b.by_title("Album"), "PNG", (0, 0, 255))
+    a.sync(), b.sync(), a.sync()
+    for desktop in (a, b):
+        assert len(desktop.by_title("Album")["images"]) == 2

@@ -35,16 +35,19 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from webapp import timeutil
 from webapp.accounts.service import ensure_local_user
+from webapp.db.sqlite import reading
 from webapp.db.types import UTCDateTime
 from webapp.errors import KaapError
 from webapp.extensions import db
+from webapp.images import service as images_service
+from webapp.images.models import Image
 from webapp.labels import service as labels_service
 from webapp.labels.models import Label, name_key
 from webapp.notes import queries
 from webapp.notes import service as notes
 from webapp.notes.models import Note
 from webapp.sync import merge, service
-from webapp.sync.device import client, store
+from webapp.sync.device import blobs, client, store
 from webapp.sync.device.client import SyncError
 from webapp.sync.device.models import SyncBase, SyncCursor
 from webapp.sync.models import SyncSequence, Tombstone
@@ -283,6 +286,7 @@ class _Sync:
         self.store = current_app.extensions.get("kaap.images")
         self.refused: set[str] = set()  # uids the server refused this sync
         self._bases: dict[tuple[str, str], Base | None] = {}
+        self._plans: dict[str, tuple[tuple[str, ...], blobs.ImagePlan]] = {}
         self._ids: dict[str, int | None] = {}
         self.backed_up = False
 
@@ -426,6 +430,7 @@ class _Sync:
         # known of them (ids, bases) is read in two queries, not a few per note.
         for start in range(0, len(changes), 50):
             chunk = changes[start : start + 50]
+            self._download(chunk)
             self._preload([remote["uid"] for remote in chunk])
             for remote in chunk:
                 try:
@@ -435,6 +440,7 @@ class _Sync:
                     title = remote.get("title") or remote["uid"]
                     self.report.invalid.append(f"{title}: {exc.message}")
             self._commit()
+            self._forget_plans()
         for tomb in page.get("tombstones", []):
             if tomb["kind"] == "note":
                 self._apply_note_tombstone(tomb["uid"])
@@ -638,8 +644,14 @@ class _Sync:
         now = timeutil.now()
         plan = self._images(uid, local, state)
         note_id = self._note_id(uid) if local is not None else None
+        with images_service.files_or_nothing(self.session, self.store, plan.get("written", ())):
+            row = self._write_row(uid, note_id, data, state, origin, now, plan)
+        self._keep_times(row.id, state.get("field_times") or {})
+        return row
+
+    def _write_row(self, uid, note_id, data, state, origin, now, plan):
         if note_id is None:
-            row = notes.write_note(
+            return notes.write_note(
                 self.session, self.owner, None, data, now,
                 trashed=True if state["trashed"] else None,
                 origin=notes.Origin(
@@ -649,30 +661,58 @@ class _Sync:
                 ),
                 **plan,
             )  # fmt: skip
-        else:
-            current = queries.read_note(self.session, self.owner, note_id)
-            trashed = (
-                state["trashed"] if state["trashed"] != (current.trashed_at is not None) else None
-            )
-            row = notes.write_note(self.session, self.owner, current, data, now, trashed=trashed,
-                                   **plan)  # fmt: skip
-        self._keep_times(row.id, state.get("field_times") or {})
-        return row
+        current = queries.read_note(self.session, self.owner, note_id)
+        trashed = state["trashed"] if state["trashed"] != (current.trashed_at is not None) else None
+        return notes.write_note(self.session, self.owner, current, data, now, trashed=trashed,
+                                **plan)  # fmt: skip
 
     def _images(self, uid: str, local: dict | None, state: dict) -> dict:
-        """What ``write_note`` needs to make the note's images ``state["images"]``."""
+        """What ``write_note`` needs to make the note's images ``state["images"]``: the plan
+        made before the transaction (``_download``) when it is for these images, else one
+        made now (a merge that changed the set: files here, or a download under the lock)."""
         have = (local or {}).get("images", [])
+        ready = self._plans.pop(uid, None)
         if have == state["images"] or self.store is None:
+            if ready is not None:
+                self.store.remove(ready[1].written)
             return {}
-        try:
-            from webapp.sync.device import blobs
-        except ImportError:  # images by content are not in this build yet
-            return {}
-        note_id = self._note_id(uid)
-        plan = blobs.prepare_images(self.conn, self.session, self.store, note_id, state["images"])
-        self.report.images_down += len(getattr(plan, "downloaded", ()) or ())
-        return {"store": self.store, "attach": plan.attach, "detach": plan.detach,
-                "written": plan.written}  # fmt: skip
+        if ready is not None and ready[0] == tuple(state["images"]):
+            plan = ready[1]
+        else:
+            if ready is not None:
+                self.store.remove(ready[1].written)
+            plan = blobs.prepare_images(
+                self.conn, self.session, self.store, self._note_id(uid), state["images"]
+            )
+            self.report.images_down += len(plan.downloaded)
+        return plan.write_note_args(self.store)
+
+    def _download(self, chunk: list[dict]) -> None:
+        """Fetch the images of these notes that are nowhere here, outside any transaction
+        (a download never holds the write lock): ``_images`` uses the plans."""
+        if self.store is None:
+            return
+        wanted = {sha for remote in chunk for sha in normalized(remote)["images"]}
+        if not wanted:
+            return
+        with reading(self.session):
+            here = set(self.session.scalars(select(Image.digest).where(Image.digest.in_(wanted))))
+            for remote in chunk:
+                shas = normalized(remote)["images"]
+                if set(shas) <= here:
+                    continue
+                note_id = self.session.scalar(
+                    select(Note.id).where(Note.owner_id == self.owner, Note.uid == remote["uid"])
+                )
+                plan = blobs.prepare_images(self.conn, self.session, self.store, note_id, shas)
+                self.report.images_down += len(plan.downloaded)
+                self._plans[remote["uid"]] = (tuple(shas), plan)
+                here |= set(plan.downloaded)
+
+    def _forget_plans(self) -> None:
+        for _, plan in self._plans.values():
+            self.store.remove(plan.written)
+        self._plans.clear()
 
     def _keep_times(self, note_id: int, times: dict) -> None:
         """The person's change times, not the moment the engine wrote them."""
@@ -841,8 +881,9 @@ class _Sync:
             state = self._local_state(uid)
             if state is None:
                 continue  # deleted meanwhile: its tombstone goes next time
-            if state["images"]:
-                self._upload(state["images"])
+            if state["images"] and self._upload(state["images"]):
+                self._ids.clear()
+                state = self._local_state(uid)
             note = {k: state[k] for k in _CONTENT}
             note["field_times"] = state["field_times"]
             # Kept until the server's answer or its feed shows the note: if the answer is
@@ -873,13 +914,13 @@ class _Sync:
             found.append(uid)
         return found
 
-    def _upload(self, shas: list[str]) -> None:
-        try:
-            from webapp.sync.device import blobs
-        except ImportError:
-            return
-        uploaded = blobs.upload_missing(self.conn, self.session, self.store, shas)
-        self.report.images_up += len(uploaded or ()) if isinstance(uploaded, (list, set)) else 0
+    def _upload(self, shas: list[str]) -> bool:
+        """Send the server the images it lacks; True when it stores some under another
+        digest (the local images are then the server's: read the note again)."""
+        uploaded: list[str] = []
+        renamed = blobs.upload_missing(self.conn, self.session, self.store, shas, uploaded)
+        self.report.images_up += len(uploaded)
+        return bool(renamed)
 
     def _answers(self, batch: list[dict], answer: dict) -> int:
         """Record the server's answers; returns how many conflicted (merged, to push again)."""
