@@ -22,6 +22,7 @@ from webapp.errors import KaapError, NotFoundError
 from webapp.images import pipeline
 from webapp.images.models import Image
 from webapp.notes.models import Note
+from webapp.sync.models import SyncBlob
 
 log = logging.getLogger(__name__)
 IMAGES_PER_NOTE = 100
@@ -83,6 +84,17 @@ class Store:
     def _part(self, name: str) -> Path:
         path = self.path(name)
         return path.with_name(path.name + ".part")
+
+    def stage_copy(self, name: str, *, sync: bool = True) -> str:
+        """Copy a stored file into a new staged one (see ``stage``); returns its name."""
+        new = f"{secrets.token_hex(16)}{Path(name).suffix}"
+        self.path(new).parent.mkdir(parents=True, exist_ok=True)
+        with removed_on_failure(self._part(new)):
+            shutil.copyfile(self.path(name), self._part(new))
+            if sync:
+                with open(self._part(new), "rb+") as fh:
+                    os.fsync(fh.fileno())
+        return new
 
     def copy(self, name: str) -> str:
         new = f"{secrets.token_hex(16)}{Path(name).suffix}"
@@ -314,6 +326,9 @@ def sweep(session: Session, store: Store, now: datetime | None = None) -> tuple[
     on_disk = store.names()
     rows = session.execute(select(Image.id, Image.file_name, Image.thumb_name)).all()
     known = {name for _, file_name, thumb_name in rows for name in (file_name, thumb_name)}
+    # Sync's uploaded blobs wait for their note (``webapp.sync.blobs``): not orphans.
+    blobs = session.execute(select(SyncBlob.file_name, SyncBlob.thumb_name))
+    known |= {name for row in blobs for name in row}
     orphans = on_disk - known
     if now is not None and store.orphans_held(now):
         orphans = set()

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webapp.db.sqlite import reading
 from webapp.errors import KaapError, ValidationError
 from webapp.images import service as images_service
 from webapp.labels import service as labels_service
@@ -21,6 +22,7 @@ from webapp.labels.models import Label, name_key
 from webapp.notes import queries
 from webapp.notes import service as notes
 from webapp.notes.models import COLORS, KINDS, Note
+from webapp.sync import blobs
 from webapp.sync.models import AppliedChange, SyncSequence, Tombstone
 from webapp.sync.service import note_by_uid
 
@@ -105,6 +107,11 @@ def _check_note(note: Mapping[str, Any]) -> None:
     uids = note.get("label_uids", [])
     if not isinstance(uids, list) or not all(isinstance(u, str) and UID.match(u) for u in uids):
         raise _invalid("label_uids", "a list of label uids")
+    shas = note.get("images", [])
+    if not isinstance(shas, list) or len(shas) > images_service.IMAGES_PER_NOTE:
+        raise _invalid("images", f"a list of at most {images_service.IMAGES_PER_NOTE} SHA-256")
+    for sha in shas:
+        blobs.check_sha(sha, "images")
     _field_times(note.get("field_times", {}))
 
 
@@ -212,7 +219,7 @@ def _one(session, owner_id, change, merged, now, store) -> dict:
             return json.loads(done)
         if note is None:
             return _delete(session, owner_id, change_id, uid, base, store, now)
-        return _write(session, owner_id, change_id, uid, base, note, merged, now)
+        return _write(session, owner_id, change_id, uid, base, note, merged, now, store)
     except KaapError as exc:
         session.rollback()
         return {"change_id": change_id, "status": "invalid",
@@ -233,7 +240,7 @@ def _note_id(session, owner_id, uid) -> int | None:
     return session.scalar(select(Note.id).where(Note.owner_id == owner_id, Note.uid == uid))
 
 
-def _write(session, owner_id, change_id, uid, base, note, merged, now) -> dict:
+def _write(session, owner_id, change_id, uid, base, note, merged, now, store) -> dict:
     note_id = _note_id(session, owner_id, uid)
     if (note_id is None) != (base is None):
         # A new note whose uid exists, or an edit of a note this account does not have
@@ -254,18 +261,30 @@ def _write(session, owner_id, change_id, uid, base, note, merged, now) -> dict:
     was_trashed = False if current is None else current.trashed_at is not None
     if trashed == was_trashed:
         trashed = None  # not a move into or out of the trash
+    images = blobs.ImagePlan(order=None)
+    if "images" in note:
+        # Files copied before the write (no lock held); the note is read again after.
+        with reading(session):
+            images = blobs.plan_images(session, store, owner_id, note_id, note["images"])
+        current = None if note_id is None else queries.read_note(session, owner_id, note_id)
+        if current is not None and current.version != base:
+            store.remove(images.written)
+            return _conflict(session, owner_id, change_id, uid)
     before = None if current is None else {name: getattr(current, name) for name in _TIMED[:3]}
-    row = notes.write_note(
-        session, owner_id, current, data, now, trashed=trashed,
-        origin=notes.Origin(uid=uid) if current is None else None,
-    )  # fmt: skip
-    _keep_field_times(session, row.id, note, data, before, trashed is not None, now)
-    seq = session.scalar(select(Note.seq).where(Note.id == row.id))
-    result = {"change_id": change_id, "status": "applied", "uid": uid, "version": row.version,
-              "seq": seq}  # fmt: skip
-    session.add(AppliedChange(owner_id=owner_id, change_id=change_id,
-                              result=json.dumps(result), created_at=now))  # fmt: skip
-    session.commit()
+    with images_service.files_or_nothing(session, store, images.written) as written:
+        row = notes.write_note(
+            session, owner_id, current, data, now, trashed=trashed,
+            origin=notes.Origin(uid=uid) if current is None else None, store=store,
+            written=written, attach=images.attach, detach=images.detach,
+            image_order=images.order,
+        )  # fmt: skip
+        _keep_field_times(session, row.id, note, data, before, trashed is not None, now)
+        seq = session.scalar(select(Note.seq).where(Note.id == row.id))
+        result = {"change_id": change_id, "status": "applied", "uid": uid,
+                  "version": row.version, "seq": seq}  # fmt: skip
+        session.add(AppliedChange(owner_id=owner_id, change_id=change_id,
+                                  result=json.dumps(result), created_at=now))  # fmt: skip
+        session.commit()
     return result
 
 
