@@ -101,6 +101,16 @@ def test_a_one_megabyte_body_merges():
     assert merged == "\n".join(["changed at the top", *lines[1:-1], "changed at the end"])
 
 
+def test_a_big_note_edited_in_many_places_on_both_sides_merges():
+    lines = [f"line {i}" for i in range(20_000)]
+    local, remote, merged = list(lines), list(lines), list(lines)
+    for at in range(0, len(lines), 50):
+        local[at] = merged[at] = f"here {at}"
+        remote[at + 25] = merged[at + 25] = f"there {at}"
+    text = "\n".join
+    assert merge_text(text(lines), text(local), text(remote)) == text(merged)
+
+
 # The note and its conflict copy ------------------------------------------------------------
 
 

@@ -53,7 +53,10 @@ twice in the merged note because two sides made the same edit.
 
 from __future__ import annotations
 
+import time
 import uuid
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -172,7 +175,7 @@ def _edits(base: str, other: str) -> list[tuple[int, int, str]]:
     """The edits that turn ``base`` into ``other``: (start, end, inserted) with start and end
     offsets in ``base`` at line boundaries, in order, never touching one another."""
     chars_base, chars_other, lines = _differ.diff_linesToChars(base, other)
-    diffs = _differ.diff_main(chars_base, chars_other, False)
+    diffs = _line_diff(chars_base, chars_other)
     _differ.diff_charsToLines(diffs, lines)
     edits, at, start, inserted = [], 0, None, []
     for op, text in diffs:
@@ -190,7 +193,67 @@ def _edits(base: str, other: str) -> list[tuple[int, int, str]]:
             inserted.append(text)
     if start is not None:
         edits.append((start, at, "".join(inserted)))
+    if _apply(base, edits) != other:  # never seen; the whole text replaced is still exact
+        return [(0, len(base), other)]
     return edits
+
+
+def _line_diff(base: str, other: str) -> list[tuple[int, str]]:
+    """dmp's diff of two line-encoded texts, first anchored on the lines each has once (as
+    patience diff does), so that a big note edited in many places is many small diffs: dmp
+    alone, on 20,000 lines edited in 800 places, runs out of its time and answers with one
+    coarse edit (then a needless conflict copy)."""
+    deadline = time.time() + DIFF_TIMEOUT  # for all the small diffs together
+    head = _differ.diff_commonPrefix(base, other)
+    tail = _differ.diff_commonSuffix(base[head:], other[head:])
+    middle = (base[head : len(base) - tail], other[head : len(other) - tail])
+    diffs = [(diff_match_patch.DIFF_EQUAL, base[:head])]
+    done_base = done_other = 0
+    for at_base, at_other in [*_anchors(*middle), (len(middle[0]), len(middle[1]))]:
+        if done_base < at_base or done_other < at_other:
+            gap = (middle[0][done_base:at_base], middle[1][done_other:at_other])
+            diffs += _differ.diff_main(*gap, False, deadline)
+        if at_base < len(middle[0]):
+            diffs.append((diff_match_patch.DIFF_EQUAL, middle[0][at_base]))
+        done_base, done_other = at_base + 1, at_other + 1
+    diffs.append((diff_match_patch.DIFF_EQUAL, base[len(base) - tail :]))
+    return diffs
+
+
+def _anchors(base: str, other: str) -> list[tuple[int, int]]:
+    """The longest run, in order in both, of (place in base, place in other) of the lines that
+    are once in each."""
+    once_base, once_other = Counter(base), Counter(other)
+    in_other = {line: at for at, line in enumerate(other) if once_other[line] == 1}
+    pairs = [
+        (at, in_other[line])
+        for at, line in enumerate(base)
+        if once_base[line] == 1 and line in in_other
+    ]
+    # Longest increasing subsequence of the places in other (patience sorting).
+    tops, top_pair, back = [], [], [None] * len(pairs)
+    for index, (_, at_other) in enumerate(pairs):
+        pile = bisect_left(tops, at_other)
+        back[index] = top_pair[pile - 1] if pile else None
+        if pile == len(tops):
+            tops.append(at_other)
+            top_pair.append(index)
+        else:
+            tops[pile], top_pair[pile] = at_other, index
+    run, index = [], top_pair[-1] if top_pair else None
+    while index is not None:
+        run.append(pairs[index])
+        index = back[index]
+    return run[::-1]
+
+
+def _apply(base: str, edits: list[tuple[int, int, str]]) -> str:
+    parts, done = [], 0
+    for start, end, inserted in edits:
+        parts += [base[done:start], inserted]
+        done = end
+    parts.append(base[done:])
+    return "".join(parts)
 
 
 # Items ------------------------------------------------------------------------------------
