@@ -21,8 +21,9 @@ The rules, field by field (local = this device's state, remote = the server's):
   both apply; edits of the same line that differ cannot both be kept. If the title or the
   body cannot be merged, the note keeps the server's title and body and the device's title,
   body, items, labels, color and images become a conflict copy (one per note, never one per
-  field), titled "<title> (conflict on <device>)", which the engine files under
-  ``CONFLICTS_LABEL``. The same edit on both sides is one edit: no copy.
+  field), titled "<title> (conflict on <device>)" (no title: the body's first words, or
+  "Untitled"), which the engine files under ``CONFLICTS_LABEL``. The same edit on both sides
+  is one edit: no copy.
 - Checklist items, by item id (``merge_items``): an item added on either side stays; removed
   on one side and unchanged on the other, it goes; removed on one side and edited on the other,
   the edit wins and it stays. Text edited on both sides: ``merge_text`` of the item's text; when
@@ -33,21 +34,23 @@ The rules, field by field (local = this device's state, remote = the server's):
   has keep their place after their predecessor on that side.
 - Kind: the side that changed it wins; both: the server.
 - Labels (by uid) and images (by SHA-256): sets. Added on either side stays; removed on one
-  side and still there on the other, it goes. Order: the server's, then the device's additions.
+  side and still there on the other, it goes. Order: the server's, then the device's additions
+  (a set only the device changed: the device's order).
 - Color, pinned, archived, trashed: the side that changed it wins; both changed it to different
   values: the later ``field_times`` entry (a tie or a missing time: the server). The merged
   ``field_times`` entry is the winner's.
 - Trash against an edit: a side that moved the note to the trash loses against the other side's
   edit of its content (title, body, items, labels, images): the note leaves the trash.
 - Limits: a merge that would make the note break a limit of ``webapp.notes.service`` (body
-  bytes, item count, images per note) keeps the server's value of that field and puts the
-  device's note in the conflict copy, as a text conflict does; an item text over the limit is an
-  item conflict. Nothing is dropped to fit.
+  bytes, item count, images per note) is a conflict: the server's value of that field, title
+  and body, and the device's note in the conflict copy; an item text over the limit is an item
+  conflict; a copy's title over the limit is cut and kept whole as its body's first line.
+  Nothing is dropped to fit.
 - No base (a first sync finding one uid on both sides): equal values are kept; two different
   non-empty texts are a conflict (the server's kept, the device's in the copy), an empty one
   gives way to the other; items, labels and images are unions; flags go by the later time.
 
-The promise: every word either side wrote is in the merged note or in the conflict copy, none
+The promise: every word either side added is in the merged note or in the conflict copy, none
 twice in the merged note because two sides made the same edit.
 """
 
@@ -69,8 +72,8 @@ CONFLICTS_LABEL = "Conflicts"
 FLAGS = ("color", "pinned", "archived", "trashed")
 # What counts as an edit of the note's content when it meets a move to the trash.
 CONTENT = ("title", "body", "items", "label_uids", "images")
-# Per diff: dmp then returns a coarser (still exact) diff, which at worst makes a conflict copy,
-# so a merge of two 1 MB bodies stays well under a second.
+# Seconds for one side's line diff: past it dmp returns a coarser diff (still exact: at worst a
+# needless conflict copy), so that a merge of two 1 MB bodies stays well under a second.
 DIFF_TIMEOUT = 0.2
 # How many words of the body name a conflict copy of a note without a title.
 COPY_NAME_WORDS = 6
