@@ -313,8 +313,8 @@ def test_without_a_base_labels_images_and_items_are_unions():
 
 
 def test_a_flag_changed_on_one_side_follows_that_side_with_its_time():
-    merged = merge(note(), note(color="red", field_times={"color": EARLY}), note()).note
-    assert merged["color"] == "red"
+    merged = merge(note(), note(color="red", field_times={"color": LATE}), note()).note
+    assert merged["color"] == "red" and merged["field_times"]["color"] == LATE
 
 
 @pytest.mark.parametrize(("local_time", "remote_time", "color"), [(LATE, EARLY, "red"), (EARLY, LATE, "blue"), (LATE, LATE, "blue"), (LATE, None, "blue")])  # fmt: skip
@@ -356,3 +356,19 @@ def test_lines_written_on_both_sides_of_an_empty_text_are_both_kept():
 def test_a_side_that_only_reordered_images_gives_their_order():
     one, two = "1" * 64, "2" * 64
     assert merge_set([one, two], [two, one], [one, two]) == [two, one]
+
+
+def test_without_a_base_different_bodies_keep_the_servers_and_copy_the_devices():
+    merged = merge(None, note(body="from here"), note(body="from there"))
+    assert merged.note["body"] == "from there"
+    assert merged.conflict_copy["body"] == "from here"
+
+
+def test_without_a_base_an_empty_body_gives_way_with_no_copy():
+    merged = merge(None, note(body=""), note(body="from there"))
+    assert merged.note["body"] == "from there" and merged.conflict_copy is None
+
+
+def test_an_item_added_with_one_id_on_both_sides_keeps_both_texts():
+    merged = merge_items([], [item("n", "from here")], [item("n", "from there")])
+    assert [i["text"] for i in merged] == ["from there", "from here"]
