@@ -160,6 +160,7 @@ def merge_text(base: str | None, local: str, remote: str) -> str | None:
     base, local, remote = (text + "\n" if text else "" for text in (base, local, remote))
     theirs = _edits(base, remote)
     edits = [(*edit, 0) for edit in theirs]
+    theirs = set(theirs)  # a list's ``in`` made thousands of edits on each side quadratic
     edits += [(*edit, 1) for edit in _edits(base, local) if edit not in theirs]
     # By place in the base; at one place, insertions before a replacement, the server's first.
     edits.sort(key=lambda edit: (edit[0], edit[1], edit[3]))
