@@ -84,7 +84,7 @@ def main() -> None:
     seconds, merged = timed(lambda: merge_text(*sides), args.runs)
     merge._anchors = anchors
     outcome = "conflict (a copy)" if merged is None else "merged"
-    rows.append(("the same, dmp alone (no anchors)", len(sides[0].encode()), seconds, outcome))
+    rows.insert(2, ("the same, dmp alone (no anchors)", len(sides[0].encode()), seconds, outcome))
     base, local, remote = cases(lines)["2 edits, different lines"]
     note = {"title": "Big", "body": base}
     seconds, merged = timed(
