@@ -46,8 +46,17 @@ def test_different_edits_of_the_same_line_conflict():
     assert merge_text("milk\neggs", "oat milk\neggs", "soy milk\neggs") is None
 
 
-def test_an_edit_against_a_removal_of_the_same_line_conflicts():
-    assert merge_text("milk\neggs\nbread", "milk\nbread", "milk\nbrown eggs\nbread") is None
+def test_an_edit_of_a_line_wins_against_its_removal():
+    assert merge_text("milk\neggs\nbread", "milk\nbread", "milk\nbrown eggs\nbread") == (
+        "milk\nbrown eggs\nbread"
+    )
+    assert merge_text("milk\neggs\nbread", "milk\nbrown eggs\nbread", "milk\nbread") == (
+        "milk\nbrown eggs\nbread"
+    )
+
+
+def test_a_removal_of_more_lines_than_the_other_side_edited_conflicts():
+    assert merge_text("a\nb\nc\nd", "a\nd", "a\nB\nc\nd") is None
 
 
 def test_the_same_edit_on_both_sides_is_made_once():
@@ -372,3 +381,21 @@ def test_without_a_base_an_empty_body_gives_way_with_no_copy():
 def test_an_item_added_with_one_id_on_both_sides_keeps_both_texts():
     merged = merge_items([], [item("n", "from here")], [item("n", "from there")])
     assert [i["text"] for i in merged] == ["from there", "from here"]
+
+
+def test_a_line_both_sides_inserted_beside_an_edit_is_kept_once():
+    assert merge_text("x\ny", "x\nx\ny", "x\nx\nz") == "x\nx\nz"
+    assert merge_text("a\nx", "a\nx\nx", "b\nx\nx") == "b\nx\nx"
+
+
+def test_a_line_both_sides_inserted_where_one_inserted_more_is_kept_once():
+    assert merge_text("a", "a\nx", "a\nx\nw") == "a\nx\nw"
+    assert merge_text("a", "a\nw\nx", "a\nx") == "a\nw\nx"
+
+
+def test_the_same_line_removed_on_both_sides_is_removed_once():
+    assert merge_text("x\nx\na", "x\na", "x\nb") in (None, "x\nb")
+
+
+def test_one_of_two_equal_lines_removed_on_both_sides_leaves_the_other():
+    assert merge_text("a\nx\nx\nc", "a\nx\nc", "b\nx\nc") == "b\nx\nc"

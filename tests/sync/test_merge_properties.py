@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from webapp.sync.merge import merge_note, merge_text
@@ -202,3 +202,33 @@ def test_a_text_merge_keeps_every_added_word_or_reports_the_conflict(base, local
     if merged is not None:
         for side in (local, remote):
             assert_kept(words(merged), words(side), words(base))
+
+
+@st.composite
+def shared_insertion(draw):
+    """A base of different lines; one side inserts a line (maybe one like its neighbour), the
+    other inserts the same line at the same place and edits another line or adds one, with a
+    line of its own (else which line is which is anybody's guess: dmp may align them either
+    way)."""
+    # Not one empty line: that text is "", which has no lines.
+    base = draw(st.lists(LINE, min_size=1, max_size=5, unique=True).filter(lambda b: b != [""]))
+    gap, line = draw(st.integers(0, len(base))), draw(LINE)
+    one = [*base[:gap], line, *base[gap:]]
+    other, new = list(one), draw(LINE.filter(lambda new: new != line and new not in base))
+    at = draw(st.integers(0, len(base)))
+    spot = at if at < gap else at + 1  # the place of base line ``at`` in ``other``
+    change = draw(st.sampled_from(("insert", "replace", "remove")))
+    if change == "insert" or at == len(base):
+        other.insert(spot, new)
+    else:
+        assume(base[at] not in (line, new))
+        other[spot : spot + 1] = [new] if change == "replace" else []
+    return "\n".join(base), "\n".join(one), "\n".join(other)
+
+
+@FAST
+@given(shared_insertion())
+def test_a_line_both_sides_inserted_is_kept_once(case):
+    base, one, other = case
+    assert merge_text(base, one, other) in (None, other)
+    assert merge_text(base, other, one) in (None, other)

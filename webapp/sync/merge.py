@@ -18,7 +18,8 @@ the plain list above before merging; objects with a ``sha256`` are taken too.)
 The rules, field by field (local = this device's state, remote = the server's):
 
 - Title and body: ``merge_text``, a line-by-line three-way merge. Edits of different lines
-  both apply; edits of the same line that differ cannot both be kept. If the title or the
+  both apply; edits of the same line that differ cannot both be kept (but an edit of a line
+  wins against its removal). If the title or the
   body cannot be merged, the note keeps the server's title and body and the device's title,
   body, items, labels, color and images become a conflict copy (one per note, never one per
   field), titled "<title> (conflict on <device>)" (no title: the body's first words, or
@@ -75,6 +76,9 @@ CONTENT = ("title", "body", "items", "label_uids", "images")
 # Seconds for one side's line diff: past it dmp returns a coarser diff (still exact: at worst a
 # needless conflict copy), so that a merge of two 1 MB bodies stays well under a second.
 DIFF_TIMEOUT = 0.2
+# How far an insertion or removal is slid over equal lines to find the other side's same edit:
+# each step copies the inserted text, and a run of 20,000 equal lines is no note's.
+SLIDE_LINES = 100
 # How many words of the body name a conflict copy of a note without a title.
 COPY_NAME_WORDS = 6
 
@@ -140,9 +144,11 @@ def merge_text(base: str | None, local: str, remote: str) -> str | None:
     One side equal to the base: the other side. Otherwise both sides' edits of the base (line
     diffs, dmp's line mode) are applied exactly, all of them, or None is returned: two edits
     that differ and touch the same line of the base conflict; edits of different lines, even
-    neighbouring ones, merge. The same edit on both sides is applied once. Lines both sides
-    inserted at the same place are both kept, the server's first. No base: equal texts, or an
-    empty one giving way to the other; two different texts conflict.
+    neighbouring ones, merge. An edit the other side makes too is made once: the same edit,
+    lines the other removes too (so an edit of a line wins against its removal, as for items),
+    a line the other inserts at that place among more. Lines both sides inserted at the same
+    place are both kept, the server's first. No base: equal texts, or an empty one giving way
+    to the other; two different texts conflict.
     """
     if local == remote:
         return local
@@ -158,21 +164,95 @@ def merge_text(base: str | None, local: str, remote: str) -> str | None:
     # is a line like the others: two sides adding a line at the end then insert at the same
     # place rather than both edit the last line, and removing the last line removes one line.
     base, local, remote = (text + "\n" if text else "" for text in (base, local, remote))
-    theirs = _edits(base, remote)
-    edits = [(*edit, 0) for edit in theirs]
-    theirs = set(theirs)  # a list's ``in`` made thousands of edits on each side quadratic
-    edits += [(*edit, 1) for edit in _edits(base, local) if edit not in theirs]
+    theirs, mine = _edits(base, remote), _edits(base, local)
+    mine = _not_made_by(base, mine, theirs)
+    theirs = _not_made_by(base, theirs, mine)
+    edits = [(*edit, 0) for edit in theirs] + [(*edit, 1) for edit in mine]
     # By place in the base; at one place, insertions before a replacement, the server's first.
     edits.sort(key=lambda edit: (edit[0], edit[1], edit[3]))
-    parts, done = [], 0
-    for start, end, inserted, _side in edits:
-        if start < done:  # begins inside the range the other side's edit changed
+    done = 0
+    for start, end, _inserted, _side in edits:
+        if start < done:  # begins inside what the other side's edit changed
             return None
-        parts += [base[done:start], inserted]
         done = end
-    parts.append(base[done:])
-    merged = "".join(parts)
+    merged = _apply(base, [edit[:3] for edit in edits])
     return merged[:-1] if merged else ""
+
+
+def _not_made_by(base: str, edits: list, others: list) -> list:
+    """``edits`` but those the other side's ``others`` make too: the same edit; lines removed
+    that the other removes too; lines inserted that the other inserts at that place, at the
+    start or the end of what it inserts there (one side added a line, the other the same line
+    and edited its neighbour: one line, not two). A place is any an edit can slide to over
+    equal lines (dmp may put one insertion of "x" into "x x" before or after the first)."""
+    same = set(others)  # a list's ``in`` made thousands of edits on each side quadratic
+    at = {}  # each place any of ``others`` starts or ends at -> those edits, as slid there
+    for index in range(len(others)):
+        for place in _places(base, others, index):
+            at.setdefault(place[0], []).append(place)
+            at.setdefault(place[1], []).append(place)
+    return [
+        edit
+        for index, edit in enumerate(edits)
+        if edit not in same
+        and not any(
+            _makes(other, *place)
+            for place in _places(base, edits, index)
+            for other in at.get(place[0], []) + at.get(place[1], [])
+        )
+    ]
+
+
+def _makes(other, start: int, end: int, inserted: str) -> bool:
+    """Whether the other side's edit ``other`` makes this pure insertion or removal."""
+    if start != end:  # a removal: the other removes these lines too (and maybe more)
+        return not inserted and other[0] <= start and end <= other[1]
+    if other[0] == other[1] == start:  # both insert here: it is anywhere in the other's lines
+        return ("\n" + inserted) in ("\n" + other[2])
+    if other[0] == start and other[2].startswith(inserted):
+        return True
+    return other[1] == start and ("\n" + other[2]).endswith("\n" + inserted)
+
+
+def _places(base: str, edits: list, index: int):
+    """``edits[index]`` and, a pure insertion or removal, the same edit slid over equal lines
+    (as far as the edits of its side around it)."""
+    edit = edits[index]
+    yield edit
+    if edit[0] != edit[1] and edit[2]:
+        return
+    low = edits[index - 1][1] if index else 0
+    high = edits[index + 1][0] if index + 1 < len(edits) else len(base)
+    for step in (-1, 1):
+        start, end, moved = edit
+        for _ in range(SLIDE_LINES):
+            line, moved = _slid(base, start, end, moved, step, low, high)
+            if line is None:
+                break
+            start, end = start + step * len(line), end + step * len(line)
+            yield start, end, moved
+
+
+def _slid(base: str, start: int, end: int, inserted: str, step: int, low: int, high: int):
+    """(The base line the edit slides over by one line in ``step``'s direction, the inserted
+    text then), or (None, None) where it cannot."""
+    removed = base[start:end]
+    text = removed or inserted  # what moves: the lines removed, or those inserted
+    if not text:
+        return None, None
+    if step < 0:
+        if start <= low:
+            return None, None
+        line = base[base.rfind("\n", 0, start - 1) + 1 : start]
+        if not text.endswith(line) or not ("\n" + text).endswith("\n" + line):
+            return None, None
+        return line, inserted and line + inserted[: -len(line)]
+    if end >= high:
+        return None, None
+    line = base[end : base.find("\n", end) + 1]
+    if not text.startswith(line):
+        return None, None
+    return line, inserted and inserted[len(line) :] + line
 
 
 def _edits(base: str, other: str) -> list[tuple[int, int, str]]:
