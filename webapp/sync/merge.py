@@ -244,7 +244,7 @@ def _slid(base: str, start: int, end: int, inserted: str, step: int, low: int, h
         if start <= low:
             return None, None
         line = base[base.rfind("\n", 0, start - 1) + 1 : start]
-        if not text.endswith(line) or not ("\n" + text).endswith("\n" + line):
+        if not ("\n" + text).endswith("\n" + line):  # whole lines only
             return None, None
         return line, inserted and line + inserted[: -len(line)]
     if end >= high:
