@@ -67,7 +67,11 @@ def _local(session: Session, digest: str) -> Image | None:
 
 
 def upload_missing(
-    conn: Connection, session: Session, store: images_service.Store, shas: Sequence[str]
+    conn: Connection,
+    session: Session,
+    store: images_service.Store,
+    shas: Sequence[str],
+    uploaded: list[str] | None = None,
 ) -> dict[str, str]:
     """Upload the images of these hashes the server lacks; returns ``{sha: server's sha}``
     for those it stores under another digest, whose local files are then the server's (so
@@ -76,6 +80,7 @@ def upload_missing(
     An image the server refuses (damaged, too large for it) is logged and left out: the note
     naming it then comes back ``invalid`` (``missing_blob``). A quota or a failure stops.
     Commits its own change of the local image files: call it with no other write pending.
+    The hashes sent are added to ``uploaded`` when given.
     """
     wanted = list(dict.fromkeys(shas))
     renamed: dict[str, str] = {}
@@ -94,6 +99,8 @@ def upload_missing(
                     raise
                 log.warning("the server refused the image %s: %s", sha, exc.message)
                 continue
+            if uploaded is not None:
+                uploaded.append(sha)
             if stored != sha:
                 renamed[sha] = stored
     for sha, stored in renamed.items():
