@@ -613,6 +613,9 @@ def sync_push(w: World, walker: Walker) -> None:
             "results"
         ]
         assert result["status"] == "invalid"
+    # Deleting A's labels by their uids finds no label of B's: nothing is deleted.
+    gone = {"changes": [], "deleted_labels": [label["uid"] for label in a_feed["labels"]]}
+    assert walker.call("POST", "/api/sync/push", json=gone).status_code == 200
     assert _sync_feed(w.a) == a_feed
 
 

@@ -63,12 +63,20 @@ changes_model = ns.model(
 push_input = ns.model(
     "SyncPush",
     {
+        "deleted_labels": fields.List(
+            fields.String,
+            max_items=1000,
+            description="Uids of labels deleted on the device, deleted here first (a "
+            "tombstone; their notes lose them); an unknown uid is one already deleted",
+        ),
         "labels": fields.List(fields.Raw, description="{uid, name}, upserted by uid"),
         "changes": fields.List(
             fields.Raw,
             required=True,
             max_items=push.BATCH_MAX,
-            description="{change_id, uid, base_version (null: new), note | deleted: true}",
+            description="{change_id, uid, base_version (null: new), note | deleted: true}; "
+            "a note may carry field_times {color, pinned, archived, trashed: ISO 8601}, "
+            "kept for the fields it changes (at most 5 minutes ahead of the server)",
         ),
     },
 )

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,10 @@ from webapp.sync.service import note_by_uid
 BATCH_MAX = 100
 UID = re.compile(r"^[0-9A-Za-z-]{1,36}$")
 _FLAGS = ("pinned", "archived", "trashed")
+_TIMED = ("color", "pinned", "archived", "trashed")
+# A device's clock may run ahead a little; a field time further ahead is taken as now, so
+# one wrong clock cannot win every later merge of that field.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _invalid(field: str, message: str) -> ValidationError:
@@ -99,6 +103,25 @@ def _check_note(note: Mapping[str, Any]) -> None:
         raise _invalid("images", f"a list of at most {images_service.IMAGES_PER_NOTE} SHA-256")
     for sha in shas:
         blobs.check_sha(sha, "images")
+    _field_times(note.get("field_times", {}))
+
+
+def _field_times(raw: Any) -> dict[str, datetime]:
+    """``field_times`` as aware UTC times by field (a null time: none given), or a 400."""
+    if not isinstance(raw, dict) or set(raw) - set(_TIMED):
+        raise _invalid("field_times", f"an object of ISO 8601 times for {', '.join(_TIMED)}")
+    times = {}
+    for name, value in raw.items():
+        if value is None:
+            continue
+        try:
+            when = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise _invalid("field_times", f"{name}: an ISO 8601 time with its zone")
+        times[name] = when.astimezone(UTC)
+    return times
 
 
 def upsert_labels(session: Session, owner_id: int, labels: Any) -> dict[str, str]:
@@ -130,6 +153,26 @@ def upsert_labels(session: Session, owner_id: int, labels: Any) -> dict[str, str
     return merged
 
 
+def delete_labels(session: Session, owner_id: int, uids: Any) -> None:
+    """Delete the owner's labels of these uids as the labels service does (a tombstone; the
+    notes lose the label); a uid not found is one already deleted."""
+    if uids is None:
+        return
+    if (
+        not isinstance(uids, list)
+        or len(uids) > 1000
+        or not all(isinstance(uid, str) and UID.match(uid) for uid in uids)
+    ):
+        raise _invalid("deleted_labels", "a list of at most 1,000 label uids")
+    for uid in dict.fromkeys(uids):
+        label_id = session.scalar(
+            select(Label.id).where(Label.owner_id == owner_id, Label.uid == uid)
+        )
+        if label_id is not None:
+            labels_service.delete_label(session, owner_id, label_id)
+    session.commit()
+
+
 def push(
     session: Session,
     owner_id: int,
@@ -137,13 +180,17 @@ def push(
     now: datetime,
     store: images_service.Store | None,
 ) -> dict:
-    """Apply a batch (``{"labels": [...], "changes": [...]}``); one answer per change."""
+    """Apply a batch (``{"deleted_labels": [...], "labels": [...], "changes": [...]}``); one
+    answer per change."""
     if not isinstance(body, dict) or not isinstance(body.get("changes"), list):
         raise ValidationError('Send {"changes": [...]}.', fields={"changes": "required"})
     changes = body["changes"]
     if len(changes) > BATCH_MAX:
         raise ValidationError(f"At most {BATCH_MAX} changes per push.",
                               fields={"changes": f"at most {BATCH_MAX}"})  # fmt: skip
+    # Deletions first: a label deleted and made again by name on the device is then a new
+    # label, not merged into the one it replaces.
+    delete_labels(session, owner_id, body.get("deleted_labels"))
     merged = upsert_labels(session, owner_id, body.get("labels"))
     results = [_one(session, owner_id, change, merged, now, store) for change in changes]
     return {"results": results, "label_uids": merged}
@@ -214,6 +261,7 @@ def _write(session, owner_id, change_id, uid, base, note, merged, now, store) ->
         if current is not None and current.version != base:
             store.remove(images.written)
             return _conflict(session, owner_id, change_id, uid)
+    before = None if current is None else {name: getattr(current, name) for name in _TIMED[:3]}
     with images_service.files_or_nothing(session, store, images.written) as written:
         row = notes.write_note(
             session, owner_id, current, data, now, trashed=trashed,
@@ -221,6 +269,7 @@ def _write(session, owner_id, change_id, uid, base, note, merged, now, store) ->
             written=written, attach=images.attach, detach=images.detach,
             image_order=images.order,
         )  # fmt: skip
+        _keep_field_times(session, row.id, note, data, before, trashed is not None, now)
         seq = session.scalar(select(Note.seq).where(Note.id == row.id))
         result = {"change_id": change_id, "status": "applied", "uid": uid,
                   "version": row.version, "seq": seq}  # fmt: skip
@@ -228,6 +277,25 @@ def _write(session, owner_id, change_id, uid, base, note, merged, now, store) ->
                                   result=json.dumps(result), created_at=now))  # fmt: skip
         session.commit()
     return result
+
+
+def _keep_field_times(session, note_id, note, data, before, trash_moved, now) -> None:
+    """The device's times for the fields this push changed, in place of the server's clock:
+    the merge's "later change wins" then compares when people changed them."""
+    pushed = _field_times(note.get("field_times", {}))
+    changed = {
+        name: pushed[name]
+        for name in pushed
+        if before is None  # a new note: every field is as its device made it
+        or (trash_moved if name == "trashed" else name in data and data[name] != before[name])
+    }
+    if changed:
+        session.execute(
+            update(Note)
+            .where(Note.id == note_id)
+            .values({f"{name}_changed_at": now if when > now + CLOCK_SKEW else when
+                     for name, when in changed.items()})
+        )  # fmt: skip
 
 
 def _label_ids(session, owner_id, uids: Sequence[str], merged) -> list[int]:

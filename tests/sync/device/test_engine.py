@@ -40,9 +40,12 @@ def _server(tmp_path_factory):
 class Desktop:
     """A desktop Kaap: its app, an API client, and one sync at a time."""
 
-    def __init__(self, folder, url):
+    def __init__(self, folder, url, clock=None):
         self.folder = folder
-        self.app = create_app({"CONFIG": "testing", "DATA_DIR": str(folder), "ACCOUNTS": False})
+        config = {"CONFIG": "testing", "DATA_DIR": str(folder), "ACCOUNTS": False}
+        if clock is not None:
+            config["CLOCK"] = clock
+        self.app = create_app(config)
         self.client = self.app.test_client()
         token = self.client.get("/api/csrf").get_json()["csrf_token"]
         self.client.environ_base["HTTP_X_CSRFTOKEN"] = token
@@ -79,8 +82,8 @@ class Desktop:
 def desktops(server, tmp_path_factory):
     made = []
 
-    def make() -> Desktop:
-        desktop = Desktop(tmp_path_factory.mktemp("desktop"), server.url)
+    def make(clock=None) -> Desktop:
+        desktop = Desktop(tmp_path_factory.mktemp("desktop"), server.url, clock)
         made.append(desktop)
         return desktop
 
@@ -448,3 +451,41 @@ def test_images_added_on_both_sides_are_a_union(desktops):
     a.sync(), b.sync(), a.sync()
     for desktop in (a, b):
         assert len(desktop.by_title("Album")["images"]) == 2
+
+
+def test_a_color_changed_on_both_desktops_is_the_later_one_whoever_syncs_first(desktops):
+    from datetime import timedelta
+
+    from webapp.timeutil import utcnow
+
+    # Minutes apart, a little ahead of the server (it takes a device's times up to 5 min on).
+    start = utcnow()
+    times = {"a": start, "b": start}
+
+    def ticking(name):
+        def clock():
+            times[name] += timedelta(microseconds=10)  # a clock moves between two writes
+            return times[name]
+
+        return clock
+
+    a, b = desktops(ticking("a")), desktops(ticking("b"))
+    a.create(title="Colors")
+    a.sync(), b.sync()
+    times["b"] = start + timedelta(minutes=1)
+    b.patch(b.by_title("Colors"), color="blue")
+    times["a"] = start + timedelta(minutes=2)
+    a.patch(a.by_title("Colors"), color="red", archived=True)  # the later color
+    b.sync(), a.sync(), b.sync()  # the earlier one pushes first
+    for desktop in (a, b):
+        note = desktop.notes(state="archived")[0]
+        assert (note["color"], note["archived"]) == ("red", True)
+    times["a"] = start + timedelta(minutes=3)
+    a.patch(a.notes(state="archived")[0], color="yellow")
+    times["b"] = start + timedelta(minutes=4)
+    b.patch(b.notes(state="archived")[0], color="green")  # the later color
+    # The later one pushes first: the server must keep b's time (not its own clock's,
+    # which is behind the desktops'), or a's older yellow would win at a's merge.
+    b.sync(), a.sync(), b.sync()
+    for desktop in (a, b):
+        assert desktop.notes(state="archived")[0]["color"] == "green"
