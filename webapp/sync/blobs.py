@@ -136,7 +136,8 @@ def put(
     if known is not None:
         session.commit()
         return known, False
-    images_service.check_quota(session, owner_id, len(data), quota)
+    # Already full: no decoding for nothing (the cleaned file's size is checked after).
+    images_service.check_quota(session, owner_id, 0, quota)
     session.commit()  # decoding holds no transaction
     (staged,) = images_service.prepare(store, work, [io.BytesIO(data)], "body")
     with images_service.files_or_nothing(session, store, staged.names):
@@ -263,6 +264,13 @@ def plan_images(
             staged = staged_copy(store, source(session, owner_id, sha))
             plan.attach.append(staged)
             plan.written.extend(staged.names)
+    except FileNotFoundError:  # deleted meanwhile (or its file lost): send it again
+        store.remove(plan.written)
+        raise ValidationError(
+            "An image of this note is gone from the server: upload it again.",
+            fields={"images": "upload the images again"},
+            code="missing_blob",
+        ) from None
     except BaseException:
         store.remove(plan.written)
         raise
