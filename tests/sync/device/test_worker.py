@@ -1,0 +1,254 @@
+"""The background sync worker (webapp/sync/device/worker.py) with a fake ``sync_now``."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from webapp.sync.device import engine, store, worker
+from webapp.sync.device.client import SyncError
+from webapp.sync.device.engine import Report
+
+SHORT = {
+    "SYNC_WORKER": True,
+    "SYNC_DEBOUNCE_SECONDS": 0.3,
+    "SYNC_INTERVAL_SECONDS": 30.0,
+    "SYNC_RETRY_FIRST_SECONDS": 0.1,
+    "SYNC_RETRY_MAX_SECONDS": 0.4,
+}
+
+
+class FakeEngine:
+    """Stands in for ``engine.sync_now``: records each call, answers from ``outcomes``."""
+
+    def __init__(self):
+        self.calls: list[dict] = []
+        self.outcomes: list = []  # a Report or an exception per call; then Report()
+        self.gate: threading.Event | None = None  # set: a call waits for it
+
+    def __call__(self, *, removals=None):
+        self.calls.append(
+            {"thread": threading.current_thread(), "removals": removals, "at": time.monotonic()}
+        )
+        if self.gate is not None:
+            self.gate.wait(5)
+        outcome = self.outcomes.pop(0) if self.outcomes else Report()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
+@pytest.fixture
+def app_settings():
+    return dict(SHORT)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    fake = FakeEngine()
+    monkeypatch.setattr(engine, "sync_now", fake)
+    return fake
+
+
+@pytest.fixture
+def connected(data_dir):
+    state = store.State(
+        server_url="https://kaap.example.org",
+        server_id="srv",
+        account_id="acct",
+        username="ana",
+        token_id=1,
+        device="laptop",
+    )
+    store.save(data_dir, state)
+    return state
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left(app):
+    yield
+    worker.stop(app)
+    assert [t for t in threading.enumerate() if t.name == "kaap-sync"] == []
+
+
+def add_note(app, title: str) -> None:
+    """A committed note write without a request (a request would start the worker)."""
+    from webapp.accounts.auth import current_owner_id
+    from webapp.extensions import db
+    from webapp.notes.service import create_note
+    from webapp.timeutil import now
+
+    with app.test_request_context():
+        create_note(db.session, current_owner_id(), {"title": title}, now())
+
+
+def wait_for(check, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def test_the_worker_syncs_at_start_on_its_own_thread(app, fake, connected):
+    running = worker.start(app)
+    wait_for(lambda: fake.calls)
+    assert fake.calls[0]["thread"] is running._thread
+    assert fake.calls[0]["thread"] is not threading.current_thread()
+    wait_for(lambda: worker.status(app).state == "synced")
+
+
+def test_no_worker_without_a_connection_or_when_turned_off(app, fake, data_dir, connected):
+    app.config["SYNC_WORKER"] = False
+    assert worker.start(app) is None
+    app.config["SYNC_WORKER"] = True
+    store.forget(data_dir)
+    assert worker.start(app) is None
+    connected.stopped = True
+    store.save(data_dir, connected)
+    assert worker.start(app) is None
+    assert fake.calls == []
+
+
+def test_no_worker_with_accounts_on(app, fake, connected):
+    app.config["ACCOUNTS"] = True
+    assert worker.start(app) is None
+
+
+def test_the_first_request_starts_the_worker(app, fake, connected):
+    assert worker.get(app) is None
+    app.test_client().get("/api/sync/device")
+    wait_for(lambda: fake.calls)
+    assert fake.calls[0]["thread"] is worker.get(app)._thread
+
+
+def test_one_worker_per_app(app, fake, connected):
+    assert worker.start(app) is worker.start(app)
+    assert len([t for t in threading.enumerate() if t.name == "kaap-sync"]) == 1
+
+
+def test_a_burst_of_changes_is_one_sync_after_the_debounce(app, fake, connected, make_note):
+    worker.start(app)
+    wait_for(lambda: worker.status(app).state == "synced")
+    started = time.monotonic()
+    note = make_note(title="typing")
+    for text in ("a", "ab", "abc", "abcd"):
+        assert make_note(title=text)
+    wait_for(lambda: len(fake.calls) == 2)
+    assert fake.calls[1]["at"] - started >= 0.3
+    time.sleep(0.6)
+    assert len(fake.calls) == 2  # one sync for the whole burst
+    assert note["title"] == "typing"
+
+
+def test_a_change_during_a_sync_syncs_again_after_it(app, fake, connected, make_note):
+    fake.gate = threading.Event()
+    worker.start(app)
+    wait_for(lambda: fake.calls)
+    make_note(title="written while syncing")
+    fake.gate.set()
+    wait_for(lambda: len(fake.calls) == 2)
+
+
+def test_the_engines_own_writes_do_not_start_another_sync(app, fake, connected):
+    def pulls_a_note(*, removals=None):
+        # As the real engine does: a committed note write, heard by the broker.
+        fake.calls.append({"thread": threading.current_thread(), "at": time.monotonic()})
+        add_note(app, "from the server")
+        return Report(pulled=1)
+
+    heard = []
+    app.extensions["kaap.events"].add_listener(lambda owner, kind: heard.append(kind))
+    engine.sync_now = pulls_a_note  # monkeypatched by ``fake``: undone after the test
+    worker.start(app)
+    wait_for(lambda: heard == ["created"])
+    time.sleep(0.6)  # twice the debounce
+    assert len(fake.calls) == 1
+
+
+def test_it_syncs_every_interval(app, fake, connected):
+    app.config["SYNC_INTERVAL_SECONDS"] = 0.2
+    worker.start(app)
+    wait_for(lambda: len(fake.calls) >= 3)
+    gaps = [b["at"] - a["at"] for a, b in zip(fake.calls, fake.calls[1:], strict=False)]
+    assert all(gap >= 0.19 for gap in gaps)
+
+
+def test_offline_retries_with_a_doubling_wait_then_syncs(app, fake, connected):
+    offline = SyncError("Offline: the server cannot be reached.", code="offline", status=503)
+    fake.outcomes = [offline, offline, offline, offline]
+    worker.start(app)
+    wait_for(lambda: len(fake.calls) == 2)
+    status = worker.status(app)
+    assert status.state == "offline" and status.error_code == "offline"
+    wait_for(lambda: len(fake.calls) == 5)
+    gaps = [b["at"] - a["at"] for a, b in zip(fake.calls, fake.calls[1:], strict=False)]
+    # 0.1, 0.2, 0.4, then the cap: 0.4 (each with some scheduling slack)
+    for gap, wait in zip(gaps, (0.1, 0.2, 0.4, 0.4), strict=False):
+        assert wait - 0.02 <= gap < wait + 0.25, gaps
+    wait_for(lambda: worker.status(app).state == "synced")
+
+
+def test_a_refusal_is_an_error_with_its_sentence(app, fake, connected):
+    fake.outcomes = [SyncError("Wrong password.", code="token_revoked", status=409)]
+    worker.start(app)
+    wait_for(lambda: worker.status(app).state == "error")
+    assert worker.status(app).error == "Wrong password."
+
+
+def test_a_bug_in_the_engine_does_not_end_the_worker(app, fake, connected):
+    app.config["SYNC_INTERVAL_SECONDS"] = 0.1
+    fake.outcomes = [RuntimeError("bug")]
+    running = worker.start(app)
+    wait_for(lambda: len(fake.calls) == 2)
+    assert running.alive
+    wait_for(lambda: worker.status(app).state == "synced")
+
+
+def test_busy_elsewhere_shows_syncing_and_tries_again_soon(app, fake, connected):
+    fake.outcomes = [SyncError("Another sync is running.", code="busy", status=409)]
+    worker.start(app)
+    wait_for(lambda: fake.calls)
+    wait_for(lambda: worker.status(app).state == "syncing")
+    wait_for(lambda: len(fake.calls) == 2)
+
+
+def test_a_pause_waits_for_the_answer(app, fake, connected):
+    for title in ("one", "two", "three"):
+        add_note(app, title)
+    fake.outcomes = [Report(paused_removals=12)]
+    worker.start(app)
+    wait_for(lambda: worker.status(app).state == "paused")
+    status = worker.status(app)
+    assert (status.paused_removals, status.notes_here) == (12, 3)
+    worker.sync_soon(app, "keep")
+    wait_for(lambda: len(fake.calls) == 2)
+    assert fake.calls[1]["removals"] == "keep"
+    wait_for(lambda: worker.status(app).state == "synced")
+
+
+def test_stop_ends_the_thread_after_its_sync(app, fake, connected):
+    fake.gate = threading.Event()
+    running = worker.start(app)
+    wait_for(lambda: fake.calls)
+    threading.Timer(0.1, fake.gate.set).start()
+    worker.stop(app)
+    assert not running._thread.is_alive()
+    assert worker.get(app) is None
+    assert len(fake.calls) == 1
+
+
+def test_sync_soon_without_a_worker_runs_one_sync_in_a_thread(app, fake, connected):
+    app.config["SYNC_WORKER"] = False
+    one = worker.sync_soon(app)
+    wait_for(lambda: not one._thread.is_alive())
+    assert len(fake.calls) == 1 and fake.calls[0]["thread"] is one._thread
+    assert worker.status(app).state == "synced"
+
+
+def test_an_identity_change_stops_the_worker(app, fake, connected):
+    fake.outcomes = [SyncError("Not the same server.", code="identity_changed", status=409)]
+    running = worker.start(app)
+    wait_for(lambda: not running._thread.is_alive())
+    assert worker.status(app).state == "error"
