@@ -7,70 +7,17 @@ import time
 
 import pytest
 
+from tests.sync.device.fakes import SHORT, sync_threads
 from webapp.sync.device import engine, store, worker
 from webapp.sync.device.client import SyncError
 from webapp.sync.device.engine import Report
 
-SHORT = {
-    "SYNC_WORKER": True,
-    "SYNC_DEBOUNCE_SECONDS": 0.3,
-    "SYNC_INTERVAL_SECONDS": 30.0,
-    "SYNC_RETRY_FIRST_SECONDS": 0.1,
-    "SYNC_RETRY_MAX_SECONDS": 0.4,
-}
-
-
-class FakeEngine:
-    """Stands in for ``engine.sync_now``: records each call, answers from ``outcomes``."""
-
-    def __init__(self):
-        self.calls: list[dict] = []
-        self.outcomes: list = []  # a Report or an exception per call; then Report()
-        self.gate: threading.Event | None = None  # set: a call waits for it
-
-    def __call__(self, *, removals=None):
-        self.calls.append(
-            {"thread": threading.current_thread(), "removals": removals, "at": time.monotonic()}
-        )
-        if self.gate is not None:
-            self.gate.wait(5)
-        outcome = self.outcomes.pop(0) if self.outcomes else Report()
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
+pytestmark = pytest.mark.usefixtures("no_sync_thread_left")
 
 
 @pytest.fixture
 def app_settings():
     return dict(SHORT)
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    fake = FakeEngine()
-    monkeypatch.setattr(engine, "sync_now", fake)
-    return fake
-
-
-@pytest.fixture
-def connected(data_dir):
-    state = store.State(
-        server_url="https://kaap.example.org",
-        server_id="srv",
-        account_id="acct",
-        username="ana",
-        token_id=1,
-        device="laptop",
-    )
-    store.save(data_dir, state)
-    return state
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left(app):
-    yield
-    worker.stop(app)
-    assert [t for t in threading.enumerate() if t.name == "kaap-sync"] == []
 
 
 def add_note(app, title: str) -> None:
@@ -125,7 +72,7 @@ def test_the_first_request_starts_the_worker(app, fake, connected):
 
 def test_one_worker_per_app(app, fake, connected):
     assert worker.start(app) is worker.start(app)
-    assert len([t for t in threading.enumerate() if t.name == "kaap-sync"]) == 1
+    assert len(sync_threads()) == 1
 
 
 def test_a_burst_of_changes_is_one_sync_after_the_debounce(app, fake, connected, make_note):
@@ -151,7 +98,7 @@ def test_a_change_during_a_sync_syncs_again_after_it(app, fake, connected, make_
     wait_for(lambda: len(fake.calls) == 2)
 
 
-def test_the_engines_own_writes_do_not_start_another_sync(app, fake, connected):
+def test_the_engines_own_writes_do_not_start_another_sync(app, fake, connected, monkeypatch):
     def pulls_a_note(*, removals=None):
         # As the real engine does: a committed note write, heard by the broker.
         fake.calls.append({"thread": threading.current_thread(), "at": time.monotonic()})
@@ -160,7 +107,7 @@ def test_the_engines_own_writes_do_not_start_another_sync(app, fake, connected):
 
     heard = []
     app.extensions["kaap.events"].add_listener(lambda owner, kind: heard.append(kind))
-    engine.sync_now = pulls_a_note  # monkeypatched by ``fake``: undone after the test
+    monkeypatch.setattr(engine, "sync_now", pulls_a_note)
     worker.start(app)
     wait_for(lambda: heard == ["created"])
     time.sleep(0.6)  # twice the debounce

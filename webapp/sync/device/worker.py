@@ -56,6 +56,8 @@ class Worker:
     worker turned off)."""
 
     def __init__(self, app: Flask, *, once: bool = False):
+        # The app itself, not ``current_app``: the thread has no context to resolve it in.
+        app = getattr(app, "_get_current_object", lambda: app)()
         config = app.config
         self.app = app
         self.data_dir = Path(config["DATA_DIR"])
