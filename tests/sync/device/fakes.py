@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 from webapp.sync.device import store
 from webapp.sync.device.engine import Report
@@ -21,20 +22,29 @@ SHORT = {
 class FakeEngine:
     """Stands in for ``engine.sync_now``: records each call, answers from ``outcomes``."""
 
-    def __init__(self):
+    def __init__(self, data_dir=None):
+        # ``data_dir``: a sync that succeeds stamps last_sync_at in sync.json, as the engine does.
+        self.data_dir = data_dir
         self.calls: list[dict] = []
-        self.outcomes: list = []  # a Report or an exception per call; then Report()
+        self.outcomes: list = []  # a Report or an exception per call; then ``then``
+        self.then = Report()
         self.gate: threading.Event | None = None  # set: a call waits for it
 
     def __call__(self, *, removals=None):
+        data_dir = self.data_dir
         self.calls.append(
             {"thread": threading.current_thread(), "removals": removals, "at": time.monotonic()}
         )
         if self.gate is not None:
             self.gate.wait(5)
-        outcome = self.outcomes.pop(0) if self.outcomes else Report()
+        outcome = self.outcomes.pop(0) if self.outcomes else self.then
         if isinstance(outcome, BaseException):
             raise outcome
+        state = store.load(data_dir) if data_dir and not outcome.paused_removals else None
+        if state is not None:
+            state.last_sync_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            state.last_error = state.last_error_code = None
+            store.save(data_dir, state)
         return outcome
 
 

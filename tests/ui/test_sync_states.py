@@ -1,0 +1,200 @@
+"""The page's sync states (the header's indicator, the Settings card's "Sync now") and the
+large-removal prompt, with the background worker on and a fake engine in the served app."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.sync.device.fakes import SHORT, FakeEngine, connect_without_a_server, sync_threads
+from tests.ui.conftest import LIVE, Api, eventually, screenshot, serving
+from webapp import create_app
+from webapp.sync.device import engine, store, worker
+from webapp.sync.device.client import SyncError
+from webapp.sync.device.engine import Report
+
+OFFLINE = SyncError("Offline: the server cannot be reached.", code="offline", status=503)
+
+
+@pytest.fixture(scope="module")
+def sync_server(tmp_path_factory):
+    """Single-user mode with the sync worker on (short waits), on a local port."""
+    data_dir = tmp_path_factory.mktemp("ui-sync-data")
+    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), **LIVE, **SHORT})
+    with serving(app) as url:
+        yield app, url, data_dir
+
+
+@pytest.fixture
+def fake(monkeypatch, sync_server):
+    app, _, data_dir = sync_server
+    fake = FakeEngine(data_dir)
+    monkeypatch.setattr(engine, "sync_now", fake)
+    yield fake
+    worker.stop(app)
+    store.forget(data_dir)
+    assert sync_threads() == []
+
+
+@pytest.fixture
+def notes(sync_server):
+    api = Api(sync_server[0])
+    api.clear()
+    for title in ("Groceries", "Ideas", "Books"):
+        api.note(title=title)
+    return api
+
+
+def connect(sync_server, fake, **fields):
+    """Connected, last synced two minutes ago; the worker started (its first sync: ``fake``)."""
+    app, _, data_dir = sync_server
+    two_minutes_ago = datetime.now(UTC) - timedelta(minutes=2)
+    fields.setdefault("last_sync_at", two_minutes_ago.isoformat().replace("+00:00", "Z"))
+    connect_without_a_server(data_dir, **fields)
+    fake.data_dir = None  # the first sync leaves the time as it was: "2 minutes ago"
+    started = worker.start(app)
+    eventually(lambda: fake.calls)
+    fake.data_dir = data_dir
+    return started
+
+
+def open_notes(tab, sync_server):
+    tab.goto(sync_server[1] + "/")
+    tab.wait_for_selector("body.ready")
+    return tab.locator("#sync-state")
+
+
+def status_of(header) -> str:
+    return header.get_attribute("data-status") or ""
+
+
+def test_synced_shows_a_cloud_and_the_last_sync_time(tab, sync_server, fake, notes):
+    connect(sync_server, fake)
+    eventually(lambda: fake.calls)
+    header = open_notes(tab, sync_server)
+    eventually(lambda: status_of(header) == "synced")
+    assert header.locator(".mi").inner_text() == "cloud_done"
+    assert header.locator(".sync-state-text").inner_text() == "Synced"
+    assert header.get_attribute("title").startswith("Last synced 2 minutes ago.")
+    screenshot(tab, "sync-state-synced")
+
+
+def test_syncing_spins_then_settles(tab, sync_server, fake, notes):
+    import threading
+
+    fake.gate = threading.Event()
+    connect(sync_server, fake)
+    header = open_notes(tab, sync_server)
+    eventually(lambda: status_of(header) == "syncing")
+    assert header.locator(".sync-state-text").inner_text() == "Syncing…"
+    animation = header.locator(".mi").evaluate("el => getComputedStyle(el).animationName")
+    assert animation == "spin"
+    screenshot(tab, "sync-state-syncing")
+    fake.gate.set()
+    eventually(lambda: status_of(header) == "synced", timeout=8)
+
+
+def test_offline_says_changes_are_kept(tab, sync_server, fake, notes):
+    fake.then = OFFLINE
+    connect(sync_server, fake)
+    header = open_notes(tab, sync_server)
+    eventually(lambda: status_of(header) == "offline")
+    assert header.locator(".mi").inner_text() == "cloud_off"
+    assert header.get_attribute("title").startswith(
+        "Offline: changes are kept here and sync when the server is back."
+    )
+    screenshot(tab, "sync-state-offline")
+    fake.then = Report()  # the server is back: the next retry (backoff at most 0.4 s) syncs
+    eventually(lambda: status_of(header) == "synced", timeout=8)
+
+
+def test_an_error_is_a_sentence_and_opens_the_sync_settings(tab, sync_server, fake, notes):
+    fake.then = SyncError(
+        "The server's certificate is not trusted: check the address.",
+        code="certificate_untrusted",
+    )
+    connect(sync_server, fake)
+    header = open_notes(tab, sync_server)
+    eventually(lambda: status_of(header) == "error")
+    text = header.locator(".sync-state-text").inner_text()
+    assert text == "The server's certificate is not trusted: check the address."
+    assert "error" in header.get_attribute("class")
+    screenshot(tab, "sync-state-error")
+    header.click()
+    tab.wait_for_url(sync_server[1] + "/settings#sync")
+    tab.wait_for_selector("body.ready")
+    eventually(lambda: "certificate is not trusted" in tab.inner_text("#sync-error"))
+    tab.locator("#sync").scroll_into_view_if_needed()
+    screenshot(tab, "sync-card-error")
+
+
+def test_sync_now_in_settings_syncs_and_shows_the_time(tab, sync_server, fake, notes):
+    connect(sync_server, fake)
+    eventually(lambda: fake.calls)
+    tab.goto(sync_server[1] + "/settings#sync")
+    tab.wait_for_selector("body.ready")
+    eventually(lambda: "Last synced 2 minutes ago" in tab.inner_text("#sync-last"))
+    eventually(lambda: "Synced" in tab.inner_text("#sync-status"))
+    before = len(fake.calls)
+    tab.click("#sync-now")
+    eventually(lambda: len(fake.calls) == before + 1)
+    eventually(lambda: "Last synced just now" in tab.inner_text("#sync-last"))
+    eventually(lambda: tab.locator("#sync-now").is_enabled())
+    tab.locator("#sync").scroll_into_view_if_needed()
+    screenshot(tab, "sync-card-synced")
+
+
+def paused_prompt(tab, sync_server, fake, notes):
+    for number in range(37):
+        notes.note(title=f"Note {number}")
+    fake.outcomes = [Report(paused_removals=12)]
+    fake.then = Report(paused_removals=12)  # a periodic sync pauses again until answered
+    connect(sync_server, fake)
+    open_notes(tab, sync_server)
+    dialog = tab.locator("#sync-removal-dialog")
+    dialog.wait_for(state="visible")
+    return dialog
+
+
+def test_a_large_removal_asks_and_removing_answers_apply(tab, sync_server, fake, notes):
+    dialog = paused_prompt(tab, sync_server, fake, notes)
+    text = dialog.inner_text()
+    assert "would remove 12 of your 40 notes on this computer" in text
+    assert "A backup was taken" in text
+    header = tab.locator("#sync-state")
+    assert status_of(header) == "paused"
+    screenshot(tab, "sync-removal-prompt")
+    fake.then = Report()
+    tab.click("#sync-removal-apply")
+    dialog.wait_for(state="hidden")
+    eventually(lambda: any(call["removals"] == "apply" for call in fake.calls))
+    eventually(lambda: status_of(header) == "synced", timeout=8)
+
+
+def test_keeping_my_notes_answers_keep(tab, sync_server, fake, notes):
+    dialog = paused_prompt(tab, sync_server, fake, notes)
+    fake.then = Report()
+    tab.click("#sync-removal-keep")
+    dialog.wait_for(state="hidden")
+    eventually(lambda: any(call["removals"] == "keep" for call in fake.calls))
+    eventually(lambda: status_of(tab.locator("#sync-state")) == "synced", timeout=8)
+    assert [call["removals"] for call in fake.calls].count("apply") == 0
+
+
+def test_dismissing_the_prompt_leaves_sync_paused_and_the_header_reopens_it(
+    tab, sync_server, fake, notes
+):
+    dialog = paused_prompt(tab, sync_server, fake, notes)
+    tab.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    header = tab.locator("#sync-state")
+    assert status_of(header) == "paused"
+    assert header.locator(".sync-state-text").inner_text() == "Sync paused"
+    tab.wait_for_timeout(1500)  # polls come and go: the dismissed prompt stays closed
+    assert dialog.is_hidden()
+    screenshot(tab, "sync-state-paused")
+    assert all(call["removals"] is None for call in fake.calls)  # nothing was answered
+    header.click()
+    dialog.wait_for(state="visible")
+    assert tab.url == sync_server[1] + "/"  # the prompt, not the settings page
