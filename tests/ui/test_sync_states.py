@@ -148,8 +148,10 @@ def test_sync_now_in_settings_syncs_and_shows_the_time(tab, sync_server, fake, n
 def paused_prompt(tab, sync_server, fake, notes):
     for number in range(37):
         notes.note(title=f"Note {number}")
-    fake.outcomes = [Report(paused_removals=12)]
-    fake.then = Report(paused_removals=12)  # a periodic sync pauses again until answered
+    fake.outcomes = [Report(paused_removals=12, notes_here=40)]
+    fake.then = Report(
+        paused_removals=12, notes_here=40
+    )  # a periodic sync pauses again until answered
     connect(sync_server, fake)
     open_notes(tab, sync_server)
     dialog = tab.locator("#sync-removal-dialog")

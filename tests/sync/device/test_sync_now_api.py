@@ -63,11 +63,11 @@ def test_offline_is_its_own_status(client, fake, connected):
 
 
 def test_a_paused_sync_gives_the_counts_and_takes_an_answer(client, fake, connected, make_note):
-    fake.outcomes = [Report(paused_removals=11)]
+    fake.outcomes = [Report(paused_removals=11, notes_here=50)]
     client.post("/api/sync/device/sync")
     wait_for(lambda: state(client)["status"] == "paused")
     body = state(client)
-    assert body["paused_removals"] == 11 and body["notes_here"] >= 0
+    assert (body["paused_removals"], body["notes_here"]) == (11, 50)
     response = client.post("/api/sync/device/sync", json={"removals": "apply"})
     assert response.status_code == 202
     wait_for(lambda: state(client)["status"] == "synced")
@@ -137,3 +137,16 @@ def test_connecting_starts_the_worker_and_signing_out_stops_it(app, client, fake
 def test_the_endpoint_is_in_the_openapi_document(client):
     paths = client.get("/api/swagger.json").get_json()["paths"]
     assert "post" in paths["/sync/device/sync"]
+
+
+def test_a_pause_left_by_an_earlier_sync_is_shown_and_answered(app, client, fake, connected):
+    """``flask sync now`` paused, or this Kaap restarted: sync.json's pending count shows."""
+    app.config["SYNC_WORKER"] = False
+    connected.pending_removals = 14
+    store.save(app.config["DATA_DIR"], connected)
+    body = state(client)
+    assert (body["status"], body["paused_removals"]) == ("paused", 14)
+    assert "pending_removals" not in body
+    assert client.post("/api/sync/device/sync", json={"removals": "keep"}).status_code == 202
+    wait_for(lambda: fake.calls)
+    assert fake.calls[0]["removals"] == "keep"

@@ -162,13 +162,11 @@ def test_busy_elsewhere_shows_syncing_and_tries_again_soon(app, fake, connected)
 
 
 def test_a_pause_waits_for_the_answer(app, fake, connected):
-    for title in ("one", "two", "three"):
-        add_note(app, title)
-    fake.outcomes = [Report(paused_removals=12)]
+    fake.outcomes = [Report(paused_removals=12, notes_here=40)]
     worker.start(app)
     wait_for(lambda: worker.status(app).state == "paused")
     status = worker.status(app)
-    assert (status.paused_removals, status.notes_here) == (12, 3)
+    assert (status.paused_removals, status.notes_here) == (12, 40)
     worker.sync_soon(app, "keep")
     wait_for(lambda: len(fake.calls) == 2)
     assert fake.calls[1]["removals"] == "keep"

@@ -158,7 +158,8 @@ class SyncNow(Resource):
                 state.last_error or "Sync is stopped: connect again.", code="sync_stopped"
             )
         current = worker.status(current_app)
-        if removals is not None and (current is None or current.state != "paused"):
+        paused = current.state == "paused" if current else bool(state.pending_removals)
+        if removals is not None and not paused:
             raise ConflictError(
                 "No sync is waiting for an answer: the removals were applied or kept already.",
                 code="not_paused",
@@ -188,8 +189,11 @@ def _describe(state) -> dict:
     if state is None:
         return described
     live = worker.status(current_app)
+    described.pop("pending_removals", None)
     if live is None:
         described["status"] = _stored_status(state)
+        if described["status"] == "paused":
+            described["paused_removals"] = state.pending_removals
         return described
     described["status"] = live.state
     if live.state == "paused" or (live.state == "syncing" and live.paused_removals):
@@ -208,6 +212,8 @@ def _stored_status(state) -> str:
 
     if state.stopped or (state.last_error and state.last_error_code not in OFFLINE_CODES):
         return "error"
+    if state.pending_removals:
+        return "paused"  # the last sync (here or ``flask sync now``) waits for an answer
     if state.last_error:
         return "offline"
     return "synced" if state.last_sync_at else "idle"

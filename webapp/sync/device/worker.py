@@ -171,7 +171,7 @@ class Worker:
             with self.app.app_context():
                 report = engine.sync_now(removals=answer)
                 paused = report.paused_removals
-                notes_here = _notes_here() if paused else None
+                notes_here = report.notes_here if paused else None
         except SyncError as exc:
             return self._failed(exc)
         except Exception:  # a bug must not end the worker: say so, try again later
@@ -212,16 +212,6 @@ class Worker:
         broker = self.app.extensions.get("kaap.events")
         if broker is not None:
             broker.remove_listener(self._heard)
-
-
-def _notes_here() -> int:
-    """The notes on this computer (not in the trash): the M of "N of your M notes"."""
-    from sqlalchemy import func, select
-
-    from webapp.extensions import db
-    from webapp.notes.models import Note
-
-    return db.session.scalar(select(func.count(Note.id)).where(Note.trashed_at.is_(None)))
 
 
 # --- one worker per app ---------------------------------------------------------------------
