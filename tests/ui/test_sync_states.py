@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.sync.device.conftest import PASSWORD
 from tests.sync.device.fakes import SHORT, FakeEngine, connect_without_a_server, sync_threads
 from tests.ui.conftest import LIVE, Api, eventually, screenshot, serving
 from webapp import create_app
@@ -163,7 +164,7 @@ def test_a_large_removal_asks_and_removing_answers_apply(tab, sync_server, fake,
     dialog = paused_prompt(tab, sync_server, fake, notes)
     text = dialog.inner_text()
     assert "would remove 12 of your 40 notes on this computer" in text
-    assert "A backup was taken" in text
+    assert "Kaap backs up your notes first" in text
     header = tab.locator("#sync-state")
     assert status_of(header) == "paused"
     screenshot(tab, "sync-removal-prompt")
@@ -200,3 +201,72 @@ def test_dismissing_the_prompt_leaves_sync_paused_and_the_header_reopens_it(
     header.click()
     dialog.wait_for(state="visible")
     assert tab.url == sync_server[1] + "/"  # the prompt, not the settings page
+
+
+# --- the real engine, against a real server ------------------------------------------------
+
+
+@pytest.fixture
+def real_server(tmp_path_factory):
+    from tests.sync.device.test_engine import _server
+
+    yield from _server(tmp_path_factory)
+
+
+@pytest.fixture
+def other_desktop(real_server, tmp_path_factory):
+    from tests.sync.device.test_engine import Desktop
+
+    desktop = Desktop(tmp_path_factory.mktemp("other-desktop"), real_server.url)
+    yield desktop
+    with desktop.app.app_context():
+        from webapp.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture
+def really_connected(sync_server, real_server):
+    """The served app connected to the real server through its own API (the worker starts)."""
+    app = sync_server[0]
+    api = Api(app)
+    api.clear()
+    body = {"url": real_server.url, "username": "ana", "password": PASSWORD}
+    assert api.client.post("/api/sync/device", json=body).status_code == 201
+    yield api
+    worker.stop(app)
+    assert api.client.delete("/api/sync/device").status_code == 204
+    assert sync_threads() == []
+
+
+def test_real_engine_a_large_removal_asks_and_keeping_puts_them_back(
+    tab, sync_server, other_desktop, really_connected
+):
+    made = [other_desktop.create(title=f"Note {i}") for i in range(12)]
+    other_desktop.sync()
+    header = open_notes(tab, sync_server)
+    eventually(lambda: status_of(header) == "synced", timeout=15)  # the sync at connect
+    tab.goto(sync_server[1] + "/settings#sync")
+    tab.wait_for_selector("body.ready")
+    tab.click("#sync-now")
+    eventually(lambda: len(really_connected.notes()) == 12, timeout=15)
+    tab.goto(sync_server[1] + "/")
+    tab.wait_for_selector("body.ready")
+    eventually(lambda: status_of(header) == "synced", timeout=15)
+    screenshot(tab, "sync-real-synced")
+
+    for note in made[:10]:  # trashed on the other computer
+        assert other_desktop.client.post(f"/api/notes/{note['id']}/trash").status_code == 200
+    other_desktop.sync()
+    assert really_connected.client.post("/api/sync/device/sync").status_code == 202
+    dialog = tab.locator("#sync-removal-dialog")
+    dialog.wait_for(state="visible", timeout=15000)
+    assert "would remove 10 of your 12 notes on this computer" in dialog.inner_text()
+    assert len(really_connected.notes()) == 12  # nothing applied yet
+    screenshot(tab, "sync-real-removal-prompt")
+    tab.click("#sync-removal-keep")
+    dialog.wait_for(state="hidden")
+    eventually(lambda: status_of(header) == "synced", timeout=15)
+    assert len(really_connected.notes()) == 12
+    other_desktop.sync()
+    assert len(other_desktop.notes()) == 12  # put back on the server, and from there here

@@ -200,7 +200,7 @@ function fillPrompt(state) {
   const box = promptDialog();
   box.querySelector("#sync-removal-text").textContent = removalSentence(state);
   box.querySelector("#sync-removal-note").textContent =
-    "A backup was taken first. Remove them here too, or keep your notes on this computer and put them back on the server.";
+    "Remove them here too (Kaap backs up your notes first), or keep your notes on this computer and put them back on the server.";
   return box;
 }
 
