@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.sync.device.fakes import SHORT, sync_threads
+from webapp import create_app
 from webapp.sync.device import engine, store, worker
 from webapp.sync.device.client import SyncError
 from webapp.sync.device.engine import Report
@@ -197,3 +198,59 @@ def test_an_identity_change_stops_the_worker(app, fake, connected):
     running = worker.start(app)
     wait_for(lambda: not running._thread.is_alive())
     assert worker.status(app).state == "error"
+
+
+def test_the_desktop_starts_it_after_its_first_page_and_stops_it_on_shutdown(app, fake, connected):
+    import argparse
+
+    from desktop.shell import Shell
+
+    class Deferred:  # the app the shell built, as desktop.server.DeferredApp holds it
+        def __init__(self, app):
+            self.app = app
+
+        def wait(self):
+            return True
+
+    class Stoppable:
+        def start(self, *args):
+            pass
+
+        def stop(self, *args):
+            pass
+
+    shell = Shell(argparse.Namespace())
+    shell.deferred, shell.later, shell.server = Deferred(app), Stoppable(), Stoppable()
+    shell.after_start()
+    wait_for(lambda: fake.calls)
+    running = worker.get(app)
+    assert fake.calls[0]["thread"] is running._thread
+    shell.after_start()  # every page load calls it: still one worker
+    assert worker.get(app) is running and len(sync_threads()) == 1
+    shell.shutdown()
+    assert worker.get(app) is None and sync_threads() == []
+
+
+def test_the_desktop_waits_for_its_shell_not_the_first_request(data_dir, fake, connected):
+    """In desktop mode the first request (the window's page) starts no sync: after_start does."""
+    desktop = create_app(
+        {
+            "CONFIG": "desktop",
+            "DATA_DIR": str(data_dir),
+            "LAUNCH_TOKEN": "t" * 43,
+            "SYNC_KEYRING": False,
+            **SHORT,
+        }
+    )
+    try:
+        window = desktop.test_client()
+        base = "http://127.0.0.1:5123"
+        assert window.get(f"/?kaap_token={'t' * 43}", base_url=base).status_code == 303
+        assert window.get("/api/sync/device", base_url=base).status_code == 200
+        assert worker.get(desktop) is None and fake.calls == []
+    finally:
+        worker.stop(desktop)
+        with desktop.app_context():
+            from webapp.extensions import db
+
+            db.engine.dispose()
