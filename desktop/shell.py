@@ -341,7 +341,7 @@ class Shell:
             from webapp.extensions import db
             from webapp.sync.device import worker
 
-            worker.stop(self.deferred.app)
+            worker.stop(self.deferred.app, timeout=10)  # a daemon: a hung sync ends with us
 
             with self.deferred.app.app_context():
                 db.engine.dispose()

@@ -150,3 +150,22 @@ def test_a_pause_left_by_an_earlier_sync_is_shown_and_answered(app, client, fake
     assert client.post("/api/sync/device/sync", json={"removals": "keep"}).status_code == 202
     wait_for(lambda: fake.calls)
     assert fake.calls[0]["removals"] == "keep"
+
+
+def test_signing_out_during_a_long_sync_says_so_and_the_sync_goes_on(
+    app, client, fake, connected, monkeypatch, data_dir
+):
+    from webapp.sync.device import api
+
+    monkeypatch.setattr(api, "STOP_WAIT_SECONDS", 0.2)
+    fake.gate = threading.Event()
+    running = worker.start(app)
+    wait_for(lambda: fake.calls)
+    response = client.delete("/api/sync/device")
+    assert response.status_code == 409 and error_code(response) == "sync_running"
+    assert store.load(data_dir) is not None  # still connected
+    assert worker.get(app) is running and running.alive  # and still syncing
+    fake.gate.set()
+    wait_for(lambda: state(client)["status"] == "synced")
+    assert client.delete("/api/sync/device").status_code == 204
+    assert worker.get(app) is None and store.load(data_dir) is None

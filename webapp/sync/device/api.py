@@ -96,7 +96,9 @@ class Device(Resource):
 
     @ns.expect(connect_input, validate=True)
     @ns.response(400, "Bad address, wrong user name or password", error_model)
-    @ns.response(409, "The server takes no devices (single-user mode)", error_model)
+    @ns.response(
+        409, "The server takes no devices (single-user mode), or a sync is under way", error_model
+    )
     @ns.response(429, "Too many sign-in attempts", error_model)
     @ns.response(502, "Certificate not trusted, or not a Kaap server", error_model)
     @ns.response(503, "Offline: the server cannot be reached", error_model)
@@ -105,33 +107,48 @@ class Device(Resource):
     def post(self):
         """Connect: sign in to the server with a user name and password; a device token is
         kept (OS keyring, or a 0600 file), the password is not."""
-        from webapp.sync.device import service
+        from webapp.sync.device import service, worker
 
         data = ns.payload
-        state = service.connect(
-            _data_dir(),
-            data["url"],
-            data["username"],
-            data["password"],
-            allow_insecure=bool(data.get("allow_insecure")),
-            use_keyring=current_app.config["SYNC_KEYRING"],
-            now=isoformat(now()),
-        )
-        from webapp.sync.device import worker
-
-        worker.stop(current_app)  # a worker of the previous connection, if any
-        worker.start(current_app)
+        data_dir = _data_dir()
+        _stop_worker()  # the previous connection's: no sync of it runs while this one starts
+        try:
+            state = service.connect(
+                data_dir,
+                data["url"],
+                data["username"],
+                data["password"],
+                allow_insecure=bool(data.get("allow_insecure")),
+                use_keyring=current_app.config["SYNC_KEYRING"],
+                now=isoformat(now()),
+            )
+        finally:
+            worker.start(current_app)  # the new connection's, or the old one's again
         return _describe(state), 201
 
     @ns.response(204, "Signed out: the token is forgotten here; every local note stays")
+    @ns.response(409, "A sync is under way: try again in a moment", error_model)
     def delete(self):
         """Sign out (revoking the token on the server when it can be reached)."""
-        from webapp.sync.device import service, worker
+        from webapp.sync.device import service
 
         data_dir = _data_dir()
-        worker.stop(current_app)  # its sync in progress ends first: nothing syncs after this
+        _stop_worker()  # its sync in progress ends first: nothing syncs after this
         service.disconnect(data_dir)
         return "", 204
+
+
+# How long a sign-out or a new connect waits for a sync under way before saying so (409).
+STOP_WAIT_SECONDS = 10
+
+
+def _stop_worker() -> None:
+    from webapp.sync.device import worker
+
+    if not worker.stop(current_app, timeout=STOP_WAIT_SECONDS):
+        raise ConflictError(
+            "A sync is under way: try again in a moment, once it is done.", code="sync_running"
+        )
 
 
 @ns.route("/sync")

@@ -84,14 +84,26 @@ class Worker:
             broker.add_listener(self._heard)
         self._thread.start()
 
-    def stop(self, timeout: float = 30) -> None:
-        """Stop after the sync in progress, if any (it is not cut off halfway)."""
+    def stop(self, timeout: float = 30) -> bool:
+        """Stop after the sync in progress, if any (it is not cut off halfway); False when
+        that sync is still running after ``timeout`` seconds."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
         if self._thread.ident is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        if self._thread.is_alive():
+            return False
         self._unlisten()
+        return True
+
+    def resume(self) -> bool:
+        """Take back a ``stop`` whose sync did not end in time; False if the thread ended."""
+        with self._cond:
+            if not self._thread.is_alive():
+                return False
+            self._stopping = False
+            return True
 
     @property
     def alive(self) -> bool:
@@ -254,12 +266,19 @@ def sync_soon(app: Flask, removals: str | None = None) -> Worker:
         return worker
 
 
-def stop(app: Flask, timeout: float = 30) -> None:
-    """Stop the app's worker (sign-out, shutdown, a test's end); waits for its sync."""
+def stop(app: Flask, timeout: float = 30) -> bool:
+    """Stop the app's worker (sign-out, shutdown, a test's end), waiting up to ``timeout``
+    seconds for its sync; False (and the worker goes on) when that sync is still running."""
     with _starting:
         worker = app.extensions.pop(EXTENSION, None)
-    if worker is not None:
-        worker.stop(timeout)
+    if worker is None or worker.stop(timeout):
+        return True
+    with _starting:
+        if worker.resume() and EXTENSION not in app.extensions:
+            app.extensions[EXTENSION] = worker
+            return False
+    start(app)  # it ended meanwhile after all: a new one, if still connected
+    return False
 
 
 def status(app: Flask) -> Status | None:
