@@ -203,6 +203,25 @@ def test_dismissing_the_prompt_leaves_sync_paused_and_the_header_reopens_it(
     assert tab.url == sync_server[1] + "/"  # the prompt, not the settings page
 
 
+def test_the_prompt_and_the_header_on_a_phone(browser, sync_server, fake, notes):
+    from tests.ui.conftest import SIZES
+
+    width, height = SIZES["phone"]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+    try:
+        phone = context.new_page()
+        dialog = paused_prompt(phone, sync_server, fake, notes)
+        box = dialog.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        screenshot(phone, "sync-removal-prompt")
+        phone.keyboard.press("Escape")
+        header = phone.locator("#sync-state")
+        assert header.is_visible() and status_of(header) == "paused"
+        screenshot(phone, "sync-state-paused")
+    finally:
+        context.close()
+
+
 # --- the real engine, against a real server ------------------------------------------------
 
 
