@@ -40,9 +40,12 @@ def _server(tmp_path_factory):
 class Desktop:
     """A desktop Kaap: its app, an API client, and one sync at a time."""
 
-    def __init__(self, folder, url):
+    def __init__(self, folder, url, clock=None):
         self.folder = folder
-        self.app = create_app({"CONFIG": "testing", "DATA_DIR": str(folder), "ACCOUNTS": False})
+        config = {"CONFIG": "testing", "DATA_DIR": str(folder), "ACCOUNTS": False}
+        if clock is not None:
+            config["CLOCK"] = clock
+        self.app = create_app(config)
         self.client = self.app.test_client()
         token = self.client.get("/api/csrf").get_json()["csrf_token"]
         self.client.environ_base["HTTP_X_CSRFTOKEN"] = token
@@ -79,8 +82,8 @@ class Desktop:
 def desktops(server, tmp_path_factory):
     made = []
 
-    def make() -> Desktop:
-        desktop = Desktop(tmp_path_factory.mktemp("desktop"), server.url)
+    def make(clock=None) -> Desktop:
+        desktop = Desktop(tmp_path_factory.mktemp("desktop"), server.url, clock)
         made.append(desktop)
         return desktop
 
@@ -400,3 +403,89 @@ def test_a_push_whose_answer_was_lost_is_not_merged_against_itself(desktops, mon
     expected = ("line one" if new_note else "line one, edited") + "\nline two"
     assert [n["body"] for n in b.notes()] == [expected]
     assert [n["body"] for n in a.notes()] == [expected]
+
+
+def _add_image(desktop: Desktop, note: dict, fmt="JPEG", color=(120, 40, 200)) -> None:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(out, fmt)
+    response = desktop.client.post(
+        f"/api/notes/{note['id']}/images",
+        data={"file": (io.BytesIO(out.getvalue()), f"photo.{fmt.lower()}")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_an_image_travels_by_content_once_and_its_removal_follows(desktops, fmt):
+    a, b = desktops(), desktops()
+    note = a.create(title="Trip")
+    _add_image(a, note, fmt)
+    report = a.sync()
+    assert report.images_up == 1 and report.in_step
+    report = b.sync()
+    assert report.images_down == 1 and report.in_step
+    (pic_b,) = b.by_title("Trip")["images"]
+    (pic_a,) = a.by_title("Trip")["images"]
+    assert (pic_a["width"], pic_a["height"]) == (pic_b["width"], pic_b["height"]) == (40, 30)
+    with b.client.get(pic_b["url"]) as served:
+        assert served.status_code == 200
+    # In step: nothing goes up or down again.
+    again = a.sync(), b.sync()
+    assert all(r.images_up == r.images_down == r.pushed == r.pulled == 0 for r in again)
+    assert b.client.delete(f"/api/images/{pic_b['id']}").status_code == 204
+    b.sync(), a.sync()
+    assert a.by_title("Trip")["images"] == []
+
+
+def test_images_added_on_both_sides_are_a_union(desktops):
+    a, b = desktops(), desktops()
+    note = a.create(title="Album", body="x")
+    a.sync(), b.sync()
+    _add_image(a, note, "PNG", (255, 0, 0))
+    _add_image(b, b.by_title("Album"), "PNG", (0, 0, 255))
+    a.sync(), b.sync(), a.sync()
+    for desktop in (a, b):
+        assert len(desktop.by_title("Album")["images"]) == 2
+
+
+def test_a_color_changed_on_both_desktops_is_the_later_one_whoever_syncs_first(desktops):
+    from datetime import timedelta
+
+    from webapp.timeutil import utcnow
+
+    # Minutes apart, a little ahead of the server (it takes a device's times up to 5 min on).
+    start = utcnow()
+    times = {"a": start, "b": start}
+
+    def ticking(name):
+        def clock():
+            times[name] += timedelta(microseconds=10)  # a clock moves between two writes
+            return times[name]
+
+        return clock
+
+    a, b = desktops(ticking("a")), desktops(ticking("b"))
+    a.create(title="Colors")
+    a.sync(), b.sync()
+    times["b"] = start + timedelta(minutes=1)
+    b.patch(b.by_title("Colors"), color="blue")
+    times["a"] = start + timedelta(minutes=2)
+    a.patch(a.by_title("Colors"), color="red", archived=True)  # the later color
+    b.sync(), a.sync(), b.sync()  # the earlier one pushes first
+    for desktop in (a, b):
+        note = desktop.notes(state="archived")[0]
+        assert (note["color"], note["archived"]) == ("red", True)
+    times["a"] = start + timedelta(minutes=3)
+    a.patch(a.notes(state="archived")[0], color="yellow")
+    times["b"] = start + timedelta(minutes=4)
+    b.patch(b.notes(state="archived")[0], color="green")  # the later color
+    # The later one pushes first: the server must keep b's time (not its own clock's,
+    # which is behind the desktops'), or a's older yellow would win at a's merge.
+    b.sync(), a.sync(), b.sync()
+    for desktop in (a, b):
+        assert desktop.notes(state="archived")[0]["color"] == "green"
