@@ -169,3 +169,35 @@ def test_signing_out_during_a_long_sync_says_so_and_the_sync_goes_on(
     wait_for(lambda: state(client)["status"] == "synced")
     assert client.delete("/api/sync/device").status_code == 204
     assert worker.get(app) is None and store.load(data_dir) is None
+
+
+def test_on_the_desktop_sync_now_sits_behind_the_launch_cookie_and_origin(
+    data_dir, fake, connected
+):
+    from webapp import create_app
+
+    launch, base = "t" * 43, "http://127.0.0.1:5123"
+    desktop = create_app(
+        {"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": launch, **SHORT}
+    )
+    try:
+        stranger = desktop.test_client()
+        assert stranger.post("/api/sync/device/sync", base_url=base).status_code == 401
+        window = desktop.test_client()
+        assert window.get(f"/?kaap_token={launch}", base_url=base).status_code == 303
+        csrf = window.get("/api/csrf", base_url=base).get_json()["csrf_token"]
+        foreign = {"X-CSRFToken": csrf, "Origin": "https://evil.example"}
+        response = window.post("/api/sync/device/sync", base_url=base, headers=foreign)
+        assert response.status_code == 403
+        assert window.post("/api/sync/device/sync", base_url=base).status_code == 400  # CSRF
+        assert fake.calls == []
+        headers = {"X-CSRFToken": csrf}
+        response = window.post("/api/sync/device/sync", base_url=base, headers=headers)
+        assert response.status_code == 202
+        wait_for(lambda: fake.calls)
+    finally:
+        worker.stop(desktop)
+        with desktop.app_context():
+            from webapp.extensions import db
+
+            db.engine.dispose()
