@@ -72,7 +72,7 @@ function renderCard(state) {
 }
 
 const STATUS_TEXT = {
-  idle: "Connected: the first sync starts soon.",
+  idle: "Connected.",
   syncing: "Syncing…",
   synced: "Synced: your notes are the same here and on the server.",
   offline: "Offline: changes are kept here and sync when the server is back.",
