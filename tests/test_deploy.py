@@ -34,6 +34,8 @@ DESKTOP_ONLY |= {"httpx", "httpcore", "h11", "anyio", "certifi", "idna", "keyrin
                  "pywin32-ctypes"}  # fmt: skip
 # The device's three-way merge (webapp/sync/merge.py): the server applies pushes, it never merges.
 DESKTOP_ONLY |= {"diff-match-patch"}
+# Reminders' notifications and tray icon (webapp/reminders, desktop/).
+DESKTOP_ONLY |= {"desktop-notifier", "dbus-fast", "bidict", "pystray", "python-xlib"}
 
 
 def dockerfile_stages() -> dict[str, list[str]]:
