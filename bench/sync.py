@@ -528,7 +528,8 @@ def main() -> None:
             try:
                 # Notes still there once the server started (expired trash is purged then).
                 kept = [i for i, _ in pick_notes(server_dir / "kaap.sqlite3", n)]
-                image_notes = kept[:: args.images_per][: n // args.images_per]
+                count = n // args.images_per
+                image_notes = kept[:: max(1, len(kept) // count)][:count]
                 made += upload_images(server, image_notes)
                 result = run_child("first-sync", desk, server.url)
                 if result.get("engine") != "ok":
