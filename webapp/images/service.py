@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from webapp.disk import removed_on_failure
@@ -246,6 +246,46 @@ def attach(
     ]
     session.add_all(images)
     return images
+
+
+class QuotaError(KaapError):
+    status = 507
+    code = "quota_exceeded"
+
+
+def account_image_bytes(session: Session, owner_id: int) -> int:
+    """What the owner's images and sync's blobs weigh (the stored files, thumbnails aside)."""
+    images = session.scalar(
+        select(func.coalesce(func.sum(Image.byte_size), 0))
+        .join(Note, Note.id == Image.note_id)
+        .where(Note.owner_id == owner_id)
+    )
+    # A blob a note took a copy of counts once, as that image, until it is pruned.
+    taken = (
+        select(Image.id)
+        .join(Note, Note.id == Image.note_id)
+        .where(Note.owner_id == owner_id, Image.digest == SyncBlob.digest)
+        .exists()
+    )
+    blobs = session.scalar(
+        select(func.coalesce(func.sum(SyncBlob.byte_size), 0)).where(
+            SyncBlob.owner_id == owner_id, ~taken
+        )
+    )
+    return int(images) + int(blobs)
+
+
+def check_quota(session: Session, owner_id: int, adding: int, quota: int | None) -> None:
+    """Refuse ``adding`` bytes of images that would take the owner over ``quota`` (507)."""
+    if quota is None:
+        return
+    if account_image_bytes(session, owner_id) + adding > quota:
+        megabytes = quota / 1024 / 1024
+        raise QuotaError(
+            f"Your images would take more than {megabytes:g} MB, your account's quota: "
+            "delete some images or notes with images first.",
+            code="quota_exceeded",
+        )
 
 
 def get_image(session: Session, owner_id: int, image_id: int) -> Image:

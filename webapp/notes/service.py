@@ -372,11 +372,12 @@ def create_note_with_images(
     data: Mapping[str, Any],
     uploads: Sequence[tuple[str, Any]],
     now: datetime,
+    quota: int | None = None,
 ) -> NoteRow:
     """A new note holding these images (a pasted screenshot, say): its images are its content.
 
     The images are decoded before the note's transaction, which then only adds rows and
-    moves files in.
+    moves files in. ``quota``: what the owner's images may weigh (507 over it).
     """
     _check_values(data)
     _uploads(uploads)
@@ -387,6 +388,7 @@ def create_note_with_images(
     session.commit()
     staged = images_service.prepare(store, work, [stream for _, stream in uploads])
     with images_service.files_or_nothing(session, store, _names(staged)) as written:
+        images_service.check_quota(session, owner_id, sum(s.byte_size for s in staged), quota)
         note = write_note(
             session, owner_id, None, data, now, store=store, written=written, attach=staged
         )
@@ -417,6 +419,7 @@ def add_images(
     note_id: int,
     uploads: Sequence[tuple[str, BinaryIO]],
     now: datetime,
+    quota: int | None = None,
 ) -> tuple[list[ImageRow], int]:
     """Process every upload, then store all or none of them; returns them and the note's version.
 
@@ -431,6 +434,7 @@ def add_images(
     staged = images_service.prepare(store, work, [stream for _, stream in uploads])
     with images_service.files_or_nothing(session, store, _names(staged)) as written:
         note = _room_for(session, owner_id, note_id, len(uploads))
+        images_service.check_quota(session, owner_id, sum(s.byte_size for s in staged), quota)
         held = len(note.images)
         write_note(session, owner_id, note, {}, now, store=store, written=written, attach=staged)
         session.commit()

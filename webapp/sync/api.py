@@ -10,7 +10,7 @@ from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.errors import NotFoundError
 from webapp.extensions import csrf, db
-from webapp.images import work
+from webapp.images import quota, work
 from webapp.images.api import CACHE_CONTROL
 from webapp.images.pipeline import UnsupportedImageError
 from webapp.sync import blobs, push, service
@@ -193,11 +193,10 @@ class Blob(Resource):
                 "Send the image file as the body, with its image/* Content-Type.",
                 fields={"body": "an image/* body"},
             )
-        config = current_app.config
-        quota = config["ACCOUNT_MAX_IMAGE_BYTES"] if config["ACCOUNTS"] else None
         digest, new = blobs.put(
             db.session, current_app.extensions["kaap.images"], work(current_app),
-            current_owner_id(), sha256, request.get_data(cache=False), now(), quota,
+            current_owner_id(), sha256, request.get_data(cache=False), now(),
+            quota(current_app),
         )  # fmt: skip
         return {"sha256": digest}, 201 if new else 200
 

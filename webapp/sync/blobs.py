@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from webapp.errors import KaapError, NotFoundError, ValidationError
+from webapp.errors import NotFoundError, ValidationError
 from webapp.images import pipeline
 from webapp.images import service as images_service
 from webapp.images.models import Image
@@ -48,11 +48,6 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MISSING_MAX = 1000
 # A blob no note took is removed this long after its upload.
 BLOB_KEEP = timedelta(days=1)
-
-
-class QuotaError(KaapError):
-    status = 507
-    code = "quota_exceeded"
 
 
 class DigestMismatchError(ValidationError):
@@ -116,41 +111,6 @@ def missing(session: Session, owner_id: int, shas: Sequence[str]) -> dict:
     }
 
 
-def account_image_bytes(session: Session, owner_id: int) -> int:
-    """What the owner's images and blobs weigh (the stored files, thumbnails aside)."""
-    images = session.scalar(
-        select(func.coalesce(func.sum(Image.byte_size), 0))
-        .join(Note, Note.id == Image.note_id)
-        .where(Note.owner_id == owner_id)
-    )
-    # A blob a note took a copy of counts once, as that image, until it is pruned.
-    taken = (
-        select(Image.id)
-        .join(Note, Note.id == Image.note_id)
-        .where(Note.owner_id == owner_id, Image.digest == SyncBlob.digest)
-        .exists()
-    )
-    blobs = session.scalar(
-        select(func.coalesce(func.sum(SyncBlob.byte_size), 0)).where(
-            SyncBlob.owner_id == owner_id, ~taken
-        )
-    )
-    return int(images) + int(blobs)
-
-
-def check_quota(session: Session, owner_id: int, adding: int, quota: int | None) -> None:
-    """Refuse ``adding`` bytes of images that would take the owner over ``quota`` (507)."""
-    if quota is None:
-        return
-    if account_image_bytes(session, owner_id) + adding > quota:
-        megabytes = quota / 1024 / 1024
-        raise QuotaError(
-            f"Your images would take more than {megabytes:g} MB, your account's quota: "
-            "delete some images or notes with images first.",
-            code="quota_exceeded",
-        )
-
-
 def put(
     session: Session,
     store: images_service.Store,
@@ -176,7 +136,7 @@ def put(
     if known is not None:
         session.commit()
         return known, False
-    check_quota(session, owner_id, len(data), quota)
+    images_service.check_quota(session, owner_id, len(data), quota)
     session.commit()  # decoding holds no transaction
     (staged,) = images_service.prepare(store, work, [io.BytesIO(data)], "body")
     with images_service.files_or_nothing(session, store, staged.names):
@@ -185,7 +145,7 @@ def put(
             session.rollback()
             store.remove(staged.names)
             return known, False
-        check_quota(session, owner_id, staged.byte_size, quota)
+        images_service.check_quota(session, owner_id, staged.byte_size, quota)
         store.move_in([staged.thumb_name], sync=False)  # remade if lost
         store.move_in([staged.file_name])
         session.add(SyncBlob(

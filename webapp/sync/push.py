@@ -64,17 +64,8 @@ def _check(change: Any) -> tuple[str, str, int | None, dict | None]:
 
 
 def _check_note(note: Mapping[str, Any]) -> None:
-    known = {
-        "title",
-        "body",
-        "kind",
-        "color",
-        "items",
-        "label_uids",
-        "images",
-        "field_times",
-        *_FLAGS,
-    }
+    known = {"title", "body", "kind", "color", "items", "label_uids", "images", "field_times",
+             *_FLAGS}  # fmt: skip
     if set(note) - known:
         raise _invalid("note", f"unknown field(s): {', '.join(sorted(set(note) - known))}")
     for name in ("title", "body"):

@@ -78,12 +78,11 @@ def write_images(app, note_id, wanted, conn):
     store = app.extensions["kaap.images"]
     plan = blobs.prepare_images(conn, db.session, store, note_id, wanted)
     owner = ensure_local_user(db.session).id
-    with images_service.files_or_nothing(db.session, store, plan.written) as written:
+    with images_service.files_or_nothing(db.session, store, plan.written):
         current = None if note_id is None else queries.read_note(db.session, owner, note_id)
         row = notes.write_note(
             db.session, owner, current, {"title": "from the server"}, now(),
-            store=store, written=written, attach=plan.attach, detach=plan.detach,
-            image_order=plan.order,
+            **plan.write_note_args(store),
         )  # fmt: skip
         db.session.commit()
     return row.id, plan

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,11 @@ class ImagePlan:
     written: list[str] = field(default_factory=list)
     downloaded: list[str] = field(default_factory=list)
 
+    def write_note_args(self, store: images_service.Store) -> dict:
+        """The keyword arguments of ``write_note`` that apply this plan."""
+        return {"store": store, "written": self.written, "attach": self.attach,
+                "detach": self.detach, "image_order": self.order}  # fmt: skip
+
 
 def note_shas(session: Session, note_id: int) -> list[str]:
     """A local note's image digests, in order."""
@@ -61,7 +67,11 @@ def _local(session: Session, digest: str) -> Image | None:
 
 
 def upload_missing(
-    conn: Connection, session: Session, store: images_service.Store, shas: Sequence[str]
+    conn: Connection,
+    session: Session,
+    store: images_service.Store,
+    shas: Sequence[str],
+    uploaded: list[str] | None = None,
 ) -> dict[str, str]:
     """Upload the images of these hashes the server lacks; returns ``{sha: server's sha}``
     for those it stores under another digest, whose local files are then the server's (so
@@ -69,6 +79,8 @@ def upload_missing(
 
     An image the server refuses (damaged, too large for it) is logged and left out: the note
     naming it then comes back ``invalid`` (``missing_blob``). A quota or a failure stops.
+    Commits its own change of the local image files: call it with no other write pending.
+    The hashes sent are added to ``uploaded`` when given.
     """
     wanted = list(dict.fromkeys(shas))
     renamed: dict[str, str] = {}
@@ -80,15 +92,15 @@ def upload_missing(
             if image is None:
                 continue  # not on this device (any more): the push says so
             data = store.path(image.file_name).read_bytes()
-            content_type = image.content_type
-            session.commit()  # no transaction held while the server works
             try:
-                stored = conn.put_blob(sha, data, content_type)
+                stored = conn.put_blob(sha, data, image.content_type)
             except SyncError as exc:
                 if exc.code != "image_refused":
                     raise
                 log.warning("the server refused the image %s: %s", sha, exc.message)
                 continue
+            if uploaded is not None:
+                uploaded.append(sha)
             if stored != sha:
                 renamed[sha] = stored
     for sha, stored in renamed.items():
@@ -104,7 +116,8 @@ def _adopt(
     rows = session.scalars(select(Image).where(Image.digest == old)).all()
     if not rows:
         return
-    downloaded = download(conn, store, new)
+    have = _local(session, new)  # the server's file may be here already
+    downloaded = staged_copy(store, have) if have is not None else download(conn, store, new)
     written, replaced = list(downloaded.names), []
     try:
         for i, image in enumerate(rows):
@@ -167,7 +180,7 @@ def download(
     try:
         # Decoded under the limits of a stored image (what the server's pipeline makes), for
         # the thumbnail and to check it; the server's bytes are kept as they are.
-        processed = pipeline.process(io.BytesIO(data), limits)
+        processed = _decode(data, limits)
     except KaapError as exc:
         raise SyncError(
             f"The server sent an image this computer cannot use ({exc.message})",
@@ -181,6 +194,15 @@ def download(
     return images_service.stage(store, processed)
 
 
+def _decode(data: bytes, limits: pipeline.Limits) -> pipeline.Processed:
+    """The pipeline on a download, in the app's image work slots when there is an app (the
+    page's uploads share them: together they stay within the memory the slots allow)."""
+    if not has_app_context() or "kaap.image_slots" not in current_app.extensions:
+        return pipeline.process(io.BytesIO(data), limits)
+    work = pipeline.ImageWork(limits, current_app.extensions["kaap.image_slots"], 0)
+    return work.process(io.BytesIO(data), queue=True)
+
+
 def prepare_images(
     conn: Connection,
     session: Session,
@@ -190,7 +212,8 @@ def prepare_images(
 ) -> ImagePlan:
     """What makes a local note's images exactly ``wanted`` (hashes, in order): images it has
     stay, others are copied from a local image of that hash or downloaded (hash checked),
-    the rest are detached. Run before the write's transaction."""
+    the rest are detached. Writes nothing to the database: run it before the write (with no
+    write pending, so no lock is held during the downloads)."""
     current = []
     if note_id is not None:
         current = list(
@@ -209,7 +232,6 @@ def prepare_images(
             if local is not None:
                 staged = staged_copy(store, local)
             else:
-                session.commit()  # no transaction held during a download
                 staged = download(conn, store, sha)
                 plan.downloaded.append(sha)
             plan.attach.append(staged)
