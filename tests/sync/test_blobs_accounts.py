@@ -76,3 +76,17 @@ def test_the_quota_holds_for_every_image_upload(app, device):
     for url in (f"/api/notes/{note['id']}/images", "/api/notes/images"):
         response = ana.post(url, data={"file": (io.BytesIO(png()), "x.png")})
         assert response.status_code == 507 and error_code(response) == "quota_exceeded", url
+
+
+def test_the_quota_counts_the_cleaned_file_not_the_upload(app, device):
+    from webapp.images import pipeline
+    from webapp.images.service import STORED_LIMITS
+
+    ana = device("ana")
+    out = io.BytesIO()
+    PILImage.open(io.BytesIO(noise(128))).save(out, "JPEG", quality=100)
+    raw = out.getvalue()
+    cleaned = len(pipeline.process(io.BytesIO(raw), STORED_LIMITS).data)
+    assert cleaned < len(raw)
+    app.config["ACCOUNT_MAX_IMAGE_BYTES"] = cleaned + 10
+    assert put(ana, raw, content_type="image/jpeg").status_code == 201

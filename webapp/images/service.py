@@ -279,7 +279,8 @@ def check_quota(session: Session, owner_id: int, adding: int, quota: int | None)
     """Refuse ``adding`` bytes of images that would take the owner over ``quota`` (507)."""
     if quota is None:
         return
-    if account_image_bytes(session, owner_id) + adding > quota:
+    used = account_image_bytes(session, owner_id)
+    if used + adding > quota or (not adding and used >= quota):
         megabytes = quota / 1024 / 1024
         raise QuotaError(
             f"Your images would take more than {megabytes:g} MB, your account's quota: "

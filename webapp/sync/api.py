@@ -174,6 +174,7 @@ class BlobsMissing(Resource):
 @ns.doc(params={"sha256": "The image file's SHA-256, 64 lowercase hex digits"})
 @ns.response(400, "Not a SHA-256, damaged image, too many pixels, or digest_mismatch", error_model)
 @ns.response(401, "Not logged in and no valid API token", error_model)
+@ns.response(404, "GET: the account has no image with that SHA-256", error_model)
 class Blob(Resource):
     @ns.doc(consumes=["image/jpeg", "image/png", "image/gif", "image/webp"],
             params={"body": {"in": "body", "required": True, "description": "The image file",
@@ -185,8 +186,7 @@ class Blob(Resource):
     @ns.response(503, "Busy with other images: try again", error_model)
     @ns.response(507, "Over the account's image quota (quota_exceeded)", error_model)
     def put(self, sha256: str):
-        """Upload an image by its SHA-256; it is cleaned and re-encoded as any upload is, and
-        the answer names the stored file's SHA-256 (the one notes then carry)."""
+        """Upload an image by its SHA-256; answers the SHA-256 of the cleaned file stored."""
         blobs.check_sha(sha256)
         if not request.mimetype.startswith("image/"):
             raise UnsupportedImageError(
@@ -202,7 +202,6 @@ class Blob(Resource):
 
     @ns.produces(["image/jpeg", "image/png", "image/webp", "application/json"])
     @ns.response(200, "The stored image file")
-    @ns.response(404, "The account has no image with that SHA-256", error_model)
     def get(self, sha256: str):
         """The stored file of the account's image (or uploaded blob) with this SHA-256."""
         found = blobs.get(db.session, current_owner_id(), sha256)

@@ -136,7 +136,8 @@ def put(
     if known is not None:
         session.commit()
         return known, False
-    images_service.check_quota(session, owner_id, len(data), quota)
+    # Already full: no decoding for nothing (the cleaned file's size is checked after).
+    images_service.check_quota(session, owner_id, 0, quota)
     session.commit()  # decoding holds no transaction
     (staged,) = images_service.prepare(store, work, [io.BytesIO(data)], "body")
     with images_service.files_or_nothing(session, store, staged.names):

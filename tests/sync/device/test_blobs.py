@@ -190,3 +190,26 @@ def test_a_download_that_does_not_match_its_hash_or_is_no_image_is_refused(tmp_p
                                  [hashlib.sha256(svg).hexdigest()])  # fmt: skip
         assert refused.value.code == "bad_image"
     assert not list(store.root.glob("??/*"))
+
+
+class Serving(Connection):
+    """A server that has one image, and counts its downloads."""
+
+    def __init__(self, data: bytes):
+        self.data, self.gets = data, 0
+
+    def get_blob(self, sha):
+        self.gets += 1
+        return self.data
+
+
+def test_an_image_twice_in_a_note_is_downloaded_once(tmp_path_factory):
+    here = device(tmp_path_factory, "twice")
+    data = images_service.pipeline.process(io.BytesIO(photo()), images_service.STORED_LIMITS).data
+    digest, conn = hashlib.sha256(data).hexdigest(), Serving(data)
+    with here.app_context():
+        note_id, plan = write_images(here, None, [digest, digest], conn)
+        assert conn.gets == 1 and plan.downloaded == [digest]
+        assert blobs.note_shas(db.session, note_id) == [digest, digest]
+        files = db.session.scalars(select(Image.file_name).where(Image.note_id == note_id)).all()
+        assert len(set(files)) == 2

@@ -169,6 +169,13 @@ def download(
 ) -> images_service.Staged:
     """The server's file of ``sha`` in staged files, hash and image checked, with a
     thumbnail made here; a ``SyncError`` when the server sends something else."""
+    return images_service.stage(store, fetch(conn, sha, limits))
+
+
+def fetch(
+    conn: Connection, sha: str, limits: pipeline.Limits = images_service.STORED_LIMITS
+) -> pipeline.Processed:
+    """The server's file of ``sha``, checked (see ``download``), and its thumbnail."""
     check_sha(sha)
     data = conn.get_blob(sha)
     if hashlib.sha256(data).hexdigest() != sha:
@@ -191,7 +198,7 @@ def download(
         raise SyncError("The server sent an image in an unexpected format.", code="bad_image",
                         status=502)  # fmt: skip
     processed.data = data
-    return images_service.stage(store, processed)
+    return processed
 
 
 def _decode(data: bytes, limits: pipeline.Limits) -> pipeline.Processed:
@@ -225,6 +232,7 @@ def prepare_images(
         )
     plan = ImagePlan(order=list(wanted))
     new, plan.detach = match([(i, d) for i, d in current], plan.order)
+    fetched: dict[str, pipeline.Processed] = {}  # an image twice in the note: one download
     try:
         for sha in new:
             check_sha(sha)
@@ -232,8 +240,10 @@ def prepare_images(
             if local is not None:
                 staged = staged_copy(store, local)
             else:
-                staged = download(conn, store, sha)
-                plan.downloaded.append(sha)
+                if sha not in fetched:
+                    fetched[sha] = fetch(conn, sha)
+                    plan.downloaded.append(sha)
+                staged = images_service.stage(store, fetched[sha])
             plan.attach.append(staged)
             plan.written.extend(staged.names)
     except BaseException:
