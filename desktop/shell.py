@@ -324,16 +324,24 @@ class Shell:
         return self.session.exit_code
 
     def after_start(self) -> None:
-        """Once the first page has loaded: the checks, backup and purge that wait for it."""
+        """Once the first page has loaded: the checks, backup and purge that wait for it, and
+        the background sync (when connected to a server)."""
         if self.deferred.app is not None:
+            from webapp.sync.device import worker
+
             self.later.start(self.deferred.app, self._show_damage)
+            worker.start(self.deferred.app)
 
     def shutdown(self) -> None:
-        """Stop serving (requests in progress finish), stop the checks, close the database."""
+        """Stop serving (requests in progress finish), stop the checks and the sync (each
+        finishes what it is writing), close the database."""
         self.server.stop()
         self.later.stop()
         if self.deferred.wait():
             from webapp.extensions import db
+            from webapp.sync.device import worker
+
+            worker.stop(self.deferred.app, timeout=10)  # a daemon: a hung sync ends with us
 
             with self.deferred.app.app_context():
                 db.engine.dispose()

@@ -129,6 +129,14 @@ class Config:
     # The desktop's sync token (webapp/sync/device): in the OS keyring when one is usable,
     # else in a 0600 file. Off: always the file (tests, so they never touch a real keyring).
     SYNC_KEYRING = True
+    # The desktop's background sync (webapp/sync/device/worker.py): at start, this long after
+    # the last of a burst of local changes, every interval, and while the server cannot be
+    # reached, again after the first retry wait, doubling up to the longest.
+    SYNC_WORKER = True
+    SYNC_DEBOUNCE_SECONDS = 3.0
+    SYNC_INTERVAL_SECONDS = 45.0
+    SYNC_RETRY_FIRST_SECONDS = 5.0
+    SYNC_RETRY_MAX_SECONDS = 60.0
 
 
 class DevelopmentConfig(Config):
@@ -145,6 +153,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     DISK_RESERVE_BYTES = 0  # 8 MB written per app would slow the suite; disk tests set it
     SYNC_KEYRING = False
+    SYNC_WORKER = False  # tests that want it turn it on (and stop it)
 
 
 class ProductionConfig(Config):

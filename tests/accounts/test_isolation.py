@@ -669,12 +669,15 @@ def sync_devices(w: World, walker: Walker) -> None:
 @own("GET", "/sync/device")
 @own("POST", "/sync/device")
 @own("DELETE", "/sync/device")
+@own("POST", "/sync/device/sync")
 def sync_device(w: World, walker: Walker) -> None:
     # A desktop's connection to a server: a server has none, for anyone (404 in server mode).
     body = {"url": "https://kaap.example.org", "username": "a", "password": PASSWORD}
     for method in ("GET", "POST", "DELETE"):
         response = walker.call(method, "/api/sync/device", json=body)
         assert answer(response) == (404, "not_found"), method
+    response = walker.call("POST", "/api/sync/device/sync", json={"removals": "apply"})
+    assert answer(response) == (404, "not_found")
 
 
 @own("GET", "/csrf")

@@ -219,3 +219,21 @@ def test_a_push_retried_with_images_is_applied_once(client):
     first = push(client, new)["results"]
     assert push(client, new)["results"] == first
     assert len([n for n in feed(client)["changes"] if n["images"]]) == 1
+
+
+def test_a_blob_whose_file_is_lost_is_missing_again_not_a_crash(app, client):
+    digest = upload(client, png())
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.images import service as images_service
+        from webapp.sync.models import SyncBlob
+
+        store = app.extensions["kaap.images"]
+        blob = db.session.query(SyncBlob).one()
+        store.path(blob.file_name).unlink()
+        (result,) = push(client, change(images=[digest]))["results"]
+        assert result["status"] == "invalid" and result["error"]["code"] == "missing_blob"
+        assert status(client.get(f"/api/sync/blobs/{digest}")) == 404
+        images_service.sweep(db.session, store)
+    assert missing(client, [digest])["missing"] == [digest]
+    assert upload(client, png()) == digest

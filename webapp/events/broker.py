@@ -66,6 +66,18 @@ class Broker:
         self._subscribers: dict[int, list[Subscriber]] = {}
         self._backlog: deque[tuple[int, Event]] = deque(maxlen=BACKLOG)
         self._closed = False
+        # Called with (owner_id, kind) after each publish, on the writer's thread: the sync
+        # worker hears local changes here (webapp/sync/device/worker.py). Must be quick.
+        self._listeners: list = []
+
+    def add_listener(self, listener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
 
     @property
     def last_id(self) -> str:
@@ -128,6 +140,9 @@ class Broker:
             for subscriber in self._subscribers.get(owner_id, ()):
                 subscriber.events.append(event)
             self._lock.notify_all()
+            listeners = list(self._listeners)
+        for listener in listeners:  # outside the lock: a listener may take locks of its own
+            listener(owner_id, kind)
 
     def _missed(self, owner_id: int, last_id: str) -> list[Event] | None:
         """The owner's events after ``last_id``; None when they cannot all be known (an id of

@@ -368,8 +368,8 @@ def sweep(session: Session, store: Store, now: datetime | None = None) -> tuple[
     rows = session.execute(select(Image.id, Image.file_name, Image.thumb_name)).all()
     known = {name for _, file_name, thumb_name in rows for name in (file_name, thumb_name)}
     # Sync's uploaded blobs wait for their note (``webapp.sync.blobs``): not orphans.
-    blobs = session.execute(select(SyncBlob.file_name, SyncBlob.thumb_name))
-    known |= {name for row in blobs for name in row}
+    blobs = session.execute(select(SyncBlob.id, SyncBlob.file_name, SyncBlob.thumb_name)).all()
+    known |= {name for _, file_name, thumb_name in blobs for name in (file_name, thumb_name)}
     orphans = on_disk - known
     if now is not None and store.orphans_held(now):
         orphans = set()
@@ -380,6 +380,10 @@ def sweep(session: Session, store: Store, now: datetime | None = None) -> tuple[
         if row.file_name in on_disk and not _usable(store.path(row.thumb_name)):
             _remake_thumb(store, row.file_name, row.thumb_name)
             on_disk.add(row.thumb_name)
+    lost = [row.id for row in blobs if not {row.file_name, row.thumb_name} <= on_disk]
+    if lost:  # a blob is uploaded again when a device hears it is missing
+        session.execute(delete(SyncBlob).where(SyncBlob.id.in_(lost)))
+        session.commit()
     broken = [row for row in rows if not {row.file_name, row.thumb_name} <= on_disk]
     if broken:
         session.execute(delete(Image).where(Image.id.in_([row.id for row in broken])))

@@ -205,13 +205,16 @@ class Blob(Resource):
     def get(self, sha256: str):
         """The stored file of the account's image (or uploaded blob) with this SHA-256."""
         found = blobs.get(db.session, current_owner_id(), sha256)
-        response = send_file(
-            current_app.extensions["kaap.images"].path(found.file_name),
-            mimetype=found.content_type,
-            etag=found.digest,
-            conditional=True,
-            max_age=31536000,
-        )
+        try:
+            response = send_file(
+                current_app.extensions["kaap.images"].path(found.file_name),
+                mimetype=found.content_type,
+                etag=found.digest,
+                conditional=True,
+                max_age=31536000,
+            )
+        except FileNotFoundError:  # lost from the disk: the sweep drops its row
+            raise NotFoundError("No image with that SHA-256.") from None
         # The address names the content: it never changes.
         response.headers["Cache-Control"] = CACHE_CONTROL
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -264,6 +264,13 @@ def plan_images(
             staged = staged_copy(store, source(session, owner_id, sha))
             plan.attach.append(staged)
             plan.written.extend(staged.names)
+    except FileNotFoundError:  # deleted meanwhile (or its file lost): send it again
+        store.remove(plan.written)
+        raise ValidationError(
+            "An image of this note is gone from the server: upload it again.",
+            fields={"images": "upload the images again"},
+            code="missing_blob",
+        ) from None
     except BaseException:
         store.remove(plan.written)
         raise

@@ -151,3 +151,36 @@ def self_signed_contract(tmp_path_factory):
     finally:
         httpd.shutdown()
         thread.join(10)
+
+
+# --- the background worker's tests (test_worker.py, test_sync_now_api.py) ------------------
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """``engine.sync_now`` replaced by a fake that records its calls (tests/.../fakes.py)."""
+    from tests.sync.device.fakes import FakeEngine
+    from webapp.sync.device import engine
+
+    fake = FakeEngine()
+    monkeypatch.setattr(engine, "sync_now", fake)
+    return fake
+
+
+@pytest.fixture
+def connected(data_dir):
+    from tests.sync.device.fakes import connect_without_a_server
+
+    return connect_without_a_server(data_dir)
+
+
+@pytest.fixture
+def no_sync_thread_left(monkeypatch, app):
+    """The app's sync worker stopped after the test, and no sync thread left running (before
+    ``monkeypatch`` puts the real engine back)."""
+    yield
+    from tests.sync.device.fakes import sync_threads
+    from webapp.sync.device import worker
+
+    worker.stop(app)
+    assert sync_threads() == []

@@ -211,6 +211,9 @@ def desktop_app(data_dir):
     settings = {"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": LAUNCH}
     app = create_app({**settings, "SYNC_KEYRING": False})  # never this machine's keyring
     yield app
+    from webapp.sync.device import worker
+
+    worker.stop(app)  # a connect through the page started it
     with app.app_context():
         from webapp.extensions import db
 

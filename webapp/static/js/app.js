@@ -140,7 +140,7 @@ function start() {
   window.addEventListener("hashchange", route);
   // Other windows' changes show here as they happen (after a gap, the view is drawn again).
   live.init({ reloadView: () => grid.reload(), reloadLabels: () => labels.refreshFromElsewhere() });
-  syncstate.refresh(); // the header's sync connection (single-user mode, once connected)
+  syncstate.init(); // the header's sync state (single-user mode, once connected), followed
   // The server's drafts (those of an earlier launch, another back end) join localStorage's.
   const offered = drafts.load().then(() => {
     composer.offerDraft();

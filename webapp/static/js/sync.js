@@ -42,7 +42,11 @@ function when(iso) {
 }
 
 function render(state) {
-  syncstate.show(state);
+  syncstate.show(state); // the header, and renderCard through syncstate.onChange
+}
+
+/** The signed-in part of the card, each time the state is shown (polled while visible). */
+function renderCard(state) {
   $("sync-signed-out").hidden = state.connected;
   $("sync-signed-in").hidden = !state.connected;
   if (!state.connected) return;
@@ -53,12 +57,28 @@ function render(state) {
     h("strong", { text: state.username }),
     ` (this computer: ${state.device}).`,
   );
+  const shown = syncstate.describe(state);
+  $("sync-status").dataset.status = shown.status;
+  $("sync-status").querySelector(".mi").textContent = shown.icon;
+  $("sync-status-text").textContent = STATUS_TEXT[shown.status] ?? shown.text;
   $("sync-last").textContent = state.last_sync_at
-    ? `Last sync: ${when(state.last_sync_at)}.`
-    : "Not synced yet: syncing notes comes in a next version of Kaap. The connection is ready for it.";
+    ? `Last synced ${syncstate.ago(state.last_sync_at)} (${when(state.last_sync_at)}).`
+    : "Not synced yet.";
   $("sync-insecure-note").hidden = !state.insecure;
-  $("sync-error").textContent = state.last_error ?? "";
+  const problem = shown.status === "error" || shown.status === "offline";
+  $("sync-error").textContent = problem ? (state.last_error ?? "") : "";
+  $("sync-review").hidden = shown.status !== "paused";
+  $("sync-now").disabled = shown.status === "syncing" || Boolean(state.stopped);
 }
+
+const STATUS_TEXT = {
+  idle: "Connected.",
+  syncing: "Syncing…",
+  synced: "Synced: your notes are the same here and on the server.",
+  offline: "Offline: changes are kept here and sync when the server is back.",
+  error: "Sync failed:",
+  paused: "Sync paused: it waits for your answer.",
+};
 
 function setUpForm() {
   const url = $("sync-url");
@@ -94,6 +114,16 @@ function setUpForm() {
 }
 
 function setUpSignedIn() {
+  $("sync-now").addEventListener("click", async () => {
+    $("sync-now").disabled = true;
+    try {
+      await syncstate.syncNow();
+    } catch (error) {
+      $("sync-error").textContent = error.message;
+      $("sync-now").disabled = false;
+    }
+  });
+  $("sync-review").addEventListener("click", () => syncstate.openPrompt());
   $("sync-check").addEventListener("click", async () => {
     $("sync-check").disabled = true;
     try {
@@ -123,5 +153,7 @@ function setUpSignedIn() {
 export async function init() {
   setUpForm();
   setUpSignedIn();
+  syncstate.onChange(renderCard);
+  syncstate.init({ refresh: false });
   render(await call("GET", "/api/sync/device"));
 }

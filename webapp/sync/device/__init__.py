@@ -12,7 +12,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """The CLI commands; the page's endpoints are a namespace of webapp.api.core."""
-    from webapp.sync.device import cli
+    """The CLI commands and the background worker's start on a first request; the page's
+    endpoints are a namespace of webapp.api.core."""
+    from webapp.sync.device import cli, worker
 
     cli.register(app)
+    worker.init_app(app)
