@@ -489,3 +489,16 @@ def test_a_color_changed_on_both_desktops_is_the_later_one_whoever_syncs_first(d
     b.sync(), a.sync(), b.sync()
     for desktop in (a, b):
         assert desktop.notes(state="archived")[0]["color"] == "green"
+
+
+def test_a_note_from_a_server_whose_clock_is_ahead_shows_at_once(desktops):
+    from datetime import timedelta
+
+    from webapp.timeutil import utcnow
+
+    behind = desktops(lambda: utcnow() - timedelta(minutes=30))
+    ahead = desktops()
+    ahead.create(title="written on time")
+    ahead.sync()
+    behind.sync()
+    assert [n["title"] for n in behind.notes()] == ["written on time"]

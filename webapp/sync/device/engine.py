@@ -263,6 +263,13 @@ def _digest(state: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def _not_after(value: datetime | None, now: datetime) -> datetime | None:
+    """A time from another computer, no later than this one's clock: a note edited "in the
+    future" (the server's clock ahead of this one) would stay out of the list until this
+    clock caught up, since a list shows the notes as they stood at its own time."""
+    return None if value is None else min(value, now)
+
+
 def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -656,8 +663,8 @@ class _Sync:
                 trashed=True if state["trashed"] else None,
                 origin=notes.Origin(
                     uid=uid,
-                    created_at=_parse((origin or {}).get("created_at")),
-                    updated_at=_parse((origin or {}).get("updated_at")),
+                    created_at=_not_after(_parse((origin or {}).get("created_at")), now),
+                    updated_at=_not_after(_parse((origin or {}).get("updated_at")), now),
                 ),
                 **plan,
             )  # fmt: skip
