@@ -19,7 +19,7 @@ class Config:
     DATABASE_URL: str | None = None
     # Bring the database to the newest migration at start-up (after a backup).
     AUTO_MIGRATE = True
-    # How many backups of each kind (daily, manual, pre-migrate, pre-restore) to keep.
+    # How many backups of each kind (daily, manual, pre-migrate, pre-restore, pre-sync) to keep.
     BACKUP_KEEP = 7
     # Start-up only glances at the SQLite file (header, size, schema); reading every page, the
     # daily backup and the trash purge wait for ``maintenance.after_start``, which the desktop

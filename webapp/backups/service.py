@@ -21,11 +21,11 @@ from webapp.db.sqlite import backup_sqlite
 from webapp.disk import removed_on_failure
 from webapp.errors import NotFoundError, ValidationError
 
-KINDS = ("daily", "manual", "pre-migrate", "pre-restore")
+KINDS = ("daily", "manual", "pre-migrate", "pre-restore", "pre-sync")
 STAMP = "%Y%m%dT%H%M%S%fZ"
 SUFFIX = ".sqlite3"
 _NAME = re.compile(
-    r"^(?P<kind>daily|manual|pre-migrate|pre-restore)-(?P<stamp>\d{8}T\d{12}Z)"
+    r"^(?P<kind>daily|manual|pre-migrate|pre-restore|pre-sync)-(?P<stamp>\d{8}T\d{12}Z)"
     r"(?:-[A-Za-z0-9_]+)?\.sqlite3$"
 )
 

@@ -58,7 +58,17 @@ def _check(change: Any) -> tuple[str, str, int | None, dict | None]:
 
 
 def _check_note(note: Mapping[str, Any]) -> None:
-    known = {"title", "body", "kind", "color", "items", "label_uids", *_FLAGS}
+    known = {
+        "title",
+        "body",
+        "kind",
+        "color",
+        "items",
+        "label_uids",
+        "images",
+        "field_times",
+        *_FLAGS,
+    }
     if set(note) - known:
         raise _invalid("note", f"unknown field(s): {', '.join(sorted(set(note) - known))}")
     for name in ("title", "body"):

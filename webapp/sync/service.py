@@ -117,11 +117,26 @@ def changes(session: Session, owner_id: int, since: int, limit: int) -> dict:
     more = len(found) > limit
     found = found[:limit]
     page_notes = [row for _, kind, row in found if kind == "note"]
+    page_json = notes_json(session, page_notes)
+    page_labels = [
+        {"uid": r.uid, "name": r.name, "seq": r.seq} for _, k, r in found if k == "label"
+    ]
+    # The labels this page's notes name, whatever their number: a label renamed later has
+    # a greater one, and a device that never saw it must still know it before the notes.
+    given = {label["uid"] for label in page_labels}
+    named = {uid for note in page_json for uid in note["label_uids"]} - given
+    if named:
+        page_labels[:0] = [
+            {"uid": r.uid, "name": r.name, "seq": r.seq}
+            for r in session.execute(
+                select(Label.uid, Label.name, Label.seq).where(
+                    Label.owner_id == owner_id, Label.uid.in_(sorted(named))
+                )
+            )
+        ]
     return {
-        "changes": notes_json(session, page_notes),
-        "labels": [
-            {"uid": r.uid, "name": r.name, "seq": r.seq} for _, k, r in found if k == "label"
-        ],
+        "changes": page_json,
+        "labels": page_labels,
         "tombstones": [
             {"kind": r.kind, "uid": r.uid, "seq": r.seq, "deleted_at": isoformat(r.deleted_at)}
             for _, k, r in found

@@ -162,7 +162,7 @@ function setUpExport() {
 
 // Backups --------------------------------------------------------------------------------
 
-const KINDS = { daily: "Daily", manual: "Made by you", "pre-migrate": "Before an upgrade", "pre-restore": "Before a restore" };
+const KINDS = { daily: "Daily", manual: "Made by you", "pre-migrate": "Before an upgrade", "pre-restore": "Before a restore", "pre-sync": "Before a sync" };
 
 function size(bytes) {
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;

@@ -23,7 +23,7 @@ def _data_dir() -> Path:
 
 
 def register(app: Flask) -> None:
-    sync = AppGroup("sync", help="This Kaap's connection to a Kaap server (single-user mode).")
+    sync = AppGroup("sync", help="This Kaap's sync with a Kaap server (single-user mode).")
 
     @sync.command("connect")
     @click.argument("url")
@@ -74,6 +74,34 @@ def register(app: Flask) -> None:
             click.echo(f"Last sync: {state.last_sync_at or 'not synced yet'}.")
         if state is not None and state.last_error:
             raise click.ClickException(state.last_error)
+
+    @sync.command("now")
+    @click.option(
+        "--apply-removals",
+        is_flag=True,
+        help="A paused pull goes on: the server's removals are applied (after a backup).",
+    )
+    @click.option(
+        "--keep-notes",
+        is_flag=True,
+        help="A paused pull goes on, keeping the notes here and putting them back there.",
+    )
+    def now_(apply_removals: bool, keep_notes: bool) -> None:
+        """Sync once: pull, merge, push. Exit 0 when in step with the server."""
+        from webapp.sync.device import engine
+
+        _data_dir()
+        if apply_removals and keep_notes:
+            raise click.UsageError("Give --apply-removals or --keep-notes, not both.")
+        removals = "apply" if apply_removals else "keep" if keep_notes else None
+        try:
+            report = engine.sync_now(removals=removals)
+        except KaapError as exc:
+            raise click.ClickException(exc.message) from None
+        for line in report.lines():
+            click.echo(line)
+        if not report.in_step:
+            raise click.exceptions.Exit(1)
 
     @sync.command("disconnect")
     def disconnect() -> None:

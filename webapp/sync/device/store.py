@@ -38,6 +38,10 @@ class State:
     last_error_code: str | None = None
     # A server that answered as another server or account: nothing syncs until a new connect.
     stopped: bool = False
+    # This install's id with the server: part of every pushed change's id.
+    device_id: str | None = None
+    # A pull paused for the person: how many notes it would remove here.
+    pending_removals: int | None = None
 
 
 def _write_private(path: Path, text: str) -> None:
