@@ -13,14 +13,67 @@ it as its base (``webapp.sync.device.models.SyncBase``)::
      "field_times": {"color": iso, "pinned": iso, "archived": iso, "trashed": iso}}
 
 (The feed's ``images`` are objects with a ``sha256``; ``webapp.sync.device`` turns them into
-the plain list above before merging.)
+the plain list above before merging; objects with a ``sha256`` are taken too.)
+
+The rules, field by field (local = this device's state, remote = the server's):
+
+- Title and body: ``merge_text``, a line-by-line three-way merge. Edits of different lines
+  both apply; edits of the same line that differ cannot both be kept. If the title or the
+  body cannot be merged, the note keeps the server's title and body and the device's title,
+  body, items, labels, color and images become a conflict copy (one per note, never one per
+  field), titled "<title> (conflict on <device>)", which the engine files under
+  ``CONFLICTS_LABEL``. The same edit on both sides is one edit: no copy.
+- Checklist items, by item id (``merge_items``): an item added on either side stays; removed
+  on one side and unchanged on the other, it goes; removed on one side and edited on the other,
+  the edit wins and it stays. Text edited on both sides: ``merge_text`` of the item's text; when
+  that cannot keep both, the item keeps the server's text and the device's text follows it as
+  a new item (a new id), so no whole-note copy is made for items. Ticked: the side that changed
+  it wins (both changed it differently: the server). Order: the side that reordered the items
+  they both still have gives the order (both or neither did: the server's); items only one side
+  has keep their place after their predecessor on that side.
+- Kind: the side that changed it wins; both: the server.
+- Labels (by uid) and images (by SHA-256): sets. Added on either side stays; removed on one
+  side and still there on the other, it goes. Order: the server's, then the device's additions.
+- Color, pinned, archived, trashed: the side that changed it wins; both changed it to different
+  values: the later ``field_times`` entry (a tie or a missing time: the server). The merged
+  ``field_times`` entry is the winner's.
+- Trash against an edit: a side that moved the note to the trash loses against the other side's
+  edit of its content (title, body, items, labels, images): the note leaves the trash.
+- Limits: a merge that would make the note break a limit of ``webapp.notes.service`` (body
+  bytes, item count, images per note) keeps the server's value of that field and puts the
+  device's note in the conflict copy, as a text conflict does; an item text over the limit is an
+  item conflict. Nothing is dropped to fit.
+- No base (a first sync finding one uid on both sides): equal values are kept; two different
+  non-empty texts are a conflict (the server's kept, the device's in the copy), an empty one
+  gives way to the other; items, labels and images are unions; flags go by the later time.
+
+The promise: every word either side wrote is in the merged note or in the conflict copy, none
+twice in the merged note because two sides made the same edit.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from diff_match_patch import diff_match_patch
+
+from webapp.notes import service as notes
 
 CONFLICTS_LABEL = "Conflicts"
+
+FLAGS = ("color", "pinned", "archived", "trashed")
+# What counts as an edit of the note's content when it meets a move to the trash.
+CONTENT = ("title", "body", "items", "label_uids", "images")
+# Per diff: dmp then returns a coarser (still exact) diff, which at worst makes a conflict copy,
+# so a merge of two 1 MB bodies stays well under a second.
+DIFF_TIMEOUT = 0.2
+# How many words of the body name a conflict copy of a note without a title.
+COPY_NAME_WORDS = 6
+
+_differ = diff_match_patch()
+_differ.Diff_Timeout = DIFF_TIMEOUT
 
 
 @dataclass
@@ -36,5 +89,313 @@ def merge_note(base: dict | None, local: dict, remote: dict, *, device: str) -> 
     """Merge ``local`` (this device's) and ``remote`` (the server's) edits of ``base``.
 
     ``base`` None: the two were never synced (a first sync finding one uid on both sides).
+    The merged note has every field of the state (no uid, no version: the engine's).
     """
-    raise NotImplementedError("webapp.sync.merge: being written (issue #14)")
+    local, remote = _state(local), _state(remote)
+    base = None if base is None else _state(base)
+    title = merge_text(_get(base, "title"), local["title"], remote["title"])
+    body = merge_text(_get(base, "body"), local["body"], remote["body"])
+    if body is not None and len(body.encode("utf-8")) > notes.BODY_MAX_BYTES:
+        body = None
+    conflict = title is None or body is None
+    items = merge_items(_get(base, "items"), local["items"], remote["items"])
+    if len(items) > notes.ITEMS_MAX:
+        items, conflict = remote["items"], True
+    images = merge_set(_get(base, "images"), local["images"], remote["images"])
+    if len(images) > notes.IMAGES_PER_NOTE:
+        images, conflict = remote["images"], True
+    note = {
+        "title": remote["title"] if conflict else title,
+        "body": remote["body"] if conflict else body,
+        "kind": _changed_side(_get(base, "kind"), local["kind"], remote["kind"]),
+        "items": items,
+        "label_uids": merge_set(
+            _get(base, "label_uids"), local["label_uids"], remote["label_uids"]
+        ),
+        "images": images,
+        "field_times": {},
+    }
+    for field in FLAGS:
+        note[field], note["field_times"][field] = _merge_flag(base, local, remote, field)
+    if base is not None and _edit_beats_trash(base, local, remote):
+        note["trashed"] = False
+        # The later of the two times, so that no later comparison of times puts it back.
+        times = (local["field_times"].get("trashed"), remote["field_times"].get("trashed"))
+        note["field_times"]["trashed"] = times[0] if _later(*times) else times[1] or times[0]
+    return Merged(note, _conflict_copy(local, device) if conflict else None)
+
+
+# Text -----------------------------------------------------------------------------------
+
+
+def merge_text(base: str | None, local: str, remote: str) -> str | None:
+    """The three-way merge of one text, line by line; None when the two cannot both be kept.
+
+    One side equal to the base: the other side. Otherwise both sides' edits of the base (line
+    diffs, dmp's line mode) are applied exactly, all of them, or None is returned: two edits
+    that differ and touch the same line of the base conflict; edits of different lines, even
+    neighbouring ones, merge. The same edit on both sides is applied once. Lines both sides
+    inserted at the same place are both kept, the server's first. No base: equal texts, or an
+    empty one giving way to the other; two different texts conflict.
+    """
+    if local == remote:
+        return local
+    if base is None:
+        if not local:
+            return remote
+        return local if not remote else None
+    if local == base:
+        return remote
+    if remote == base:
+        return local
+    # A last newline on each text but an empty one (no lines), so that a last line without one
+    # is a line like the others: two sides adding a line at the end then insert at the same
+    # place rather than both edit the last line, and removing the last line removes one line.
+    base, local, remote = (text + "\n" if text else "" for text in (base, local, remote))
+    theirs = _edits(base, remote)
+    edits = [(*edit, 0) for edit in theirs]
+    edits += [(*edit, 1) for edit in _edits(base, local) if edit not in theirs]
+    # By place in the base; at one place, insertions before a replacement, the server's first.
+    edits.sort(key=lambda edit: (edit[0], edit[1], edit[3]))
+    parts, done = [], 0
+    for start, end, inserted, _side in edits:
+        if start < done:  # begins inside the range the other side's edit changed
+            return None
+        parts += [base[done:start], inserted]
+        done = end
+    parts.append(base[done:])
+    merged = "".join(parts)
+    return merged[:-1] if merged else ""
+
+
+def _edits(base: str, other: str) -> list[tuple[int, int, str]]:
+    """The edits that turn ``base`` into ``other``: (start, end, inserted) with start and end
+    offsets in ``base`` at line boundaries, in order, never touching one another."""
+    chars_base, chars_other, lines = _differ.diff_linesToChars(base, other)
+    diffs = _differ.diff_main(chars_base, chars_other, False)
+    _differ.diff_charsToLines(diffs, lines)
+    edits, at, start, inserted = [], 0, None, []
+    for op, text in diffs:
+        if op == diff_match_patch.DIFF_EQUAL:
+            if start is not None:
+                edits.append((start, at, "".join(inserted)))
+                start, inserted = None, []
+            at += len(text)
+            continue
+        if start is None:
+            start = at
+        if op == diff_match_patch.DIFF_DELETE:
+            at += len(text)
+        else:
+            inserted.append(text)
+    if start is not None:
+        edits.append((start, at, "".join(inserted)))
+    return edits
+
+
+# Items ------------------------------------------------------------------------------------
+
+
+def merge_items(base: list[dict] | None, local: list[dict], remote: list[dict]) -> list[dict]:
+    """The three-way merge of checklist items by id (the rules are the module's); the ids of
+    the result are unique."""
+    by_id = [{item["id"]: item for item in side} for side in (base or [], local, remote)]
+    kept, extras = {}, {}
+    for item_id in dict.fromkeys([*by_id[1], *by_id[2]]):
+        item, extra = _merge_item(*(side.get(item_id) for side in by_id))
+        if item is not None:
+            kept[item_id] = item
+        if extra is not None:
+            extras[item_id] = extra
+    order = _item_order([*by_id[0]], [*by_id[1]], [*by_id[2]], kept)
+    merged = []
+    for item_id in order:
+        merged.append(kept[item_id])
+        if item_id in extras:
+            merged.append(extras[item_id])
+    return merged
+
+
+def _merge_item(base, local, remote):
+    """One item: (the merged item or None when removed, the device's text as a new item when
+    it could not be merged into this one, or None)."""
+    if local is None or remote is None:
+        side = local or remote
+        # Removed on the other side: it goes unless this side added or edited it.
+        return (side if base is None or side != base else None), None
+    text = merge_text(None if base is None else base["text"], local["text"], remote["text"])
+    if text is not None and len(text) > notes.ITEM_TEXT_MAX:
+        text = None
+    checked = _changed_side(
+        None if base is None else base["checked"], local["checked"], remote["checked"]
+    )
+    if text is None:
+        extra = {"id": str(uuid.uuid4()), "text": local["text"], "checked": local["checked"]}
+        return {"id": remote["id"], "text": remote["text"], "checked": checked}, extra
+    return {"id": remote["id"], "text": text, "checked": checked}, None
+
+
+def _item_order(base: list, local: list, remote: list, kept: dict) -> list:
+    """The merged order of the kept item ids (the rule is the module's)."""
+    common = set(base) & set(local) & set(remote)
+    in_base = [i for i in base if i in common]
+    local_moved = [i for i in local if i in common] != in_base
+    remote_moved = [i for i in remote if i in common] != in_base
+    first, second = (local, remote) if local_moved and not remote_moved else (remote, local)
+    order = [i for i in first if i in kept]
+    placed, known = set(order), set(second)
+    after = None
+    for item_id in second:
+        if item_id not in kept:
+            continue
+        if item_id not in placed:
+            at = 0 if after is None else order.index(after) + 1
+            # Past the items the other side put at the same place: theirs first, as for text.
+            while at < len(order) and order[at] not in known:
+                at += 1
+            order.insert(at, item_id)
+            placed.add(item_id)
+        after = item_id
+    return order
+
+
+# Sets and flags ---------------------------------------------------------------------------
+
+
+def merge_set(base: list | None, local: list, remote: list) -> list:
+    """Labels or images as sets: added on either side stays, removed on one side and still
+    there on the other goes; the server's order, then the device's additions. No base: union."""
+    if base is not None and list(remote) == list(base):
+        return list(dict.fromkeys(local))  # only this side changed: its order too
+    was, here, there = set(base or ()), set(local), set(remote)
+
+    def stays(value) -> bool:
+        return (value in here and value in there) or value not in was
+
+    merged = [value for value in dict.fromkeys(remote) if stays(value)]
+    return merged + [value for value in dict.fromkeys(local) if value not in there and stays(value)]
+
+
+def _changed_side(base, local, remote):
+    """The value of the side that changed it from ``base``; both or no base: the server's."""
+    return local if base is not None and remote == base else remote
+
+
+def _merge_flag(base, local, remote, field):
+    """(value, its time) of one field the later change wins."""
+    mine, theirs = local[field], remote[field]
+    my_time, their_time = local["field_times"].get(field), remote["field_times"].get(field)
+    if mine == theirs:
+        return theirs, their_time or my_time
+    if base is not None and mine == base[field]:
+        return theirs, their_time
+    if (base is not None and theirs == base[field]) or _later(my_time, their_time):
+        return mine, my_time
+    return theirs, their_time
+
+
+def _later(mine: str | None, theirs: str | None) -> bool:
+    """Whether the time ``mine`` is after ``theirs`` (either missing or unreadable: no)."""
+    mine, theirs = _when(mine), _when(theirs)
+    return mine is not None and theirs is not None and mine > theirs
+
+
+def _when(value: str | None) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def _edit_beats_trash(base: dict, local: dict, remote: dict) -> bool:
+    """Whether one side moved the note to the trash while the other, not, edited its content."""
+
+    def trashed(side) -> bool:
+        return side["trashed"] and not base["trashed"]
+
+    def edited(side) -> bool:
+        return any(side[field] != base[field] for field in CONTENT if field != "label_uids") or (
+            set(side["label_uids"]) != set(base["label_uids"])
+        )
+
+    return (trashed(local) and not remote["trashed"] and edited(remote)) or (
+        trashed(remote) and not local["trashed"] and edited(local)
+    )
+
+
+# The conflict copy and the state ----------------------------------------------------------
+
+
+def _conflict_copy(local: dict, device: str) -> dict:
+    """The device's note as a note of its own: new item ids, not pinned, archived or trashed;
+    no uid (the engine gives it one and adds the ``CONFLICTS_LABEL`` label)."""
+    suffix = f" (conflict on {device})"
+    name = local["title"].strip() or _first_words(local) or "Untitled"
+    body = local["body"]
+    if len(name) + len(suffix) > notes.TITLE_MAX:
+        # Too long a title is cut to fit; it is kept whole as the body's first line.
+        name = name[: max(notes.TITLE_MAX - len(suffix), 0)]
+        body = local["title"] + "\n" + body
+    return {
+        "title": (name + suffix)[: notes.TITLE_MAX],
+        "body": body,
+        "kind": local["kind"],
+        "color": local["color"],
+        "pinned": False,
+        "archived": False,
+        "trashed": False,
+        "items": [
+            {"id": str(uuid.uuid4()), "text": item["text"], "checked": item["checked"]}
+            for item in local["items"]
+        ],
+        "label_uids": list(local["label_uids"]),
+        "images": list(local["images"]),
+        "field_times": {
+            "color": local["field_times"].get("color"),
+            "pinned": None,
+            "archived": None,
+            "trashed": None,
+        },
+    }
+
+
+def _first_words(local: dict) -> str:
+    """The first words of the body (or of the first item) to name a copy of an untitled note."""
+    texts = [local["body"], *(item["text"] for item in local["items"])]
+    words = next((text.split() for text in texts if text.strip()), [])
+    return " ".join(words[:COPY_NAME_WORDS])
+
+
+def _get(state: dict | None, field: str):
+    return None if state is None else state[field]
+
+
+def _state(note: dict) -> dict:
+    """The state's fields (others, as uid or version, left out), with an item id repeated on
+    one side made a new item rather than lost."""
+    items, seen = [], set()
+    for item in note.get("items") or []:
+        item_id = str(item.get("id") or "")
+        if not item_id or item_id in seen:
+            item_id = str(uuid.uuid4())
+        seen.add(item_id)
+        items.append({
+            "id": item_id, "text": item.get("text") or "", "checked": bool(item.get("checked")),
+        })  # fmt: skip
+    images = [
+        image["sha256"] if isinstance(image, dict) else image for image in note.get("images") or []
+    ]
+    return {
+        "title": note.get("title") or "",
+        "body": note.get("body") or "",
+        "kind": note.get("kind") or "text",
+        "color": note.get("color") or "default",
+        "pinned": bool(note.get("pinned")),
+        "archived": bool(note.get("archived")),
+        "trashed": bool(note.get("trashed")),
+        "items": items,
+        "label_uids": list(note.get("label_uids") or []),
+        "images": images,
+        "field_times": dict(note.get("field_times") or {}),
+    }
