@@ -32,11 +32,13 @@ def running_server(tmp_path_factory, package_processes) -> Server:
 
 
 @pytest.fixture
-def server(running_server) -> Server:
+def server(running_server):
     """The package's server, started again if an earlier test left it killed."""
+    running_server.set_clock(0)  # an earlier test may have moved it
     if running_server.proc is None or running_server.proc.poll() is not None:
         running_server.start()
-    return running_server
+    yield running_server
+    running_server.set_clock(0)
 
 
 _accounts = itertools.count(1)

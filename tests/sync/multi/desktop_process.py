@@ -51,10 +51,29 @@ def build_app():
     )
 
 
+def add_sync_route(app) -> None:
+    """``POST /_test/sync``: ``flask sync now`` run inside this process (as the window's
+    worker would run the engine), answering its exit code and output. A new Python process
+    per sync costs 1-2 s on the loaded test machine; the suite syncs hundreds of times."""
+    from flask import jsonify
+
+    def sync_now():
+        result = app.test_cli_runner().invoke(args=["sync", "now"])
+        stderr = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            import traceback
+
+            stderr += "".join(traceback.format_exception(result.exception))
+        return jsonify(returncode=result.exit_code, stdout=result.stdout, stderr=stderr)
+
+    app.add_url_rule("/_test/sync", "test_sync", sync_now, methods=["POST"])
+
+
 def serve(port_file: Path) -> int:
     from waitress import create_server
 
     app = build_app()
+    add_sync_route(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="Kaap")
     part = port_file.with_suffix(".part")
     part.write_text(str(server.effective_port), encoding="utf-8")

@@ -95,7 +95,8 @@ def base_env(data_dir: Path) -> dict:
 
 
 class Server:
-    """``python -m webapp.serve`` in server mode on its own data directory and database."""
+    """``python -m webapp.serve`` (through ``server_process``, for its clock) in server mode
+    on its own data directory and database."""
 
     def __init__(self, processes: Processes, data_dir: Path, database_url: str | None):
         self.processes, self.data_dir = processes, data_dir
@@ -128,8 +129,13 @@ class Server:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
+    def set_clock(self, days: float = 0) -> None:
+        """Move the server's clock (read at every reading) to now + ``days``."""
+        (self.data_dir / "clock-offset").write_text(str(days * 86400), encoding="utf-8")
+
     def start(self) -> None:
-        args = [PYTHON, "-m", "webapp.serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        args = [PYTHON, "-m", "tests.sync.multi.server_process", "--host", "127.0.0.1",
+                "--port", str(self.port)]  # fmt: skip
         self.proc = self.processes.spawn(args, self.env, self.data_dir / "server.log")
         eventually(self._ready, timeout=START_TIMEOUT, interval=0.1)
 
@@ -317,9 +323,21 @@ class Desktop:
         )
         assert done.returncode == 0, done.stdout + done.stderr
 
-    def sync(self, *, expect_ok: bool = True) -> subprocess.CompletedProcess:
-        """``flask sync now``: exit 0 when in step (asserted unless ``expect_ok`` is False)."""
-        done = self.flask("sync", "now")
+    def sync(self, *, expect_ok: bool = True, cli: bool = False) -> subprocess.CompletedProcess:
+        """``flask sync now``: exit 0 when in step (asserted unless ``expect_ok`` is False).
+
+        Run inside the desktop's process (``desktop_process.add_sync_route``), or with
+        ``cli`` in a process of its own on the same data directory, as a person runs it.
+        """
+        if cli:
+            done = self.flask("sync", "now")
+        else:
+            answer = self.api.post("/_test/sync", timeout=180)
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            done = subprocess.CompletedProcess(
+                ["sync", "now"], body["returncode"], body["stdout"], body["stderr"]
+            )
         if expect_ok:
             assert done.returncode == 0, f"{self.name}: {done.stdout}{done.stderr}"
         return done
@@ -345,6 +363,8 @@ class Desktop:
         assert done.status_code in (200, 204), done.text
 
     def delete(self, note_id: int) -> None:
+        """Delete forever (from the trash, as the API asks)."""
+        self.api.post(f"/api/notes/{note_id}/trash")
         done = self.api.delete(f"/api/notes/{note_id}")
         assert done.status_code in (200, 204), done.text
 
