@@ -60,19 +60,21 @@ def processes():
 
 @pytest.fixture
 def make_desktop(tmp_path, processes, migrated_db, server, account):
-    """``make_desktop("A")``: a desktop process connected to the account through its own
-    proxy (``desktop.proxy``)."""
+    """``make_desktop("A", "B")``: desktop processes (started together), each connected to
+    the account through its own proxy (``desktop.proxy``); one name gives one desktop."""
     made: list[Desktop] = []
 
-    def make(name: str, *, connect: bool = True) -> Desktop:
-        desktop = Desktop(processes, name, tmp_path / name, migrated_db)
-        made.append(desktop)
-        desktop.start()
-        proxy = Proxy(server.port)
-        desktop.proxy = proxy
-        if connect:
-            desktop.connect(account, proxy)
-        return desktop
+    def make(*names: str, connect: bool = True, cli: bool = False):
+        desktops = [Desktop(processes, name, tmp_path / name, migrated_db) for name in names]
+        made.extend(desktops)
+        for desktop in desktops:
+            desktop.spawn()
+        for desktop in desktops:
+            desktop.wait_ready()
+            desktop.proxy = Proxy(server.port)
+            if connect:
+                desktop.connect(account, desktop.proxy, cli=cli)
+        return desktops[0] if len(desktops) == 1 else desktops
 
     yield make
     for desktop in made:

@@ -51,14 +51,16 @@ def build_app():
     )
 
 
-def add_sync_route(app) -> None:
-    """``POST /_test/sync``: ``flask sync now`` run inside this process (as the window's
-    worker would run the engine), answering its exit code and output. A new Python process
-    per sync costs 1-2 s on the loaded test machine; the suite syncs hundreds of times."""
-    from flask import jsonify
+def add_cli_route(app) -> None:
+    """``POST /_test/flask`` with ``{"args": ["sync", "now"]}``: a ``flask`` command run
+    inside this process (as the window's worker runs the engine), answering its exit code
+    and output. A new Python process per sync costs 1-2 s on the loaded test machine, and
+    the suite syncs hundreds of times."""
+    from flask import jsonify, request
 
-    def sync_now():
-        result = app.test_cli_runner().invoke(args=["sync", "now"])
+    def run_command():
+        args = request.get_json()["args"]
+        result = app.test_cli_runner().invoke(args=args)
         stderr = result.stderr
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             import traceback
@@ -66,14 +68,14 @@ def add_sync_route(app) -> None:
             stderr += "".join(traceback.format_exception(result.exception))
         return jsonify(returncode=result.exit_code, stdout=result.stdout, stderr=stderr)
 
-    app.add_url_rule("/_test/sync", "test_sync", sync_now, methods=["POST"])
+    app.add_url_rule("/_test/flask", "test_flask", run_command, methods=["POST"])
 
 
 def serve(port_file: Path) -> int:
     from waitress import create_server
 
     app = build_app()
-    add_sync_route(app)
+    add_cli_route(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="Kaap")
     part = port_file.with_suffix(".part")
     part.write_text(str(server.effective_port), encoding="utf-8")

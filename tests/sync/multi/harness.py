@@ -265,15 +265,21 @@ class Desktop:
         self.set_clock(0)
 
     def start(self) -> None:
-        port_file = self.data_dir / "port"
-        port_file.unlink(missing_ok=True)
-        args = [PYTHON, "-m", "tests.sync.multi.desktop_process", "serve", str(port_file)]
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the process (``wait_ready`` waits for it: start several, then wait)."""
+        self.port_file = self.data_dir / "port"
+        self.port_file.unlink(missing_ok=True)
+        args = [PYTHON, "-m", "tests.sync.multi.desktop_process", "serve", str(self.port_file)]
         self.proc = self.processes.spawn(args, self.env, self.data_dir / "desktop.log")
 
+    def wait_ready(self) -> None:
         def ready():
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited: {self.log()[-2000:]}")
-            return port_file.exists() and int(port_file.read_text())
+            return self.port_file.exists() and int(self.port_file.read_text())
 
         self.port = eventually(ready, timeout=START_TIMEOUT, interval=0.05)
         self._client = None
@@ -316,28 +322,29 @@ class Desktop:
             cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
 
-    def connect(self, account: Account, proxy: Proxy) -> None:
-        self.proxy = proxy
-        done = self.flask(
-            "sync", "connect", proxy.url, "--user", account.username, "--password", PASSWORD
+    def command(self, *args: str, cli: bool = False) -> subprocess.CompletedProcess:
+        """``flask ARGS`` inside the desktop's process (``desktop_process.add_cli_route``), or
+        with ``cli`` in a process of its own on the same data directory, as a person runs it."""
+        if cli:
+            return self.flask(*args)
+        answer = self.api.post("/_test/flask", json={"args": list(args)}, timeout=180)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        return subprocess.CompletedProcess(
+            list(args), body["returncode"], body["stdout"], body["stderr"]
         )
+
+    def connect(self, account: Account, proxy: Proxy, *, cli: bool = False) -> None:
+        self.proxy = proxy
+        done = self.command(
+            "sync", "connect", proxy.url, "--user", account.username, "--password", PASSWORD,
+            cli=cli,
+        )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
 
     def sync(self, *, expect_ok: bool = True, cli: bool = False) -> subprocess.CompletedProcess:
-        """``flask sync now``: exit 0 when in step (asserted unless ``expect_ok`` is False).
-
-        Run inside the desktop's process (``desktop_process.add_sync_route``), or with
-        ``cli`` in a process of its own on the same data directory, as a person runs it.
-        """
-        if cli:
-            done = self.flask("sync", "now")
-        else:
-            answer = self.api.post("/_test/sync", timeout=180)
-            assert answer.status_code == 200, answer.text
-            body = answer.json()
-            done = subprocess.CompletedProcess(
-                ["sync", "now"], body["returncode"], body["stdout"], body["stderr"]
-            )
+        """``flask sync now``: exit 0 when in step (asserted unless ``expect_ok`` is False)."""
+        done = self.command("sync", "now", cli=cli)
         if expect_ok:
             assert done.returncode == 0, f"{self.name}: {done.stdout}{done.stderr}"
         return done

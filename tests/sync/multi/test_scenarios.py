@@ -39,7 +39,7 @@ def titles(notes) -> collections.Counter:
 
 
 def test_note_made_on_a_appears_on_b(make_desktop, account):
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B", cli=True)  # `flask sync connect` in processes of their own
     a.create(title="Groceries", body="milk\neggs")
     assert "pushed 1" in a.sync(cli=True).stdout  # `flask sync now` in a process of its own
     assert "Pulled 1" in b.sync(cli=True).stdout
@@ -48,7 +48,7 @@ def test_note_made_on_a_appears_on_b(make_desktop, account):
 
 
 def test_edits_to_different_lines_on_a_and_b_merge(make_desktop, account):
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B")
     a.create(title="Plan", body="one\ntwo\nthree")
     sync_all(a, b, rounds=1)
     a.edit(a.find("Plan")["id"], body="ONE\ntwo\nthree")
@@ -59,7 +59,7 @@ def test_edits_to_different_lines_on_a_and_b_merge(make_desktop, account):
 
 
 def test_edits_to_the_same_line_give_one_conflict_copy(make_desktop, account):
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B")
     a.create(title="Plan", body="one\ntwo")
     sync_all(a, b, rounds=1)
     a.edit(a.find("Plan")["id"], body="one by A\ntwo")
@@ -74,7 +74,7 @@ def test_edits_to_the_same_line_give_one_conflict_copy(make_desktop, account):
 
 
 def test_a_tick_on_a_and_a_new_item_on_b_merge(make_desktop, account):
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B")
     a.create(title="Shop", kind="checklist", items=[{"text": "milk"}, {"text": "eggs"}])
     sync_all(a, b, rounds=1)
     note = a.find("Shop")
@@ -88,7 +88,7 @@ def test_a_tick_on_a_and_a_new_item_on_b_merge(make_desktop, account):
 
 
 def test_a_label_added_on_a_and_one_removed_on_b_merge(make_desktop, account):
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B")
     a.create(title="Trip", body="tickets", label_ids=[a.label_id("travel")])
     sync_all(a, b, rounds=1)
     note = a.find("Trip")
@@ -100,7 +100,7 @@ def test_a_label_added_on_a_and_one_removed_on_b_merge(make_desktop, account):
 
 
 def test_trash_on_a_against_an_edit_on_b_keeps_the_edit(make_desktop, account):
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B")
     a.create(title="Draft", body="first")
     sync_all(a, b, rounds=1)
     a.trash(a.find("Draft")["id"])
@@ -114,20 +114,18 @@ def test_trash_on_a_against_an_edit_on_b_keeps_the_edit(make_desktop, account):
 def test_a_desktop_whose_clock_is_behind_the_servers_lists_the_notes_it_pulls(
     make_desktop, account
 ):
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B")
     b.set_clock(minutes=-10)  # a computer's clock ten minutes slow
     a.create(title="Fresh", body="made on A")
     sync_all(a, b, rounds=1)
     assert b.find("Fresh")["body"] == "made on A"
 
 
-def test_a_offline_for_a_month_with_200_changes_comes_back_in_step(
-    make_desktop, account, server
-):
+def test_a_offline_for_a_month_with_200_changes_comes_back_in_step(make_desktop, account, server):
     """A month on every clock (the server's and the desktops' start 30 days back and move to
     now): A makes 200 changes offline while B edits and syncs; both sync twice; nothing lost,
     no duplicate, and B's deletions reach A (tombstones are kept 90 days: no resync)."""
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B")
 
     def month_day(day: int) -> None:
         server.set_clock(days=day - 30)
@@ -205,7 +203,7 @@ def _sync_in_background(desktop: Desktop) -> tuple[threading.Thread, list]:
 def test_server_killed_during_a_push_and_restarted_no_duplicate_no_loss(
     make_desktop, account, server, where
 ):
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B")
     a.create(title="Old", body="old text")
     sync_all(a, b, rounds=1)
     for n in range(3):
@@ -237,7 +235,7 @@ def test_server_killed_during_a_push_and_restarted_no_duplicate_no_loss(
 def test_syncs_through_a_slow_and_breaking_network_end_in_step(make_desktop, account):
     """The proxy delays every chunk, cuts answers half way, drops connections mid-sync and
     refuses them; each failed sync says so, and the next ones bring everyone in step."""
-    a, b = make_desktop("A"), make_desktop("B")
+    a, b = make_desktop("A", "B")
     a.proxy.delay = b.proxy.delay = 0.02
     for n in range(30):
         a.create(title=f"note {n}", body=f"text {n}")
@@ -268,8 +266,9 @@ def test_three_replicas_through_a_week_of_offline_edits_restarts_and_cuts(
     """Two desktops and a phone's browser (edits straight on the server, as the page does)
     over a week: each day someone is offline, the server restarts, connections are cut;
     at the end every replica holds the same notes, each once, with every line written."""
-    a, b, c = make_desktop("A"), make_desktop("B"), make_desktop("C")
+    a, b, c = make_desktop("A", "B", "C")
     desktops = (a, b, c)
+
     def week_day(day: int) -> None:
         server.set_clock(days=day - 7)
         for desktop in desktops:
