@@ -111,6 +111,23 @@ def test_trash_on_a_against_an_edit_on_b_keeps_the_edit(make_desktop, account):
     assert (title, body, trashed) == ("Draft", "first\nsecond", False)
 
 
+def test_delete_forever_on_b_against_an_edit_on_c_reaches_a_third_desktop(
+    make_desktop, account
+):
+    """B deletes a note forever while C adds an item to it: the edit wins (the note comes
+    back), and A, which saw neither, ends with it too."""
+    a, b, c = make_desktop("A", "B", "C")
+    a.create(title="Shop", kind="checklist", items=[{"text": "milk"}])
+    sync_all(a, b, c, rounds=1)
+    b.delete(b.find("Shop")["id"])
+    note = c.find("Shop")
+    c.edit(note["id"], items=[*note["items"], {"text": "bread"}])
+    sync_all(b, c, a)
+    sync_all(a, b, c)
+    notes = assert_in_step(account, a, b, c)
+    assert [note[3] for note in notes] == [(("milk", False), ("bread", False))]
+
+
 def test_a_desktop_whose_clock_is_behind_the_servers_lists_the_notes_it_pulls(
     make_desktop, account
 ):
