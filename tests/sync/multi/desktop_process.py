@@ -91,7 +91,19 @@ def cli(args: list[str]) -> int:
     return group.main(args, prog_name="flask", standalone_mode=True)
 
 
+def die_with_parent() -> None:
+    """Linux: SIGKILL this process when the test run that started it dies (killed itself,
+    it could not stop its children by pid): no orphan outlives a crashed run."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def main(argv: list[str]) -> int:
+    die_with_parent()
     if argv[:1] == ["serve"] and len(argv) == 2:
         return serve(Path(argv[1]))
     if argv[:1] == ["cli"]:

@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 import webapp
-from tests.sync.multi.desktop_process import OffsetClock
+from tests.sync.multi.desktop_process import OffsetClock, die_with_parent
 from webapp import serve
 
 
 def main(argv: list[str]) -> int:
+    die_with_parent()
     build = webapp.create_app
     clock = OffsetClock(Path(os.environ["KAAP_DATA_DIR"]))
 

@@ -111,9 +111,7 @@ def test_trash_on_a_against_an_edit_on_b_keeps_the_edit(make_desktop, account):
     assert (title, body, trashed) == ("Draft", "first\nsecond", False)
 
 
-def test_delete_forever_on_b_against_an_edit_on_c_reaches_a_third_desktop(
-    make_desktop, account
-):
+def test_delete_forever_on_b_against_an_edit_on_c_reaches_a_third_desktop(make_desktop, account):
     """B deletes a note forever while C adds an item to it: the edit wins (the note comes
     back), and A, which saw neither, ends with it too."""
     a, b, c = make_desktop("A", "B", "C")
