@@ -272,12 +272,18 @@ _examples = itertools.count()
 def test_replicas_that_sync_twice_hold_the_same_notes_and_lose_no_text(
     server, migrated_db, tmp_path_factory, replicas, drifts, ops
 ):
-    n = next(_examples)
     note(f"replicas={replicas} drifts={drifts} ops={ops}")
+    play(server, migrated_db, tmp_path_factory, replicas, drifts, ops)
+
+
+def play(server, template, tmp_path_factory, replicas: int, drifts: list[int], ops) -> None:
+    """One example: a new account, the replicas, the seed notes, the operations, two syncs
+    each, then the invariants."""
+    n = next(_examples)
     account = server.new_account(f"prop-{n}")
     folder = tmp_path_factory.mktemp(f"replicas-{n}")
     made = [
-        Replica(name, folder / name, migrated_db, timedelta(seconds=drift))
+        Replica(name, folder / name, template, timedelta(seconds=drift))
         for name, drift in zip("ABC"[:replicas], drifts, strict=False)
     ]
     try:
@@ -303,7 +309,13 @@ def test_replicas_that_sync_twice_hold_the_same_notes_and_lose_no_text(
 def assert_converged(account, replicas: list[Replica], run: Run) -> None:
     there = server_by_uid(account)
     for replica in replicas:
-        assert replica.by_uid() == there, f"{replica.name} differs from the server"
+        here = replica.by_uid()
+        differ = {
+            uid: {"here": here.get(uid), "server": there.get(uid)}
+            for uid in here.keys() | there.keys()
+            if here.get(uid) != there.get(uid)
+        }
+        assert not differ, f"{replica.name} differs from the server: {differ}"
     contents = collections.Counter((note[0], note[1], note[3]) for note in there.values())
     twice = [content for content, count in contents.items() if count > 1]
     assert not twice, f"notes there twice: {twice}"
@@ -313,3 +325,25 @@ def assert_converged(account, replicas: list[Replica], run: Run) -> None:
     present = set(TOKEN.findall(text))
     lost = sorted(run.written - run.removed - present, key=lambda w: int(w[1:]))
     assert not lost, f"text lost: {lost}"
+
+
+# Examples the property found (in longer local hunts), kept as named tests.
+
+
+def test_found_a_note_deleted_on_one_replica_and_edited_on_another_reaches_the_third(
+    server, migrated_db, tmp_path_factory
+):
+    ops = [(1, "tick", 9, 30), (2, "add_line", 11, 23), (2, "create_list", 9, 1),
+           (1, "trash_or_restore", 10, 28), (1, "create_list", 29, 18),
+           (1, "delete_forever", 18, 1), (0, "remove_label", 19, 26)]  # fmt: skip
+    play(server, migrated_db, tmp_path_factory, 3, [261, 128, 98], ops)
+
+
+def test_found_a_note_trashed_synced_and_restored_on_one_replica(
+    server, migrated_db, tmp_path_factory
+):
+    ops = [(0, "trash_or_restore", 1, 26), (0, "sync", 10, 12), (1, "create_list", 28, 0),
+           (2, "remove_line", 5, 11), (0, "replace_line", 23, 2),
+           (2, "trash_or_restore", 2, 28), (0, "trash_or_restore", 4, 28),
+           (1, "remove_line", 22, 30)]  # fmt: skip
+    play(server, migrated_db, tmp_path_factory, 2, [102, 240, 139], ops)

@@ -126,6 +126,18 @@ def test_delete_forever_on_b_against_an_edit_on_c_reaches_a_third_desktop(make_d
     assert [note[3] for note in notes] == [(("milk", False), ("bread", False))]
 
 
+def test_a_note_trashed_synced_and_restored_on_a_is_restored_everywhere(make_desktop, account):
+    a, b = make_desktop("A", "B")
+    a.create(title="Keep me", body="text")
+    sync_all(a, b, rounds=1)
+    a.trash(a.find("Keep me")["id"])
+    a.sync()
+    a.restore(a.find("Keep me")["id"])
+    sync_all(a, b)
+    notes = assert_in_step(account, a, b)
+    assert [(note[0], note[8]) for note in notes] == [("Keep me", False)]
+
+
 def test_a_desktop_whose_clock_is_behind_the_servers_lists_the_notes_it_pulls(
     make_desktop, account
 ):
