@@ -122,9 +122,15 @@ def load(db_path: Path, n: int, seed: int = 1, owner_id: int = 1) -> float:
             if row is None:
                 row = (
                     conn.execute(
-                        "INSERT INTO labels (owner_id, name, name_key, created_at) "
-                        "VALUES (?, ?, ?, ?)",
-                        (owner_id, name, name.casefold(), _ts(datetime.now(UTC))),
+                        "INSERT INTO labels (owner_id, name, name_key, created_at, uid) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (
+                            owner_id,
+                            name,
+                            name.casefold(),
+                            _ts(datetime.now(UTC)),
+                            str(uuid.uuid4()),
+                        ),  # unique per owner since 0012
                     ).lastrowid,
                 )
             label_ids.append(row[0])
@@ -159,9 +165,10 @@ def load(db_path: Path, n: int, seed: int = 1, owner_id: int = 1) -> float:
                 ),
             ).lastrowid  # fmt: skip
             conn.executemany(
-                "INSERT INTO checklist_items (note_id, position, text, checked) VALUES (?, ?, ?, ?)",
+                "INSERT INTO checklist_items (note_id, position, text, checked, uid) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [
-                    (note_id, pos, text, checked)
+                    (note_id, pos, text, checked, str(uuid.uuid4()))
                     for pos, (text, checked) in enumerate(note["items"])
                 ],
             )

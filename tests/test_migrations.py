@@ -123,6 +123,13 @@ SEEDS = {
         "INSERT INTO sync_cursor (server_id, high_water, pushed_seq, first_synced_at) VALUES "
         "('9d8c7b6a-5e4f-4a3b-9c2d-1e0f9a8b7c6d', 11, 9, '2025-01-10 00:00:00.000000')",
     ],
+    # 0014 is sync's images by content: a blob uploaded before its note.
+    "0014": [
+        "INSERT INTO sync_blobs (id, owner_id, digest, uploaded_digest, file_name, thumb_name, "
+        "content_type, width, height, byte_size, thumb_digest, created_at) VALUES (1, 1, "
+        "'" + "a" * 64 + "', '" + "b" * 64 + "', 'ab12.jpg', 'ab13.webp', 'image/jpeg', 4, 3, "
+        "120, '" + "c" * 64 + "', '2025-01-10 00:00:00.000000')",
+    ],
 }
 
 

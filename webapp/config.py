@@ -64,6 +64,9 @@ class Config:
     IMPORT_MAX_TEXT_BYTES = 64 * 1024 * 1024
     # Server mode (ACCOUNTS on): the text an account's notes may hold after an import.
     ACCOUNT_MAX_TEXT_BYTES = 256 * 1024 * 1024
+    # Server mode: what an account's images may weigh, checked on sync's image uploads
+    # (webapp/sync/blobs.py).
+    ACCOUNT_MAX_IMAGE_BYTES = 10 * 1024 * 1024 * 1024
     SQLITE_BUSY_TIMEOUT_MS = 5000
     # Live windows (GET /api/events): each open stream holds one of the server's threads, so
     # there are at most this many, in all and per account; one over gets 503 or 429.

@@ -15,6 +15,7 @@ from webapp.disk import freeing_space
 from webapp.extensions import db
 from webapp.images import service as images
 from webapp.notes import service as notes
+from webapp.sync import blobs as sync_blobs
 from webapp.sync import service as sync
 from webapp.timeutil import now
 
@@ -52,6 +53,7 @@ def _purge(app: Flask, when) -> int:
     notes.prune_moves(db.session, when, timedelta(seconds=app.config["CURSOR_MAX_AGE"]))
     prune_sessions(db.session, when - app.permanent_session_lifetime)
     sync.prune_tombstones(db.session, when, app.config["SYNC_TOMBSTONE_DAYS"])
+    sync_blobs.prune(db.session, store, when)
     return purged
 
 

@@ -9,6 +9,7 @@ LIMITS = {
     "api.images_note_images": "IMAGE_MAX_BYTES",
     "api.notes_note_from_images": "IMAGE_MAX_BYTES",
     "api.transfer_imports": "IMPORT_MAX_BYTES",
+    "api.sync_blob": "IMAGE_MAX_BYTES",
 }
 
 

@@ -39,6 +39,7 @@ RUNS = {
     "sync connect": ["sync", "connect", "https://127.0.0.1:9", "--user", "x", "--password", "y"],
     "sync status": ["sync", "status"],
     "sync disconnect": ["sync", "disconnect"],
+    "sync now": ["sync", "now"],
 }
 WRITES_FILES = {"users create", "db list-templates", "db init", "db revision", "db migrate"}
 WRITES_FILES |= {"db edit", "db merge", "db downgrade", "db stamp", "db show", "db branches"}

@@ -22,6 +22,11 @@ def init_app(app: Flask) -> None:
     app.extensions["kaap.image_slots"] = threading.BoundedSemaphore(slots)
 
 
+def quota(app: Flask) -> int | None:
+    """What an account's images may weigh: ``ACCOUNT_MAX_IMAGE_BYTES`` in server mode."""
+    return int(app.config["ACCOUNT_MAX_IMAGE_BYTES"]) if app.config["ACCOUNTS"] else None
+
+
 def work(app: Flask) -> pipeline.ImageWork:
     """The image pipeline under the app's limits (read now: tests change them), in its slots."""
     return pipeline.ImageWork(

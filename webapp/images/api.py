@@ -10,7 +10,7 @@ from webapp.api.envelope import error_model, register_models
 from webapp.api.fields import upload_doc
 from webapp.disk import frees_space
 from webapp.extensions import db
-from webapp.images import service, work
+from webapp.images import quota, service, work
 from webapp.images.models import Image
 from webapp.notes import service as notes
 from webapp.notes.serialize import image_json
@@ -56,13 +56,15 @@ class NoteImages(Resource):
     @ns.response(413, "Request body too large", error_model)
     @ns.response(415, "Not a JPEG, PNG, GIF or WebP image", error_model)
     @ns.response(503, "Busy with other images: try again", error_model)
+    @ns.response(507, "Over the account's image quota (quota_exceeded)", error_model)
     def post(self, note_id: int):
         """Add images (multipart field `file`, several allowed): all are stored or none."""
         request.max_content_length = current_app.config["IMAGE_MAX_BYTES"]
         uploads = [(f.filename or "", f.stream) for f in request.files.getlist("file")]
         images, version = notes.add_images(
-            db.session, store(), work(current_app), current_owner_id(), note_id, uploads, now()
-        )
+            db.session, store(), work(current_app), current_owner_id(), note_id, uploads, now(),
+            quota(current_app),
+        )  # fmt: skip
         return {"images": [image_json(i) for i in images], "note_version": version}, 201
 
 

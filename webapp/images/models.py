@@ -25,6 +25,6 @@ class Image(db.Model):
     height: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
     # SHA-256 of the stored file and of the thumbnail: strong ETags.
-    digest: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), index=True)  # sync finds images by it
     thumb_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from webapp.disk import removed_on_failure
@@ -22,6 +22,7 @@ from webapp.errors import KaapError, NotFoundError
 from webapp.images import pipeline
 from webapp.images.models import Image
 from webapp.notes.models import Note
+from webapp.sync.models import SyncBlob
 
 log = logging.getLogger(__name__)
 IMAGES_PER_NOTE = 100
@@ -83,6 +84,17 @@ class Store:
     def _part(self, name: str) -> Path:
         path = self.path(name)
         return path.with_name(path.name + ".part")
+
+    def stage_copy(self, name: str, *, sync: bool = True) -> str:
+        """Copy a stored file into a new staged one (see ``stage``); returns its name."""
+        new = f"{secrets.token_hex(16)}{Path(name).suffix}"
+        self.path(new).parent.mkdir(parents=True, exist_ok=True)
+        with removed_on_failure(self._part(new)):
+            shutil.copyfile(self.path(name), self._part(new))
+            if sync:
+                with open(self._part(new), "rb+") as fh:
+                    os.fsync(fh.fileno())
+        return new
 
     def copy(self, name: str) -> str:
         new = f"{secrets.token_hex(16)}{Path(name).suffix}"
@@ -236,6 +248,46 @@ def attach(
     return images
 
 
+class QuotaError(KaapError):
+    status = 507
+    code = "quota_exceeded"
+
+
+def account_image_bytes(session: Session, owner_id: int) -> int:
+    """What the owner's images and sync's blobs weigh (the stored files, thumbnails aside)."""
+    images = session.scalar(
+        select(func.coalesce(func.sum(Image.byte_size), 0))
+        .join(Note, Note.id == Image.note_id)
+        .where(Note.owner_id == owner_id)
+    )
+    # A blob a note took a copy of counts once, as that image, until it is pruned.
+    taken = (
+        select(Image.id)
+        .join(Note, Note.id == Image.note_id)
+        .where(Note.owner_id == owner_id, Image.digest == SyncBlob.digest)
+        .exists()
+    )
+    blobs = session.scalar(
+        select(func.coalesce(func.sum(SyncBlob.byte_size), 0)).where(
+            SyncBlob.owner_id == owner_id, ~taken
+        )
+    )
+    return int(images) + int(blobs)
+
+
+def check_quota(session: Session, owner_id: int, adding: int, quota: int | None) -> None:
+    """Refuse ``adding`` bytes of images that would take the owner over ``quota`` (507)."""
+    if quota is None:
+        return
+    if account_image_bytes(session, owner_id) + adding > quota:
+        megabytes = quota / 1024 / 1024
+        raise QuotaError(
+            f"Your images would take more than {megabytes:g} MB, your account's quota: "
+            "delete some images or notes with images first.",
+            code="quota_exceeded",
+        )
+
+
 def get_image(session: Session, owner_id: int, image_id: int) -> Image:
     image = session.scalar(
         select(Image)
@@ -314,6 +366,9 @@ def sweep(session: Session, store: Store, now: datetime | None = None) -> tuple[
     on_disk = store.names()
     rows = session.execute(select(Image.id, Image.file_name, Image.thumb_name)).all()
     known = {name for _, file_name, thumb_name in rows for name in (file_name, thumb_name)}
+    # Sync's uploaded blobs wait for their note (``webapp.sync.blobs``): not orphans.
+    blobs = session.execute(select(SyncBlob.file_name, SyncBlob.thumb_name))
+    known |= {name for row in blobs for name in row}
     orphans = on_disk - known
     if now is not None and store.orphans_held(now):
         orphans = set()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from webapp import events, timeutil
 from webapp.errors import ConflictError, NotFoundError, ValidationError
 from webapp.labels.models import NAME_MAX, Label, name_key
+from webapp.notes import queries
 from webapp.notes import service as notes
 from webapp.notes.models import Note, note_labels
 from webapp.sync import sequence
@@ -113,16 +114,32 @@ def rename_label(session: Session, owner_id: int, label_id: int, name: str) -> L
 
 
 def delete_label(session: Session, owner_id: int, label_id: int) -> None:
-    """Delete the label; its notes stay, without it."""
+    """Delete the label; its notes stay, without it.
+
+    Each note that carried it is edited as a bulk ``remove_label`` edits it (``write_note``: a
+    new version and sequence number). Its label uids are part of the note as sync and the API
+    give it, and the version is what every reader checks a copy against (the ETag a page
+    sends back in If-Match, a device's ``base_version``): a device whose last copy still has
+    the label hears of the note again, and an edit made on that copy meets a conflict and
+    is merged, rather than applied over content it never saw.
+    """
     label = get_label(session, owner_id, label_id)
     note_ids = _note_ids(session, label.id)
-    sequence.bury(session.connection(), owner_id, "label", [label.uid], timeutil.now())
+    now = timeutil.now()
+    for start in range(0, len(note_ids), _BATCH):
+        for note in queries.owned_notes(session, owner_id, note_ids[start : start + _BATCH]):
+            kept = [other.id for other in note.labels if other.id != label.id]
+            notes.write_note(session, owner_id, note, {"label_ids": kept}, now)
+    sequence.bury(session.connection(), owner_id, "label", [label.uid], now)
     session.delete(label)
     session.flush()
     session.expire_all()
-    notes.refresh_search_text(session, owner_id, note_ids)
     events.changed(session, owner_id, note_ids, "labels")
     session.commit()
+
+
+# Notes read at once while a deleted label is taken off them.
+_BATCH = 500
 
 
 def _note_ids(session: Session, label_id: int) -> list[int]:

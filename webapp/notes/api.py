@@ -303,13 +303,15 @@ class NoteFromImages(Resource):
     @ns.response(413, "Request body too large", error_model)
     @ns.response(415, "Not a JPEG, PNG, GIF or WebP image", error_model)
     @ns.response(503, "Busy with other images: try again", error_model)
+    @ns.response(507, "Over the account's image quota (quota_exceeded)", error_model)
     def post(self):
         """Create a note holding images (a pasted screenshot): they are its content."""
         data = _form_note_fields(request.form.get("note"))
         uploads = [(f.filename or "", f.stream) for f in request.files.getlist("file")]
         note = service.create_note_with_images(
-            db.session, _store(), images.work(current_app), current_owner_id(), data, uploads, now()
-        )
+            db.session, _store(), images.work(current_app), current_owner_id(), data, uploads,
+            now(), images.quota(current_app),
+        )  # fmt: skip
         return _with_etag(note, 201, {"Location": url_for("api.notes_note_item", note_id=note.id)})
 
 

@@ -151,6 +151,7 @@ def write_note(
     attach: Sequence[images_service.Staged] = (),
     copy_images_of: int | None = None,
     detach: Sequence[int] = (),
+    image_order: Sequence[str] | None = None,
     position: str | None = None,
 ) -> NoteRow:
     """The one place a note is written, uncommitted; returns it as a ``NoteRow``.
@@ -161,7 +162,8 @@ def write_note(
     moves it into or out of the trash, ``position`` (a key of ``webapp.notes.keys``) moves it
     in the own order: a new note, or one pinned or unpinned, goes first in its section
     otherwise (``webapp.notes.order``). Images: ``attach`` moves staged ones in, ``copy_images_of``
-    copies another note's, ``detach`` removes rows by id; the files written are added to
+    copies another note's, ``detach`` removes rows by id, ``image_order`` (SHA-256 digests, what sync names images
+    by) puts the note's images in that order; the files written are added to
     ``written`` (see ``images_service.files_or_nothing``). A change to an existing note is a
     new version: its old place in the list is recorded (``NoteMove``, what keeps a paged walk
     exact) and its edit time only moves forward, even if the clock does not.
@@ -218,6 +220,8 @@ def write_note(
     _write_children(conn, row, data)
     _write_images(session, row, store, written, attach, copy_images_of, detach,
                   now if note is not None else created)  # fmt: skip
+    if image_order is not None:
+        _order_images(session, row, image_order)
     kind = "created" if note is None else _KINDS_OF_TRASHED.get(trashed, "updated")
     events.changed(session, owner_id, [row.id], kind, [row.version])
     return row
@@ -276,6 +280,28 @@ def _write_images(session, row, store, written, attach, copy_images_of, detach, 
     if added:
         session.flush()
         row.images += [ImageRow(i.id, i.width, i.height, i.content_type) for i in added]
+
+
+def _order_images(session: Session, row: NoteRow, digests: Sequence[str]) -> None:
+    """Number the note's images in the order of ``digests`` (repeats take the next image of
+    that digest; images not named keep their order, after)."""
+    images = session.execute(
+        select(Image.id, Image.digest).where(Image.note_id == row.id).order_by(Image.position)
+    ).all()
+    rank = {}
+    for position, digest in enumerate(digests):
+        image = next((i for i in images if i.digest == digest and i.id not in rank), None)
+        if image is not None:
+            rank[image.id] = position
+    ordered = sorted(images, key=lambda i: rank.get(i.id, len(digests)))
+    if not ordered:
+        return
+    session.connection().execute(
+        update(Image).where(Image.id == bindparam("b_id")).values(position=bindparam("b_pos")),
+        [{"b_id": image.id, "b_pos": position} for position, image in enumerate(ordered)],
+    )
+    by_id = {image.id: image for image in row.images}
+    row.images = [by_id[image.id] for image in ordered if image.id in by_id]
 
 
 def refresh_search_text(session: Session, owner_id: int, note_ids: Sequence[int]) -> None:
@@ -346,11 +372,12 @@ def create_note_with_images(
     data: Mapping[str, Any],
     uploads: Sequence[tuple[str, Any]],
     now: datetime,
+    quota: int | None = None,
 ) -> NoteRow:
     """A new note holding these images (a pasted screenshot, say): its images are its content.
 
     The images are decoded before the note's transaction, which then only adds rows and
-    moves files in.
+    moves files in. ``quota``: what the owner's images may weigh (507 over it).
     """
     _check_values(data)
     _uploads(uploads)
@@ -361,6 +388,7 @@ def create_note_with_images(
     session.commit()
     staged = images_service.prepare(store, work, [stream for _, stream in uploads])
     with images_service.files_or_nothing(session, store, _names(staged)) as written:
+        images_service.check_quota(session, owner_id, sum(s.byte_size for s in staged), quota)
         note = write_note(
             session, owner_id, None, data, now, store=store, written=written, attach=staged
         )
@@ -391,6 +419,7 @@ def add_images(
     note_id: int,
     uploads: Sequence[tuple[str, BinaryIO]],
     now: datetime,
+    quota: int | None = None,
 ) -> tuple[list[ImageRow], int]:
     """Process every upload, then store all or none of them; returns them and the note's version.
 
@@ -405,6 +434,7 @@ def add_images(
     staged = images_service.prepare(store, work, [stream for _, stream in uploads])
     with images_service.files_or_nothing(session, store, _names(staged)) as written:
         note = _room_for(session, owner_id, note_id, len(uploads))
+        images_service.check_quota(session, owner_id, sum(s.byte_size for s in staged), quota)
         held = len(note.images)
         write_note(session, owner_id, note, {}, now, store=store, written=written, attach=staged)
         session.commit()

@@ -3,14 +3,17 @@ change feed, this server's identity, pushes, and a device's token)."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, request, send_file
 from flask_restx import Namespace, Resource, fields
 
 from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.errors import NotFoundError
 from webapp.extensions import csrf, db
-from webapp.sync import push, service
+from webapp.images import quota, work
+from webapp.images.api import CACHE_CONTROL
+from webapp.images.pipeline import UnsupportedImageError
+from webapp.sync import blobs, push, service
 from webapp.timeutil import now
 
 ns = Namespace("sync", path="/sync", description="Sync: a device's change feed and pushes")
@@ -60,12 +63,20 @@ changes_model = ns.model(
 push_input = ns.model(
     "SyncPush",
     {
+        "deleted_labels": fields.List(
+            fields.String,
+            max_items=1000,
+            description="Uids of labels deleted on the device, deleted here first (a "
+            "tombstone; their notes lose them); an unknown uid is one already deleted",
+        ),
         "labels": fields.List(fields.Raw, description="{uid, name}, upserted by uid"),
         "changes": fields.List(
             fields.Raw,
             required=True,
             max_items=push.BATCH_MAX,
-            description="{change_id, uid, base_version (null: new), note | deleted: true}",
+            description="{change_id, uid, base_version (null: new), note | deleted: true}; "
+            "a note may carry field_times {color, pinned, archived, trashed: ISO 8601}, "
+            "kept for the fields it changes (at most 5 minutes ahead of the server)",
         ),
     },
 )
@@ -118,6 +129,95 @@ class Push(Resource):
         store = current_app.extensions["kaap.images"]
         return push.push(db.session, current_owner_id(), request.get_json(silent=True), now(),
                          store)  # fmt: skip
+
+
+blobs_input = ns.model(
+    "SyncBlobsAsk",
+    {
+        "sha256": fields.List(
+            fields.String(pattern="^[0-9a-f]{64}$"),
+            required=True,
+            max_items=blobs.MISSING_MAX,
+            description="SHA-256 of images the device has",
+        )
+    },
+)
+missing_model = ns.model(
+    "SyncBlobsMissing",
+    {
+        "missing": fields.List(fields.String, required=True, description="Upload these"),
+        "stored_as": fields.Raw(
+            description="Hashes uploaded before and stored under another SHA-256 (re-encoded): "
+            "download that one and use it instead"
+        ),
+    },
+)
+stored_model = ns.model(
+    "SyncBlobStored",
+    {"sha256": fields.String(required=True, description="The stored file's SHA-256")},
+)
+
+
+@ns.route("/blobs/missing")
+@ns.response(400, "Not a list of at most 1,000 SHA-256", error_model)
+@ns.response(401, "Not logged in and no valid API token", error_model)
+class BlobsMissing(Resource):
+    @ns.expect(blobs_input)
+    @ns.marshal_with(missing_model)
+    def post(self):
+        """Which of these images (by SHA-256) the account lacks on the server."""
+        shas = blobs.parse_shas(request.get_json(silent=True))
+        return blobs.missing(db.session, current_owner_id(), shas)
+
+
+@ns.route("/blobs/<string:sha256>", endpoint="sync_blob")
+@ns.doc(params={"sha256": "The image file's SHA-256, 64 lowercase hex digits"})
+@ns.response(400, "Not a SHA-256, damaged image, too many pixels, or digest_mismatch", error_model)
+@ns.response(401, "Not logged in and no valid API token", error_model)
+class Blob(Resource):
+    @ns.doc(consumes=["image/jpeg", "image/png", "image/gif", "image/webp"],
+            params={"body": {"in": "body", "required": True, "description": "The image file",
+                             "schema": {"type": "string", "format": "binary"}}})  # fmt: skip
+    @ns.response(200, "Stored already (under this SHA-256 or another)", stored_model)
+    @ns.response(201, "Stored: a note pushed within a day may name it", stored_model)
+    @ns.response(413, "Request body too large", error_model)
+    @ns.response(415, "Not a JPEG, PNG, GIF or WebP image", error_model)
+    @ns.response(503, "Busy with other images: try again", error_model)
+    @ns.response(507, "Over the account's image quota (quota_exceeded)", error_model)
+    def put(self, sha256: str):
+        """Upload an image by its SHA-256; it is cleaned and re-encoded as any upload is, and
+        the answer names the stored file's SHA-256 (the one notes then carry)."""
+        blobs.check_sha(sha256)
+        if not request.mimetype.startswith("image/"):
+            raise UnsupportedImageError(
+                "Send the image file as the body, with its image/* Content-Type.",
+                fields={"body": "an image/* body"},
+            )
+        digest, new = blobs.put(
+            db.session, current_app.extensions["kaap.images"], work(current_app),
+            current_owner_id(), sha256, request.get_data(cache=False), now(),
+            quota(current_app),
+        )  # fmt: skip
+        return {"sha256": digest}, 201 if new else 200
+
+    @ns.produces(["image/jpeg", "image/png", "image/webp", "application/json"])
+    @ns.response(200, "The stored image file")
+    @ns.response(404, "The account has no image with that SHA-256", error_model)
+    def get(self, sha256: str):
+        """The stored file of the account's image (or uploaded blob) with this SHA-256."""
+        found = blobs.get(db.session, current_owner_id(), sha256)
+        response = send_file(
+            current_app.extensions["kaap.images"].path(found.file_name),
+            mimetype=found.content_type,
+            etag=found.digest,
+            conditional=True,
+            max_age=31536000,
+        )
+        # The address names the content: it never changes.
+        response.headers["Cache-Control"] = CACHE_CONTROL
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Disposition"] = "inline"
+        return response
 
 
 @ns.route("/devices", endpoint="sync_devices")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.db.types import UTCDateTime
@@ -59,3 +59,28 @@ class SyncServer(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     server_id: Mapped[str] = mapped_column(String(36))
+
+
+class SyncBlob(db.Model):
+    """An image a device uploaded by its SHA-256 (``webapp.sync.blobs``), the owner's until a
+    pushed note takes a copy of it; pruned a day after its upload."""
+
+    __tablename__ = "sync_blobs"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "digest", name="uq_sync_blobs_owner_digest"),
+        Index("ix_sync_blobs_owner_uploaded", "owner_id", "uploaded_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The stored file's SHA-256 (the pipeline re-encodes), and the one the device sent.
+    digest: Mapped[str] = mapped_column(String(64))
+    uploaded_digest: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(80), unique=True)
+    thumb_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    thumb_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

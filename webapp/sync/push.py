@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webapp.db.sqlite import reading
 from webapp.errors import KaapError, ValidationError
 from webapp.images import service as images_service
 from webapp.labels import service as labels_service
@@ -21,12 +22,17 @@ from webapp.labels.models import Label, name_key
 from webapp.notes import queries
 from webapp.notes import service as notes
 from webapp.notes.models import COLORS, KINDS, Note
+from webapp.sync import blobs
 from webapp.sync.models import AppliedChange, SyncSequence, Tombstone
 from webapp.sync.service import note_by_uid
 
 BATCH_MAX = 100
 UID = re.compile(r"^[0-9A-Za-z-]{1,36}$")
 _FLAGS = ("pinned", "archived", "trashed")
+_TIMED = ("color", "pinned", "archived", "trashed")
+# A device's clock may run ahead a little; a field time further ahead is taken as now, so
+# one wrong clock cannot win every later merge of that field.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _invalid(field: str, message: str) -> ValidationError:
@@ -58,17 +64,8 @@ def _check(change: Any) -> tuple[str, str, int | None, dict | None]:
 
 
 def _check_note(note: Mapping[str, Any]) -> None:
-    known = {
-        "title",
-        "body",
-        "kind",
-        "color",
-        "items",
-        "label_uids",
-        "images",
-        "field_times",
-        *_FLAGS,
-    }
+    known = {"title", "body", "kind", "color", "items", "label_uids", "images", "field_times",
+             *_FLAGS}  # fmt: skip
     if set(note) - known:
         raise _invalid("note", f"unknown field(s): {', '.join(sorted(set(note) - known))}")
     for name in ("title", "body"):
@@ -101,6 +98,30 @@ def _check_note(note: Mapping[str, Any]) -> None:
     uids = note.get("label_uids", [])
     if not isinstance(uids, list) or not all(isinstance(u, str) and UID.match(u) for u in uids):
         raise _invalid("label_uids", "a list of label uids")
+    shas = note.get("images", [])
+    if not isinstance(shas, list) or len(shas) > images_service.IMAGES_PER_NOTE:
+        raise _invalid("images", f"a list of at most {images_service.IMAGES_PER_NOTE} SHA-256")
+    for sha in shas:
+        blobs.check_sha(sha, "images")
+    _field_times(note.get("field_times", {}))
+
+
+def _field_times(raw: Any) -> dict[str, datetime]:
+    """``field_times`` as aware UTC times by field (a null time: none given), or a 400."""
+    if not isinstance(raw, dict) or set(raw) - set(_TIMED):
+        raise _invalid("field_times", f"an object of ISO 8601 times for {', '.join(_TIMED)}")
+    times = {}
+    for name, value in raw.items():
+        if value is None:
+            continue
+        try:
+            when = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:
+            raise _invalid("field_times", f"{name}: an ISO 8601 time with its zone")
+        times[name] = when.astimezone(UTC)
+    return times
 
 
 def upsert_labels(session: Session, owner_id: int, labels: Any) -> dict[str, str]:
@@ -132,6 +153,26 @@ def upsert_labels(session: Session, owner_id: int, labels: Any) -> dict[str, str
     return merged
 
 
+def delete_labels(session: Session, owner_id: int, uids: Any) -> None:
+    """Delete the owner's labels of these uids as the labels service does (a tombstone; the
+    notes lose the label); a uid not found is one already deleted."""
+    if uids is None:
+        return
+    if (
+        not isinstance(uids, list)
+        or len(uids) > 1000
+        or not all(isinstance(uid, str) and UID.match(uid) for uid in uids)
+    ):
+        raise _invalid("deleted_labels", "a list of at most 1,000 label uids")
+    for uid in dict.fromkeys(uids):
+        label_id = session.scalar(
+            select(Label.id).where(Label.owner_id == owner_id, Label.uid == uid)
+        )
+        if label_id is not None:
+            labels_service.delete_label(session, owner_id, label_id)
+    session.commit()
+
+
 def push(
     session: Session,
     owner_id: int,
@@ -139,13 +180,17 @@ def push(
     now: datetime,
     store: images_service.Store | None,
 ) -> dict:
-    """Apply a batch (``{"labels": [...], "changes": [...]}``); one answer per change."""
+    """Apply a batch (``{"deleted_labels": [...], "labels": [...], "changes": [...]}``); one
+    answer per change."""
     if not isinstance(body, dict) or not isinstance(body.get("changes"), list):
         raise ValidationError('Send {"changes": [...]}.', fields={"changes": "required"})
     changes = body["changes"]
     if len(changes) > BATCH_MAX:
         raise ValidationError(f"At most {BATCH_MAX} changes per push.",
                               fields={"changes": f"at most {BATCH_MAX}"})  # fmt: skip
+    # Deletions first: a label deleted and made again by name on the device is then a new
+    # label, not merged into the one it replaces.
+    delete_labels(session, owner_id, body.get("deleted_labels"))
     merged = upsert_labels(session, owner_id, body.get("labels"))
     results = [_one(session, owner_id, change, merged, now, store) for change in changes]
     return {"results": results, "label_uids": merged}
@@ -165,7 +210,7 @@ def _one(session, owner_id, change, merged, now, store) -> dict:
             return json.loads(done)
         if note is None:
             return _delete(session, owner_id, change_id, uid, base, store, now)
-        return _write(session, owner_id, change_id, uid, base, note, merged, now)
+        return _write(session, owner_id, change_id, uid, base, note, merged, now, store)
     except KaapError as exc:
         session.rollback()
         return {"change_id": change_id, "status": "invalid",
@@ -186,7 +231,7 @@ def _note_id(session, owner_id, uid) -> int | None:
     return session.scalar(select(Note.id).where(Note.owner_id == owner_id, Note.uid == uid))
 
 
-def _write(session, owner_id, change_id, uid, base, note, merged, now) -> dict:
+def _write(session, owner_id, change_id, uid, base, note, merged, now, store) -> dict:
     note_id = _note_id(session, owner_id, uid)
     if (note_id is None) != (base is None):
         # A new note whose uid exists, or an edit of a note this account does not have
@@ -207,17 +252,50 @@ def _write(session, owner_id, change_id, uid, base, note, merged, now) -> dict:
     was_trashed = False if current is None else current.trashed_at is not None
     if trashed == was_trashed:
         trashed = None  # not a move into or out of the trash
-    row = notes.write_note(
-        session, owner_id, current, data, now, trashed=trashed,
-        origin=notes.Origin(uid=uid) if current is None else None,
-    )  # fmt: skip
-    seq = session.scalar(select(Note.seq).where(Note.id == row.id))
-    result = {"change_id": change_id, "status": "applied", "uid": uid, "version": row.version,
-              "seq": seq}  # fmt: skip
-    session.add(AppliedChange(owner_id=owner_id, change_id=change_id,
-                              result=json.dumps(result), created_at=now))  # fmt: skip
-    session.commit()
+    images = blobs.ImagePlan(order=None)
+    if "images" in note:
+        # Files copied before the write (no lock held); the note is read again after.
+        with reading(session):
+            images = blobs.plan_images(session, store, owner_id, note_id, note["images"])
+        current = None if note_id is None else queries.read_note(session, owner_id, note_id)
+        if current is not None and current.version != base:
+            store.remove(images.written)
+            return _conflict(session, owner_id, change_id, uid)
+    before = None if current is None else {name: getattr(current, name) for name in _TIMED[:3]}
+    with images_service.files_or_nothing(session, store, images.written) as written:
+        row = notes.write_note(
+            session, owner_id, current, data, now, trashed=trashed,
+            origin=notes.Origin(uid=uid) if current is None else None, store=store,
+            written=written, attach=images.attach, detach=images.detach,
+            image_order=images.order,
+        )  # fmt: skip
+        _keep_field_times(session, row.id, note, data, before, trashed is not None, now)
+        seq = session.scalar(select(Note.seq).where(Note.id == row.id))
+        result = {"change_id": change_id, "status": "applied", "uid": uid,
+                  "version": row.version, "seq": seq}  # fmt: skip
+        session.add(AppliedChange(owner_id=owner_id, change_id=change_id,
+                                  result=json.dumps(result), created_at=now))  # fmt: skip
+        session.commit()
     return result
+
+
+def _keep_field_times(session, note_id, note, data, before, trash_moved, now) -> None:
+    """The device's times for the fields this push changed, in place of the server's clock:
+    the merge's "later change wins" then compares when people changed them."""
+    pushed = _field_times(note.get("field_times", {}))
+    changed = {
+        name: pushed[name]
+        for name in pushed
+        if before is None  # a new note: every field is as its device made it
+        or (trash_moved if name == "trashed" else name in data and data[name] != before[name])
+    }
+    if changed:
+        session.execute(
+            update(Note)
+            .where(Note.id == note_id)
+            .values({f"{name}_changed_at": now if when > now + CLOCK_SKEW else when
+                     for name, when in changed.items()})
+        )  # fmt: skip
 
 
 def _label_ids(session, owner_id, uids: Sequence[str], merged) -> list[int]:

@@ -13,6 +13,8 @@ from webapp.errors import KaapError
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
+# A stored image is at most 4096 px a side: far below this (what a download may weigh).
+BLOB_MAX_BYTES = 128 * 1024 * 1024
 INSECURE_WARNING = "Not encrypted: anyone on the network can read your notes."
 _LOOPBACK_NAMES = {"localhost"}
 
@@ -290,3 +292,37 @@ class Connection:
     def push(self, body: dict) -> dict:
         """A batch ``{"labels": [...], "changes": [...]}``; the server's answers."""
         return self.json("POST", "/api/sync/push", json=body)
+
+    # Images by content (webapp.sync.blobs; the device's side is webapp.sync.device.blobs).
+
+    def blobs_missing(self, shas: list[str]) -> dict:
+        """``{"missing": [...], "stored_as": {sha: server's sha}}`` for at most 1,000 hashes."""
+        body = self.json("POST", "/api/sync/blobs/missing", json={"sha256": list(shas)})
+        if not isinstance(body.get("missing"), list):
+            raise SyncError("This address does not answer like a Kaap server: check it.",
+                            code="not_kaap", status=502)  # fmt: skip
+        body.setdefault("stored_as", {})
+        return body
+
+    def put_blob(self, sha: str, data: bytes, content_type: str) -> str:
+        """Upload an image by its hash; the SHA-256 the server stored it under. An image the
+        server will not take is a ``SyncError`` with code ``image_refused``."""
+        response = self.request("PUT", f"/api/sync/blobs/{sha}", content=data,
+                                headers={"Content-Type": content_type},
+                                expect=(200, 201, 400, 413, 415, 507))  # fmt: skip
+        body = _body(response)
+        if response.status_code == 507:
+            raise SyncError(f"The server refused: {_server_message(body)}",
+                            code="quota_exceeded", status=507)  # fmt: skip
+        if response.status_code not in (200, 201):
+            raise SyncError(_server_message(body) or f"status {response.status_code}",
+                            code="image_refused", status=502)  # fmt: skip
+        return _need(body, "sha256")["sha256"]
+
+    def get_blob(self, sha: str) -> bytes:
+        """The server's file of the image with this hash (not checked here: see the caller)."""
+        response = self.request("GET", f"/api/sync/blobs/{sha}", headers={"Accept": "image/*"})
+        if len(response.content) > BLOB_MAX_BYTES:
+            raise SyncError("The server sent an image larger than any it stores.",
+                            code="bad_image", status=502)  # fmt: skip
+        return response.content

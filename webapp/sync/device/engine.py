@@ -28,21 +28,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app, g
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from webapp import timeutil
 from webapp.accounts.service import ensure_local_user
+from webapp.db.sqlite import reading
+from webapp.db.types import UTCDateTime
 from webapp.errors import KaapError
 from webapp.extensions import db
+from webapp.images import service as images_service
+from webapp.images.models import Image
 from webapp.labels import service as labels_service
 from webapp.labels.models import Label, name_key
 from webapp.notes import queries
 from webapp.notes import service as notes
 from webapp.notes.models import Note
 from webapp.sync import merge, service
-from webapp.sync.device import client, store
+from webapp.sync.device import blobs, client, store
 from webapp.sync.device.client import SyncError
 from webapp.sync.device.models import SyncBase, SyncCursor
 from webapp.sync.models import SyncSequence, Tombstone
@@ -60,6 +65,42 @@ LOCK_FILE = "sync.lock"
 _CONTENT = ("title", "body", "kind", "color", "pinned", "archived", "trashed", "items",
             "label_uids", "images")  # fmt: skip
 _TIMED = ("color", "pinned", "archived", "trashed")
+_BASE = SyncBase.__table__
+_NOTES = Note.__table__
+
+
+# Built once: a statement made per note costs more than running it.
+_INSERT_BASE = insert(_BASE).values(
+    server_id=bindparam("b_server"), kind=bindparam("b_kind"), uid=bindparam("b_uid"),
+    version=bindparam("b_version"), state=bindparam("b_state"),
+)  # fmt: skip
+_WHERE_BASE = (
+    (_BASE.c.server_id == bindparam("b_server"))
+    & (_BASE.c.kind == bindparam("b_kind"))
+    & (_BASE.c.uid == bindparam("b_uid"))
+)
+_UPDATE_BASE = (
+    update(_BASE).where(_WHERE_BASE).values(version=bindparam("b_version"),
+                                            state=bindparam("b_state"))
+)  # fmt: skip
+_DELETE_BASE = delete(_BASE).where(_WHERE_BASE)
+_READ_BASE = select(_BASE.c.version, _BASE.c.state).where(_WHERE_BASE)
+_KEEP_TIMES = (
+    update(_NOTES)
+    .where(_NOTES.c.id == bindparam("t_id"))
+    .values({
+        f"{name}_changed_at": func.coalesce(bindparam(f"t_{name}", type_=UTCDateTime()),
+                                            _NOTES.c[f"{name}_changed_at"])
+        for name in _TIMED
+    })
+)  # fmt: skip
+
+
+class Base(NamedTuple):
+    """A base copy as read: the server's version and the state's JSON text."""
+
+    version: int | None
+    state: str
 
 
 @dataclass
@@ -244,6 +285,9 @@ class _Sync:
         self.session.commit()
         self.store = current_app.extensions.get("kaap.images")
         self.refused: set[str] = set()  # uids the server refused this sync
+        self._bases: dict[tuple[str, str], Base | None] = {}
+        self._plans: dict[str, tuple[tuple[str, ...], blobs.ImagePlan]] = {}
+        self._ids: dict[str, int | None] = {}
         self.backed_up = False
 
     # The steps --------------------------------------------------------------------------
@@ -260,7 +304,7 @@ class _Sync:
         self._pull(cursor)
         if cursor.first_synced_at is None:
             cursor.first_synced_at = timeutil.now()
-            self.session.commit()
+            self._commit()
         self.report.in_step = not self.refused and not self._dirty_uids(cursor)
         return self.report
 
@@ -271,14 +315,14 @@ class _Sync:
             self.session.execute(delete(SyncBase).where(SyncBase.server_id != self.server))
             cursor = SyncCursor(server_id=self.server, high_water=0, pushed_seq=0)
             self.session.add(cursor)
-            self.session.commit()
+            self._commit()
         return cursor
 
     def _backup(self, kind: str) -> None:
         from webapp.backups import live
 
         if live.live_path(current_app) is not None:
-            self.session.commit()
+            self._commit()
             live.create(current_app, kind)
 
     # Pull -------------------------------------------------------------------------------
@@ -297,7 +341,7 @@ class _Sync:
         while True:
             self._apply_page(page)
             cursor.high_water = page["high_water"]
-            self.session.commit()
+            self._commit()
             if not page.get("more"):
                 return True
             page = self.conn.changes(cursor.high_water, PAGE)
@@ -321,7 +365,7 @@ class _Sync:
             page = {**page, "tombstones": []}  # forgotten deletions: keep what is here
             self._apply_page(page)
             since = page["high_water"]
-            self.session.commit()
+            self._commit()
             if not page.get("more"):
                 break
         self.session.execute(
@@ -333,7 +377,7 @@ class _Sync:
         )
         cursor.high_water = since
         cursor.pushed_seq = 0  # everything here is a candidate again
-        self.session.commit()
+        self._commit()
         return True
 
     def _removals_allowed(self, cursor: SyncCursor, first: dict) -> bool:
@@ -354,7 +398,7 @@ class _Sync:
             page = self.conn.changes(page["high_water"], PAGE)
             if page.get("resync"):
                 return True  # the resync deletes nothing
-        self.session.commit()
+        self._commit()
         if len(removed) >= REMOVALS_MIN and len(removed) > REMOVALS_SHARE * here:
             self.report.paused_removals, self.report.notes_here = len(removed), here
             return False
@@ -380,41 +424,87 @@ class _Sync:
     def _apply_page(self, page: dict) -> None:
         for label in page.get("labels", []):
             self._apply_label(label["uid"], label["name"])
-        self.session.commit()
-        for index, remote in enumerate(page.get("changes", [])):
-            try:
-                self._apply_note(remote)
-            except KaapError as exc:
-                self.session.rollback()
-                self.report.invalid.append(f"{remote.get('title') or remote['uid']}: {exc.message}")
-            if index % 50 == 49:
-                self.session.commit()  # the write lock is not held for a whole page
-        self.session.commit()
+        self._commit()
+        changes = page.get("changes", [])
+        # 50 notes a transaction: the write lock is not held for a whole page, and what is
+        # known of them (ids, bases) is read in two queries, not a few per note.
+        for start in range(0, len(changes), 50):
+            chunk = changes[start : start + 50]
+            self._download(chunk)
+            self._preload([remote["uid"] for remote in chunk])
+            for remote in chunk:
+                try:
+                    self._apply_note(remote)
+                except KaapError as exc:
+                    self._rollback()
+                    title = remote.get("title") or remote["uid"]
+                    self.report.invalid.append(f"{title}: {exc.message}")
+            self._commit()
+            self._forget_plans()
         for tomb in page.get("tombstones", []):
             if tomb["kind"] == "note":
                 self._apply_note_tombstone(tomb["uid"])
             else:
                 self._apply_label_tombstone(tomb["uid"])
-            self.session.commit()
+            self._commit()
 
     # Labels -----------------------------------------------------------------------------
 
-    def _label_base(self, uid: str) -> SyncBase | None:
-        return self.session.get(SyncBase, (self.server, "label", uid))
+    # What is known of notes inside one transaction (Core statements, no ORM objects to
+    # expire at each commit); forgotten at every commit and rollback.
+
+    def _commit(self) -> None:
+        self.session.commit()
+        self._bases.clear()
+        self._ids.clear()
+
+    def _rollback(self) -> None:
+        self.session.rollback()
+        self._bases.clear()
+        self._ids.clear()
+
+    def _preload(self, uids: list[str]) -> None:
+        for key in [(kind, uid) for uid in uids for kind in ("note", "pending")]:
+            self._bases[key] = None
+        for kind, uid, version, state in self.session.execute(
+            select(_BASE.c.kind, _BASE.c.uid, _BASE.c.version, _BASE.c.state).where(
+                _BASE.c.server_id == self.server,
+                _BASE.c.kind.in_(("note", "pending")),
+                _BASE.c.uid.in_(uids),
+            )
+        ):
+            self._bases[(kind, uid)] = Base(version, state)
+        self._ids.update(dict.fromkeys(uids))
+        self._ids.update(
+            self.session.execute(
+                select(Note.uid, Note.id).where(Note.owner_id == self.owner, Note.uid.in_(uids))
+            ).all()
+        )
+
+    def _get_base(self, kind: str, uid: str) -> Base | None:
+        key = (kind, uid)
+        if key not in self._bases:
+            row = self.session.execute(_READ_BASE, self._key(kind, uid)).first()
+            self._bases[key] = None if row is None else Base(row.version, row.state)
+        return self._bases[key]
+
+    def _key(self, kind: str, uid: str) -> dict:
+        return {"b_server": self.server, "b_kind": kind, "b_uid": uid}
+
+    def _label_base(self, uid: str) -> Base | None:
+        return self._get_base("label", uid)
 
     def _set_base(self, kind: str, uid: str, state: dict | str, version: int | None) -> None:
         text = state if isinstance(state, str) else json.dumps(state)
-        base = self.session.get(SyncBase, (self.server, kind, uid))
-        if base is None:
-            self.session.add(SyncBase(server_id=self.server, kind=kind, uid=uid,
-                                      version=version, state=text))  # fmt: skip
-        else:
-            base.state, base.version = text, version
+        values = {**self._key(kind, uid), "b_version": version, "b_state": text}
+        known = self._get_base(kind, uid) is not None
+        self.session.execute(_UPDATE_BASE if known else _INSERT_BASE, values)
+        self._bases[(kind, uid)] = Base(version, text)
 
     def _drop_base(self, kind: str, uid: str) -> None:
-        base = self.session.get(SyncBase, (self.server, kind, uid))
-        if base is not None:
-            self.session.delete(base)
+        if self._get_base(kind, uid) is not None:
+            self.session.execute(_DELETE_BASE, self._key(kind, uid))
+        self._bases[(kind, uid)] = None
 
     def _apply_label(self, uid: str, name: str) -> None:
         mine = self.session.scalar(
@@ -471,9 +561,11 @@ class _Sync:
     # Notes ------------------------------------------------------------------------------
 
     def _note_id(self, uid: str) -> int | None:
-        return self.session.scalar(
-            select(Note.id).where(Note.owner_id == self.owner, Note.uid == uid)
-        )
+        if uid not in self._ids:
+            self._ids[uid] = self.session.scalar(
+                select(Note.id).where(Note.owner_id == self.owner, Note.uid == uid)
+            )
+        return self._ids[uid]
 
     def _local_state(self, uid: str) -> dict | None:
         if self._note_id(uid) is None:
@@ -481,14 +573,22 @@ class _Sync:
         found = service.note_by_uid(self.session, self.owner, uid)
         return None if found is None else normalized(found)
 
-    def _base(self, uid: str) -> SyncBase | None:
-        return self.session.get(SyncBase, (self.server, "note", uid))
+    def _base(self, uid: str) -> Base | None:
+        return self._get_base("note", uid)
 
     def _apply_note(self, remote_json: dict) -> None:
         uid, version = remote_json["uid"], remote_json["version"]
         remote = normalized(remote_json)
         base_row = self._base(uid)
         base = None if base_row is None else json.loads(base_row.state)
+        pending = self._get_base("pending", uid)
+        if pending is not None:
+            # A push of ours whose answer was lost: if this is it, it is the base (our own
+            # edit, not the server's to merge against ours).
+            pushed = json.loads(pending.state)
+            if same(pushed, remote):
+                base = pushed
+            self._drop_base("pending", uid)
         local = self._local_state(uid)
         if local is None:
             if base_row is not None and base_row.version == version:
@@ -544,8 +644,14 @@ class _Sync:
         now = timeutil.now()
         plan = self._images(uid, local, state)
         note_id = self._note_id(uid) if local is not None else None
+        with images_service.files_or_nothing(self.session, self.store, plan.get("written", ())):
+            row = self._write_row(uid, note_id, data, state, origin, now, plan)
+        self._keep_times(row.id, state.get("field_times") or {})
+        return row
+
+    def _write_row(self, uid, note_id, data, state, origin, now, plan):
         if note_id is None:
-            row = notes.write_note(
+            return notes.write_note(
                 self.session, self.owner, None, data, now,
                 trashed=True if state["trashed"] else None,
                 origin=notes.Origin(
@@ -555,40 +661,64 @@ class _Sync:
                 ),
                 **plan,
             )  # fmt: skip
-        else:
-            current = queries.read_note(self.session, self.owner, note_id)
-            trashed = (
-                state["trashed"] if state["trashed"] != (current.trashed_at is not None) else None
-            )
-            row = notes.write_note(self.session, self.owner, current, data, now, trashed=trashed,
-                                   **plan)  # fmt: skip
-        self._keep_times(row.id, state.get("field_times") or {})
-        return row
+        current = queries.read_note(self.session, self.owner, note_id)
+        trashed = state["trashed"] if state["trashed"] != (current.trashed_at is not None) else None
+        return notes.write_note(self.session, self.owner, current, data, now, trashed=trashed,
+                                **plan)  # fmt: skip
 
     def _images(self, uid: str, local: dict | None, state: dict) -> dict:
-        """What ``write_note`` needs to make the note's images ``state["images"]``."""
+        """What ``write_note`` needs to make the note's images ``state["images"]``: the plan
+        made before the transaction (``_download``) when it is for these images, else one
+        made now (a merge that changed the set: files here, or a download under the lock)."""
         have = (local or {}).get("images", [])
+        ready = self._plans.pop(uid, None)
         if have == state["images"] or self.store is None:
+            if ready is not None:
+                self.store.remove(ready[1].written)
             return {}
-        try:
-            from webapp.sync.device import blobs
-        except ImportError:  # images by content are not in this build yet
-            return {}
-        note_id = self._note_id(uid)
-        plan = blobs.prepare_images(self.conn, self.session, self.store, note_id, state["images"])
-        self.report.images_down += len(getattr(plan, "downloaded", ()) or ())
-        return {"store": self.store, "attach": plan.attach, "detach": plan.detach,
-                "written": plan.written}  # fmt: skip
+        if ready is not None and ready[0] == tuple(state["images"]):
+            plan = ready[1]
+        else:
+            if ready is not None:
+                self.store.remove(ready[1].written)
+            plan = blobs.prepare_images(
+                self.conn, self.session, self.store, self._note_id(uid), state["images"]
+            )
+            self.report.images_down += len(plan.downloaded)
+        return plan.write_note_args(self.store)
+
+    def _download(self, chunk: list[dict]) -> None:
+        """Fetch the images of these notes that are nowhere here, outside any transaction
+        (a download never holds the write lock): ``_images`` uses the plans."""
+        if self.store is None:
+            return
+        wanted = {sha for remote in chunk for sha in normalized(remote)["images"]}
+        if not wanted:
+            return
+        with reading(self.session):
+            here = set(self.session.scalars(select(Image.digest).where(Image.digest.in_(wanted))))
+            for remote in chunk:
+                shas = normalized(remote)["images"]
+                if set(shas) <= here:
+                    continue
+                note_id = self.session.scalar(
+                    select(Note.id).where(Note.owner_id == self.owner, Note.uid == remote["uid"])
+                )
+                plan = blobs.prepare_images(self.conn, self.session, self.store, note_id, shas)
+                self.report.images_down += len(plan.downloaded)
+                self._plans[remote["uid"]] = (tuple(shas), plan)
+                here |= set(plan.downloaded)
+
+    def _forget_plans(self) -> None:
+        for _, plan in self._plans.values():
+            self.store.remove(plan.written)
+        self._plans.clear()
 
     def _keep_times(self, note_id: int, times: dict) -> None:
         """The person's change times, not the moment the engine wrote them."""
-        values = {}
-        for name in _TIMED:
-            when = _parse(times.get(name))
-            if when is not None:
-                values[f"{name}_changed_at"] = when
-        if values:
-            self.session.execute(update(Note).where(Note.id == note_id).values(**values))
+        values = {f"t_{name}": _parse(times.get(name)) for name in _TIMED}
+        if any(values.values()):
+            self.session.execute(_KEEP_TIMES, {"t_id": note_id, **values})
 
     def _apply_note_tombstone(self, uid: str) -> None:
         base_row = self._base(uid)
@@ -627,15 +757,19 @@ class _Sync:
 
     def _dirty_uids(self, cursor: SyncCursor) -> list[str]:
         """The notes whose state differs from their base, among those written since the
-        last push (or all, after a resync)."""
-        rows = self.session.execute(
-            select(*service._NOTE_COLUMNS)
-            .where(Note.owner_id == self.owner, Note.seq > cursor.pushed_seq)
-            .order_by(Note.seq)
-        ).all()
-        dirty = []
-        for start in range(0, len(rows), 200):
-            chunk = service.notes_json(self.session, rows[start : start + 200])
+        last push (or all, after a resync), read 200 at a time (memory stays flat)."""
+        dirty, after = [], cursor.pushed_seq
+        while True:
+            rows = self.session.execute(
+                select(*service._NOTE_COLUMNS)
+                .where(Note.owner_id == self.owner, Note.seq > after)
+                .order_by(Note.seq)
+                .limit(200)
+            ).all()
+            if not rows:
+                return dirty
+            after = rows[-1].seq
+            chunk = service.notes_json(self.session, rows)
             bases = {
                 b.uid: b
                 for b in self.session.scalars(
@@ -652,21 +786,25 @@ class _Sync:
                     continue
                 if base is None or not same(normalized(note), json.loads(base.state)):
                     dirty.append(note["uid"])
-        return dirty
 
     def _push(self, cursor: SyncCursor) -> None:
+        """Push what changed here, PUSH_BATCH notes at a time (each batch's states are read
+        just before it goes: memory stays flat); conflicts are merged here and pushed again
+        in the next round."""
         for _ in range(ROUNDS):
             top = self._top()
             labels, deleted_labels = self._label_changes(cursor)
-            changes = self._note_changes(cursor)
-            self.session.commit()
-            if not changes and not labels and not deleted_labels:
+            work = [("note", uid) for uid in self._dirty_uids(cursor)]
+            work += [("deleted", uid) for uid in self._deleted_uids(cursor)]
+            self._commit()
+            if not work and not labels and not deleted_labels:
                 cursor.pushed_seq = top
-                self.session.commit()
+                self._commit()
                 return
             conflicts = 0
-            for start in range(0, max(len(changes), 1), PUSH_BATCH):
-                batch = changes[start : start + PUSH_BATCH]
+            for start in range(0, max(len(work), 1), PUSH_BATCH):
+                batch = self._changes(work[start : start + PUSH_BATCH])
+                self._commit()
                 body = {"labels": labels if start == 0 else [], "changes": batch}
                 if start == 0 and deleted_labels:
                     body["deleted_labels"] = deleted_labels
@@ -674,10 +812,10 @@ class _Sync:
                 conflicts += self._answers(batch, answer)
                 if start == 0:
                     self._labels_pushed(labels, deleted_labels, answer.get("label_uids") or {})
-                self.session.commit()
+                self._commit()
             if not conflicts:
                 cursor.pushed_seq = top
-                self.session.commit()
+                self._commit()
                 return
         # Still conflicting after ROUNDS: the next sync goes on from here.
 
@@ -729,24 +867,39 @@ class _Sync:
         for uid in deleted:
             self._drop_base("label", uid)
 
-    def _note_changes(self, cursor: SyncCursor) -> list[dict]:
+    def _changes(self, work: list[tuple[str, str]]) -> list[dict]:
+        """The pushed changes of these notes (edited or deleted here)."""
         changes = []
-        dirty = self._dirty_uids(cursor)
-        for uid in dirty:
-            state = self._local_state(uid)
+        for what, uid in work:
             base = self._base(uid)
-            shas = state["images"]
-            if shas:
-                self._upload(shas)
+            if what == "deleted":
+                changes.append({
+                    "change_id": f"{self.state.device_id}:{uid}:deleted:{base.version}",
+                    "uid": uid, "base_version": base.version, "deleted": True,
+                })  # fmt: skip
+                continue
+            state = self._local_state(uid)
+            if state is None:
+                continue  # deleted meanwhile: its tombstone goes next time
+            if state["images"] and self._upload(state["images"]):
+                self._ids.clear()
+                state = self._local_state(uid)
             note = {k: state[k] for k in _CONTENT}
             note["field_times"] = state["field_times"]
+            # Kept until the server's answer or its feed shows the note: if the answer is
+            # lost, the next sync knows the server's new version for its own push.
+            self._set_base("pending", uid, state, None)
             changes.append({
                 "change_id": f"{self.state.device_id}:{uid}:{_digest(state)}",
                 "uid": uid,
                 "base_version": None if base is None else base.version,
                 "note": note,
             })  # fmt: skip
-        # Deleted here: a tombstone above the cursor, a base, and no note of that uid.
+        return changes
+
+    def _deleted_uids(self, cursor: SyncCursor) -> list[str]:
+        """Deleted here: a tombstone above the cursor, a base, and no note of that uid."""
+        found = []
         for uid in dict.fromkeys(
             self.session.scalars(
                 select(Tombstone.uid).where(
@@ -756,20 +909,18 @@ class _Sync:
                 )
             )
         ):
-            base = self._base(uid)
-            if base is None or uid in self.refused or self._note_id(uid) is not None:
+            if uid in self.refused or self._base(uid) is None or self._note_id(uid) is not None:
                 continue
-            changes.append({"change_id": f"{self.state.device_id}:{uid}:deleted:{base.version}",
-                            "uid": uid, "base_version": base.version, "deleted": True})  # fmt: skip
-        return changes
+            found.append(uid)
+        return found
 
-    def _upload(self, shas: list[str]) -> None:
-        try:
-            from webapp.sync.device import blobs
-        except ImportError:
-            return
-        uploaded = blobs.upload_missing(self.conn, self.session, self.store, shas)
-        self.report.images_up += len(uploaded or ()) if isinstance(uploaded, (list, set)) else 0
+    def _upload(self, shas: list[str]) -> bool:
+        """Send the server the images it lacks; True when it stores some under another
+        digest (the local images are then the server's: read the note again)."""
+        uploaded: list[str] = []
+        renamed = blobs.upload_missing(self.conn, self.session, self.store, shas, uploaded)
+        self.report.images_up += len(uploaded)
+        return bool(renamed)
 
     def _answers(self, batch: list[dict], answer: dict) -> int:
         """Record the server's answers; returns how many conflicted (merged, to push again)."""
@@ -782,6 +933,7 @@ class _Sync:
             uid, status = change["uid"], result.get("status")
             if status == "applied":
                 self.report.pushed += 1
+                self._drop_base("pending", uid)
                 if change.get("deleted"):
                     self._drop_base("note", uid)
                 else:
