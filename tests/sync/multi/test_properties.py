@@ -1,5 +1,5 @@
-"""The replica property (Hypothesis): random edits on 2-3 desktops with random sync points,
-against the real server process; after everyone syncs twice, every replica and the server
+"""The replica property (Hypothesis): random edits on 2-3 desktops with random sync points
+(some of whose push answers are lost on the way back), against the real server process; after everyone syncs twice, every replica and the server
 hold the same notes, no note is there twice, and every piece of text any replica wrote is
 in some note unless a replica that saw it removed it (edited it away, removed the item,
 deleted the note forever).
@@ -13,6 +13,7 @@ anyone can run again (KAAP_SYNC_EXAMPLES raises the count for a longer local hun
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import os
 import re
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.sync.multi.harness import PASSWORD
+from tests.sync.multi.harness import PASSWORD, Proxy
 from webapp import create_app
 from webapp.timeutil import isoformat, utcnow
 
@@ -31,7 +32,8 @@ EXAMPLES = int(os.environ.get("KAAP_SYNC_EXAMPLES", "20"))
 LABELS = ("red", "green", "blue")
 OPS = ("create_text", "create_list", "add_line", "replace_line", "retitle", "tick",
        "remove_line", "add_label", "remove_label", "trash_or_restore", "delete_forever",
-       "sync", "sync")  # fmt: skip
+       "recolor", "archive", "sync", "sync", "sync_answer_lost")  # fmt: skip
+COLORS = ("default", "red", "teal", "gray")
 TOKEN = re.compile(r"w\d+")
 
 op = st.tuples(
@@ -65,8 +67,10 @@ class Replica:
 
             db.engine.dispose()
 
-    def connect(self, url: str, username: str) -> None:
+    def connect(self, proxy: Proxy, username: str) -> None:
         from webapp.sync.device import service
+
+        self.proxy, url = proxy, proxy.url
 
         with self.app.app_context():
             service.connect(self.data_dir, url, username, PASSWORD, use_keyring=False,
@@ -77,6 +81,16 @@ class Replica:
 
         with self.app.app_context():
             return engine.sync_now()
+
+    def sync_answer_lost(self) -> None:
+        """A sync whose push lands on the server while its answer is lost on the way back
+        (nothing to push: the sync just goes through)."""
+        from webapp.sync.device.client import SyncError
+
+        rule = self.proxy.cut(b"POST /api/sync/push", after=0)
+        with contextlib.suppress(SyncError):
+            self.sync()
+        rule.hits = rule.times  # spent, whether a push went out or not
 
     def notes(self) -> list[dict]:
         found = []
@@ -163,6 +177,9 @@ class Run:
         if kind == "sync":
             replica.sync()
             return
+        if kind == "sync_answer_lost":
+            replica.sync_answer_lost()
+            return
         if kind == "create_text":
             replica.write("POST", "/api/notes", title=self.token(), body=self.token())
             return
@@ -238,6 +255,14 @@ class Run:
             ids.pop(k % len(ids))
             self._patch(replica, note, label_ids=ids)
 
+    def recolor(self, replica, note, k):
+        if note["trashed_at"] is None:
+            self._patch(replica, note, color=COLORS[k % len(COLORS)])
+
+    def archive(self, replica, note, k):
+        if note["trashed_at"] is None:
+            self._patch(replica, note, archived=not note["archived"])
+
     def trash_or_restore(self, replica, note, k):
         action = "restore" if note["trashed_at"] else "trash"
         replica.write("POST", f"/api/notes/{note['id']}/{action}")
@@ -286,9 +311,10 @@ def play(server, template, tmp_path_factory, replicas: int, drifts: list[int], o
         Replica(name, folder / name, template, timedelta(seconds=drift))
         for name, drift in zip("ABC"[:replicas], drifts, strict=False)
     ]
+    proxies = [Proxy(server.port) for _ in made]
     try:
-        for replica in made:
-            replica.connect(server.url, account.username)
+        for replica, proxy in zip(made, proxies, strict=True):
+            replica.connect(proxy, account.username)
         run = Run(made)
         # Notes every replica has from the start: the random edits then meet on them.
         for kind in ("create_text", "create_text", "create_list"):
@@ -304,6 +330,8 @@ def play(server, template, tmp_path_factory, replicas: int, drifts: list[int], o
     finally:
         for replica in made:
             replica.close()
+        for proxy in proxies:
+            proxy.close()
 
 
 def assert_converged(account, replicas: list[Replica], run: Run) -> None:
