@@ -32,6 +32,8 @@ DESKTOP_ONLY |= {"httpx", "httpcore", "h11", "anyio", "certifi", "idna", "keyrin
                  "backports.tarfile", "importlib_metadata", "zipp", "lazy-importer",
                  "secretstorage", "jeepney", "cryptography", "cffi", "pycparser",
                  "pywin32-ctypes"}  # fmt: skip
+# The device's three-way merge (webapp/sync/merge.py): the server applies pushes, it never merges.
+DESKTOP_ONLY |= {"diff-match-patch"}
 
 
 def dockerfile_stages() -> dict[str, list[str]]:
