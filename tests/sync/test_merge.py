@@ -46,8 +46,17 @@ def test_different_edits_of_the_same_line_conflict():
     assert merge_text("milk\neggs", "oat milk\neggs", "soy milk\neggs") is None
 
 
-def test_an_edit_against_a_removal_of_the_same_line_conflicts():
-    assert merge_text("milk\neggs\nbread", "milk\nbread", "milk\nbrown eggs\nbread") is None
+def test_an_edit_of_a_line_wins_against_its_removal():
+    assert merge_text("milk\neggs\nbread", "milk\nbread", "milk\nbrown eggs\nbread") == (
+        "milk\nbrown eggs\nbread"
+    )
+    assert merge_text("milk\neggs\nbread", "milk\nbrown eggs\nbread", "milk\nbread") == (
+        "milk\nbrown eggs\nbread"
+    )
+
+
+def test_a_removal_of_more_lines_than_the_other_side_edited_conflicts():
+    assert merge_text("a\nb\nc\nd", "a\nd", "a\nB\nc\nd") is None
 
 
 def test_the_same_edit_on_both_sides_is_made_once():
@@ -99,6 +108,16 @@ def test_a_one_megabyte_body_merges():
     remote = "\n".join([*lines[:-1], "changed at the end"])
     merged = merge_text(base, local, remote)
     assert merged == "\n".join(["changed at the top", *lines[1:-1], "changed at the end"])
+
+
+def test_a_big_note_edited_in_many_places_on_both_sides_merges():
+    lines = [f"line {i}" for i in range(20_000)]
+    local, remote, merged = list(lines), list(lines), list(lines)
+    for at in range(0, len(lines), 50):
+        local[at] = merged[at] = f"here {at}"
+        remote[at + 25] = merged[at + 25] = f"there {at}"
+    text = "\n".join
+    assert merge_text(text(lines), text(local), text(remote)) == text(merged)
 
 
 # The note and its conflict copy ------------------------------------------------------------
@@ -303,8 +322,8 @@ def test_without_a_base_labels_images_and_items_are_unions():
 
 
 def test_a_flag_changed_on_one_side_follows_that_side_with_its_time():
-    merged = merge(note(), note(color="red", field_times={"color": EARLY}), note()).note
-    assert merged["color"] == "red"
+    merged = merge(note(), note(color="red", field_times={"color": LATE}), note()).note
+    assert merged["color"] == "red" and merged["field_times"]["color"] == LATE
 
 
 @pytest.mark.parametrize(("local_time", "remote_time", "color"), [(LATE, EARLY, "red"), (EARLY, LATE, "blue"), (LATE, LATE, "blue"), (LATE, None, "blue")])  # fmt: skip
@@ -346,3 +365,37 @@ def test_lines_written_on_both_sides_of_an_empty_text_are_both_kept():
 def test_a_side_that_only_reordered_images_gives_their_order():
     one, two = "1" * 64, "2" * 64
     assert merge_set([one, two], [two, one], [one, two]) == [two, one]
+
+
+def test_without_a_base_different_bodies_keep_the_servers_and_copy_the_devices():
+    merged = merge(None, note(body="from here"), note(body="from there"))
+    assert merged.note["body"] == "from there"
+    assert merged.conflict_copy["body"] == "from here"
+
+
+def test_without_a_base_an_empty_body_gives_way_with_no_copy():
+    merged = merge(None, note(body=""), note(body="from there"))
+    assert merged.note["body"] == "from there" and merged.conflict_copy is None
+
+
+def test_an_item_added_with_one_id_on_both_sides_keeps_both_texts():
+    merged = merge_items([], [item("n", "from here")], [item("n", "from there")])
+    assert [i["text"] for i in merged] == ["from there", "from here"]
+
+
+def test_a_line_both_sides_inserted_beside_an_edit_is_kept_once():
+    assert merge_text("x\ny", "x\nx\ny", "x\nx\nz") == "x\nx\nz"
+    assert merge_text("a\nx", "a\nx\nx", "b\nx\nx") == "b\nx\nx"
+
+
+def test_a_line_both_sides_inserted_where_one_inserted_more_is_kept_once():
+    assert merge_text("a", "a\nx", "a\nx\nw") == "a\nx\nw"
+    assert merge_text("a", "a\nw\nx", "a\nx") == "a\nw\nx"
+
+
+def test_the_same_line_removed_on_both_sides_is_removed_once():
+    assert merge_text("x\nx\na", "x\na", "x\nb") in (None, "x\nb")
+
+
+def test_one_of_two_equal_lines_removed_on_both_sides_leaves_the_other():
+    assert merge_text("a\nx\nx\nc", "a\nx\nc", "b\nx\nc") == "b\nx\nc"

@@ -18,11 +18,13 @@ the plain list above before merging; objects with a ``sha256`` are taken too.)
 The rules, field by field (local = this device's state, remote = the server's):
 
 - Title and body: ``merge_text``, a line-by-line three-way merge. Edits of different lines
-  both apply; edits of the same line that differ cannot both be kept. If the title or the
+  both apply; edits of the same line that differ cannot both be kept (but an edit of a line
+  wins against its removal). If the title or the
   body cannot be merged, the note keeps the server's title and body and the device's title,
   body, items, labels, color and images become a conflict copy (one per note, never one per
-  field), titled "<title> (conflict on <device>)", which the engine files under
-  ``CONFLICTS_LABEL``. The same edit on both sides is one edit: no copy.
+  field), titled "<title> (conflict on <device>)" (no title: the body's first words, or
+  "Untitled"), which the engine files under ``CONFLICTS_LABEL``. The same edit on both sides
+  is one edit: no copy.
 - Checklist items, by item id (``merge_items``): an item added on either side stays; removed
   on one side and unchanged on the other, it goes; removed on one side and edited on the other,
   the edit wins and it stays. Text edited on both sides: ``merge_text`` of the item's text; when
@@ -33,27 +35,32 @@ The rules, field by field (local = this device's state, remote = the server's):
   has keep their place after their predecessor on that side.
 - Kind: the side that changed it wins; both: the server.
 - Labels (by uid) and images (by SHA-256): sets. Added on either side stays; removed on one
-  side and still there on the other, it goes. Order: the server's, then the device's additions.
+  side and still there on the other, it goes. Order: the server's, then the device's additions
+  (a set only the device changed: the device's order).
 - Color, pinned, archived, trashed: the side that changed it wins; both changed it to different
   values: the later ``field_times`` entry (a tie or a missing time: the server). The merged
   ``field_times`` entry is the winner's.
 - Trash against an edit: a side that moved the note to the trash loses against the other side's
   edit of its content (title, body, items, labels, images): the note leaves the trash.
 - Limits: a merge that would make the note break a limit of ``webapp.notes.service`` (body
-  bytes, item count, images per note) keeps the server's value of that field and puts the
-  device's note in the conflict copy, as a text conflict does; an item text over the limit is an
-  item conflict. Nothing is dropped to fit.
+  bytes, item count, images per note) is a conflict: the server's value of that field, title
+  and body, and the device's note in the conflict copy; an item text over the limit is an item
+  conflict; a copy's title over the limit is cut and kept whole as its body's first line.
+  Nothing is dropped to fit.
 - No base (a first sync finding one uid on both sides): equal values are kept; two different
   non-empty texts are a conflict (the server's kept, the device's in the copy), an empty one
   gives way to the other; items, labels and images are unions; flags go by the later time.
 
-The promise: every word either side wrote is in the merged note or in the conflict copy, none
+The promise: every word either side added is in the merged note or in the conflict copy, none
 twice in the merged note because two sides made the same edit.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -66,9 +73,12 @@ CONFLICTS_LABEL = "Conflicts"
 FLAGS = ("color", "pinned", "archived", "trashed")
 # What counts as an edit of the note's content when it meets a move to the trash.
 CONTENT = ("title", "body", "items", "label_uids", "images")
-# Per diff: dmp then returns a coarser (still exact) diff, which at worst makes a conflict copy,
-# so a merge of two 1 MB bodies stays well under a second.
+# Seconds for one side's line diff: past it dmp returns a coarser diff (still exact: at worst a
+# needless conflict copy), so that a merge of two 1 MB bodies stays well under a second.
 DIFF_TIMEOUT = 0.2
+# How far an insertion or removal is slid over equal lines to find the other side's same edit:
+# each step copies the inserted text, and a run of 20,000 equal lines is no note's.
+SLIDE_LINES = 100
 # How many words of the body name a conflict copy of a note without a title.
 COPY_NAME_WORDS = 6
 
@@ -134,9 +144,11 @@ def merge_text(base: str | None, local: str, remote: str) -> str | None:
     One side equal to the base: the other side. Otherwise both sides' edits of the base (line
     diffs, dmp's line mode) are applied exactly, all of them, or None is returned: two edits
     that differ and touch the same line of the base conflict; edits of different lines, even
-    neighbouring ones, merge. The same edit on both sides is applied once. Lines both sides
-    inserted at the same place are both kept, the server's first. No base: equal texts, or an
-    empty one giving way to the other; two different texts conflict.
+    neighbouring ones, merge. An edit the other side makes too is made once: the same edit,
+    lines the other removes too (so an edit of a line wins against its removal, as for items),
+    a line the other inserts at that place among more. Lines both sides inserted at the same
+    place are both kept, the server's first. No base: equal texts, or an empty one giving way
+    to the other; two different texts conflict.
     """
     if local == remote:
         return local
@@ -152,27 +164,102 @@ def merge_text(base: str | None, local: str, remote: str) -> str | None:
     # is a line like the others: two sides adding a line at the end then insert at the same
     # place rather than both edit the last line, and removing the last line removes one line.
     base, local, remote = (text + "\n" if text else "" for text in (base, local, remote))
-    theirs = _edits(base, remote)
-    edits = [(*edit, 0) for edit in theirs]
-    edits += [(*edit, 1) for edit in _edits(base, local) if edit not in theirs]
+    theirs, mine = _edits(base, remote), _edits(base, local)
+    mine = _not_made_by(base, mine, theirs)
+    theirs = _not_made_by(base, theirs, mine)
+    edits = [(*edit, 0) for edit in theirs] + [(*edit, 1) for edit in mine]
     # By place in the base; at one place, insertions before a replacement, the server's first.
     edits.sort(key=lambda edit: (edit[0], edit[1], edit[3]))
-    parts, done = [], 0
-    for start, end, inserted, _side in edits:
-        if start < done:  # begins inside the range the other side's edit changed
+    done = 0
+    for start, end, _inserted, _side in edits:
+        if start < done:  # begins inside what the other side's edit changed
             return None
-        parts += [base[done:start], inserted]
         done = end
-    parts.append(base[done:])
-    merged = "".join(parts)
+    merged = _apply(base, [edit[:3] for edit in edits])
     return merged[:-1] if merged else ""
+
+
+def _not_made_by(base: str, edits: list, others: list) -> list:
+    """``edits`` but those the other side's ``others`` make too: the same edit; lines removed
+    that the other removes too; lines inserted that the other inserts at that place, at the
+    start or the end of what it inserts there (one side added a line, the other the same line
+    and edited its neighbour: one line, not two). A place is any an edit can slide to over
+    equal lines (dmp may put one insertion of "x" into "x x" before or after the first)."""
+    same = set(others)  # a list's ``in`` made thousands of edits on each side quadratic
+    at = {}  # each place any of ``others`` starts or ends at -> those edits, as slid there
+    for index in range(len(others)):
+        for place in _places(base, others, index):
+            at.setdefault(place[0], []).append(place)
+            at.setdefault(place[1], []).append(place)
+    return [
+        edit
+        for index, edit in enumerate(edits)
+        if edit not in same
+        and not any(
+            _makes(other, *place)
+            for place in _places(base, edits, index)
+            for other in at.get(place[0], []) + at.get(place[1], [])
+        )
+    ]
+
+
+def _makes(other, start: int, end: int, inserted: str) -> bool:
+    """Whether the other side's edit ``other`` makes this pure insertion or removal."""
+    if start != end:  # a removal: the other removes these lines too (and maybe more)
+        return not inserted and other[0] <= start and end <= other[1]
+    if other[0] == other[1] == start:  # both insert here: it is anywhere in the other's lines
+        return ("\n" + inserted) in ("\n" + other[2])
+    if other[0] == start and other[2].startswith(inserted):
+        return True
+    return other[1] == start and ("\n" + other[2]).endswith("\n" + inserted)
+
+
+def _places(base: str, edits: list, index: int):
+    """``edits[index]`` and, a pure insertion or removal, the same edit slid over equal lines
+    (as far as the edits of its side around it)."""
+    edit = edits[index]
+    yield edit
+    if edit[0] != edit[1] and edit[2]:
+        return
+    low = edits[index - 1][1] if index else 0
+    high = edits[index + 1][0] if index + 1 < len(edits) else len(base)
+    for step in (-1, 1):
+        start, end, moved = edit
+        for _ in range(SLIDE_LINES):
+            line, moved = _slid(base, start, end, moved, step, low, high)
+            if line is None:
+                break
+            start, end = start + step * len(line), end + step * len(line)
+            yield start, end, moved
+
+
+def _slid(base: str, start: int, end: int, inserted: str, step: int, low: int, high: int):
+    """(The base line the edit slides over by one line in ``step``'s direction, the inserted
+    text then), or (None, None) where it cannot."""
+    removed = base[start:end]
+    text = removed or inserted  # what moves: the lines removed, or those inserted
+    if not text:
+        return None, None
+    if step < 0:
+        if start <= low:
+            return None, None
+        line = base[base.rfind("\n", 0, start - 1) + 1 : start]
+        if not ("\n" + text).endswith("\n" + line):  # whole lines only
+            return None, None
+        return line, inserted and line + inserted[: -len(line)]
+    if end >= high:
+        return None, None
+    line = base[end : base.find("\n", end) + 1]
+    if not text.startswith(line):
+        return None, None
+    return line, inserted and inserted[len(line) :] + line
 
 
 def _edits(base: str, other: str) -> list[tuple[int, int, str]]:
     """The edits that turn ``base`` into ``other``: (start, end, inserted) with start and end
     offsets in ``base`` at line boundaries, in order, never touching one another."""
     chars_base, chars_other, lines = _differ.diff_linesToChars(base, other)
-    diffs = _differ.diff_main(chars_base, chars_other, False)
+    diffs = _line_diff(chars_base, chars_other)
     _differ.diff_charsToLines(diffs, lines)
     edits, at, start, inserted = [], 0, None, []
     for op, text in diffs:
@@ -190,7 +277,67 @@ def _edits(base: str, other: str) -> list[tuple[int, int, str]]:
             inserted.append(text)
     if start is not None:
         edits.append((start, at, "".join(inserted)))
+    if _apply(base, edits) != other:  # never seen; the whole text replaced is still exact
+        return [(0, len(base), other)]
     return edits
+
+
+def _line_diff(base: str, other: str) -> list[tuple[int, str]]:
+    """dmp's diff of two line-encoded texts, first anchored on the lines each has once (as
+    patience diff does), so that a big note edited in many places is many small diffs: dmp
+    alone, on 20,000 lines edited in 800 places, runs out of its time and answers with one
+    coarse edit (then a needless conflict copy)."""
+    deadline = time.time() + DIFF_TIMEOUT  # for all the small diffs together
+    head = _differ.diff_commonPrefix(base, other)
+    tail = _differ.diff_commonSuffix(base[head:], other[head:])
+    middle = (base[head : len(base) - tail], other[head : len(other) - tail])
+    diffs = [(diff_match_patch.DIFF_EQUAL, base[:head])]
+    done_base = done_other = 0
+    for at_base, at_other in [*_anchors(*middle), (len(middle[0]), len(middle[1]))]:
+        if done_base < at_base or done_other < at_other:
+            gap = (middle[0][done_base:at_base], middle[1][done_other:at_other])
+            diffs += _differ.diff_main(*gap, False, deadline)
+        if at_base < len(middle[0]):
+            diffs.append((diff_match_patch.DIFF_EQUAL, middle[0][at_base]))
+        done_base, done_other = at_base + 1, at_other + 1
+    diffs.append((diff_match_patch.DIFF_EQUAL, base[len(base) - tail :]))
+    return diffs
+
+
+def _anchors(base: str, other: str) -> list[tuple[int, int]]:
+    """The longest run, in order in both, of (place in base, place in other) of the lines that
+    are once in each."""
+    once_base, once_other = Counter(base), Counter(other)
+    in_other = {line: at for at, line in enumerate(other) if once_other[line] == 1}
+    pairs = [
+        (at, in_other[line])
+        for at, line in enumerate(base)
+        if once_base[line] == 1 and line in in_other
+    ]
+    # Longest increasing subsequence of the places in other (patience sorting).
+    tops, top_pair, back = [], [], [None] * len(pairs)
+    for index, (_, at_other) in enumerate(pairs):
+        pile = bisect_left(tops, at_other)
+        back[index] = top_pair[pile - 1] if pile else None
+        if pile == len(tops):
+            tops.append(at_other)
+            top_pair.append(index)
+        else:
+            tops[pile], top_pair[pile] = at_other, index
+    run, index = [], top_pair[-1] if top_pair else None
+    while index is not None:
+        run.append(pairs[index])
+        index = back[index]
+    return run[::-1]
+
+
+def _apply(base: str, edits: list[tuple[int, int, str]]) -> str:
+    parts, done = [], 0
+    for start, end, inserted in edits:
+        parts += [base[done:start], inserted]
+        done = end
+    parts.append(base[done:])
+    return "".join(parts)
 
 
 # Items ------------------------------------------------------------------------------------
