@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.conftest import TEST_DATABASE_URL, _empty_database
-from tests.sync.multi.harness import Desktop, Processes, Proxy, Server
+from tests.sync.multi.harness import Desktop, Processes, Proxy, Server, free_port
 
 
 @pytest.fixture(scope="package")
@@ -27,7 +27,14 @@ def running_server(tmp_path_factory, package_processes) -> Server:
         _empty_database(TEST_DATABASE_URL)
     server = Server(package_processes, tmp_path_factory.mktemp("server"), TEST_DATABASE_URL)
     server.setup_admin()  # its CLI migrates a new database first
-    server.start()
+    for attempt in range(3):
+        try:
+            server.start()
+            break
+        except RuntimeError:  # exited at once: another process took the port meanwhile
+            if attempt == 2:
+                raise
+            server.port = free_port()
     return server
 
 
