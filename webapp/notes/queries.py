@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -269,9 +269,9 @@ def list_notes(
             fields={"cursor": "expired"},
             code="cursor_expired",
         )
-    as_of = after.as_of if after else now
     query = search_query.parse(q)
     conn = session.connection()
+    as_of = after.as_of if after else _walk_start(conn, owner_id, now)
     with bounded(conn, search_timeout_ms if query else None):
         found = _find(
             conn, query, owner_id, state=state, label_id=label_id, color=color, kind=kind,
@@ -341,6 +341,31 @@ def _find(
         found += rows(moved, _moved)
         found.sort(key=lambda entry: entry[0], reverse=True)
     return found
+
+
+# The owner's latest edit time: two index seeks (pinned or not) of ix_notes_owner_order.
+_NEWEST = select(func.max(literal_column("newest"))).select_from(
+    union_all(
+        select(func.max(Note.updated_at).label("newest")).where(
+            Note.owner_id == bindparam("owner_id"), Note.pinned == literal(False)
+        ),
+        select(func.max(Note.updated_at)).where(
+            Note.owner_id == bindparam("owner_id"), Note.pinned == literal(True)
+        ),
+    ).subquery()
+)
+
+
+def _walk_start(conn, owner_id: int, now: datetime) -> datetime:
+    """The time a walk sees the list as of: now, or the latest edit if that is later. Edit
+    times only move forward, even when the clock goes back (set back by hand, or behind the
+    computer a note came from by sync): a walk as of "now" would leave those notes out."""
+    newest = run(conn, _NEWEST, {"owner_id": owner_id}).scalar_one()
+    if isinstance(newest, str):  # SQLite's driver gives the stored text
+        newest = datetime.fromisoformat(newest)
+    if newest is not None and newest.tzinfo is None:  # stored as UTC, without a zone
+        newest = newest.replace(tzinfo=UTC)
+    return now if newest is None or newest <= now else newest
 
 
 _MOVED_SINCE = select(NoteMove.id).where(NoteMove.moved_at > bindparam("as_of")).limit(1)
