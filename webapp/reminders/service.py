@@ -59,7 +59,7 @@ def zone_of(name: Any, field: str = "reminder.zone") -> ZoneInfo:
         raise _invalid(field, "an IANA time zone such as Europe/Amsterdam")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise _invalid(field, f"unknown time zone {name!r} (an IANA name such as "
                               "Europe/Amsterdam)") from None  # fmt: skip
 
@@ -181,8 +181,8 @@ def parse(
     ``done``; or a readable 400.
 
     ``strict`` (the API): a one-off time that is not ``current``'s and is in the past is
-    refused; a repeating one set in the past starts at its first occurrence from now. Sync
-    takes a device's reminder as it is.
+    refused; a repeating one set in the past starts at its first occurrence from now; done on
+    a repeating one moves it on (as ``done``). Sync and imports take a reminder as it is.
     """
     if raw is None:
         return None
@@ -211,9 +211,10 @@ def parse(
     else:
         at = parse_time(raw["at"], zone)
     reminder = Reminder(at, zone.key, rule, is_done and rule is None)
-    if not strict or (current is not None and current.at == at):
+    if not strict:
         return reminder
-    if at < now - PAST_GRACE:
+    # A time sent back unchanged (the note's own, passed since) is not a new choice.
+    if at < now - PAST_GRACE and (current is None or current.at != at):
         if rule is None and not is_done:
             raise _invalid("reminder.at", "that time has passed: choose a later one")
         if rule is not None:
