@@ -39,7 +39,8 @@ test: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-## test-postgres: the API suite on the PostgreSQL database KAAP_TEST_DATABASE_URL names.
+## test-postgres: the API suite and the multi-process sync suite on the PostgreSQL database
+## KAAP_TEST_DATABASE_URL names.
 test-postgres: $(VENV)/.dev
 	@test -n "$$KAAP_TEST_DATABASE_URL" || { echo "Set KAAP_TEST_DATABASE_URL=postgresql+psycopg://..."; exit 2; }
 	$(BIN)/python -m pytest tests/notes tests/labels tests/api tests/images tests/transfer tests/search tests/accounts tests/drafts tests/settings tests/sync tests/reminders

@@ -161,6 +161,18 @@ class Server:
         self.log.close()
 
 
+def _cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_of(pid: int) -> float:
+    """A process's CPU seconds so far (user and system): what a shared machine's load
+    stretches least."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_of(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):  # the peak resident set
@@ -229,13 +241,16 @@ def child_first_sync(folder: Path, url: str) -> dict:
 
         service.connect(folder, url, USER, PASSWORD, use_keyring=False, now="2026-12-01")
         before = _rss_of(os.getpid())
+        cpu = _cpu_self()
         began = time.perf_counter()
         try:
             reports = sync_until_in_step(engine)
         except NotImplementedError as exc:
             return {"engine": f"not usable: {exc}"}
         seconds = time.perf_counter() - began
+        cpu = _cpu_self() - cpu
         return {
+            "cpu": cpu,
             "engine": "ok",
             "seconds": seconds,
             "rounds": len(reports),
@@ -514,8 +529,9 @@ def main() -> None:
         f"commit {commit}; load average {load_average()} at the start.")  # fmt: skip
     say("")
     say("| first sync | server notes | images | server made in | desktop sync, s | "
-        "rounds | notes / images here | desktop RSS before -> peak, MB |")  # fmt: skip
-    say("|---|---|---|---|---|---|---|---|")
+        "CPU s: desktop / server | rounds | notes / images here | "
+        "desktop RSS before -> peak, MB |")  # fmt: skip
+    say("|---|---|---|---|---|---|---|---|---|")
     engine_ok = True
     for n in [int(s) for s in args.sizes.split(",")]:
         folder = Path(tempfile.mkdtemp(prefix=f"kaap-sync-{n}-"))
@@ -528,22 +544,26 @@ def main() -> None:
             try:
                 # Notes still there once the server started (expired trash is purged then).
                 kept = [i for i, _ in pick_notes(server_dir / "kaap.sqlite3", n)]
-                image_notes = kept[:: args.images_per][: n // args.images_per]
+                count = n // args.images_per
+                image_notes = kept[:: max(1, len(kept) // count)][:count]
                 made += upload_images(server, image_notes)
+                server_cpu = cpu_of(server.process.pid)
                 result = run_child("first-sync", desk, server.url)
+                server_cpu = cpu_of(server.process.pid) - server_cpu
                 if result.get("engine") != "ok":
                     engine_ok = False
                     say(f"| {n:,} notes | {n:,} | {len(image_notes)} | {made:.1f} s | "
-                        f"{result['engine']} | - | - | - |")  # fmt: skip
+                        f"{result['engine']} | - | - | - | - |")  # fmt: skip
                     token = server.token("bench pager")
                     for limit in (500, 1000):
                         seconds, pages, got = feed_paging(server.url, token, limit)
                         say(f"| feed from 0, limit {limit} (server side only) | {n:,} | "
-                            f"{len(image_notes)} | - | {seconds:.2f} | {pages} pages | "
+                            f"{len(image_notes)} | - | {seconds:.2f} | - | {pages} pages | "
                             f"{got:,} notes | server peak {server.rss_mb():.0f} |")  # fmt: skip
                     continue
                 say(f"| {n:,} notes | {n:,} | {len(image_notes)} | {made:.1f} s | "
-                    f"{result['seconds']:.1f} | {result['rounds']} | "
+                    f"{result['seconds']:.1f} | {result['cpu']:.1f} / {server_cpu:.1f} | "
+                    f"{result['rounds']} | "
                     f"{result['notes_here']:,} / {result['images_here']} | "
                     f"{result['rss_before_mb']:.0f} -> {result['peak_rss_mb']:.0f} |")  # fmt: skip
             finally:

@@ -72,11 +72,13 @@ def test_every_kind_of_write_is_heard(app, client, make_note, make_label, tmp_pa
     kinds = [[kind for kind, _ in chunk] for chunk in heard]
     assert kinds == [
         ["updated"], ["created"], ["created"], ["updated"], ["updated"], ["created"],
-        ["labels"], ["labels"], ["labels"], ["trashed"], ["deleted"], ["created"],
+        ["labels"], ["updated", "labels"], ["labels"], ["trashed"], ["deleted"], ["created"],
     ]  # fmt: skip
     assert heard[0] == [("updated", ids)] and heard[1] == [("created", copied)]
     # The label's notes: the first and its two copies (a copy keeps the labels).
     assert len(heard[6][0][1]) == 3 and first["id"] in heard[6][0][1]
+    # Deleting the label is an edit of those notes (new versions), then the labels' change.
+    assert sorted(heard[7][0][1]) == sorted(heard[6][0][1])
     assert heard[10] == [("deleted", copied)]
 
 

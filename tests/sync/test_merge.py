@@ -399,3 +399,13 @@ def test_the_same_line_removed_on_both_sides_is_removed_once():
 
 def test_one_of_two_equal_lines_removed_on_both_sides_leaves_the_other():
     assert merge_text("a\nx\nx\nc", "a\nx\nc", "b\nx\nc") == "b\nx\nc"
+
+
+def test_an_edit_of_two_neighbouring_lines_merges_with_the_other_sides_same_edit_of_one():
+    # A's push landed but its answer was lost: the server has A's first edit, A's base not.
+    base, local, remote = "one\ntwo\nthree", "one A\ntwo A\nthree", "one A\ntwo\nthree B"
+    assert merge_text(base, local, remote) == "one A\ntwo A\nthree B"
+
+
+def test_two_neighbouring_lines_edited_on_one_side_and_one_of_them_otherwise_still_conflict():
+    assert merge_text("one\ntwo\nthree", "one A\ntwo A\nthree", "one\ntwo B\nthree") is None

@@ -353,7 +353,7 @@ def _order_images(session: Session, row: NoteRow, digests: Sequence[str]) -> Non
 
 
 def refresh_search_text(session: Session, owner_id: int, note_ids: Sequence[int]) -> None:
-    """Recompute the searched text of these notes (after a label was renamed or deleted).
+    """Recompute the searched text of these notes (after a label was renamed).
 
     Not a change of the notes (their content and version stay): a later sync records the
     label's change, not theirs.

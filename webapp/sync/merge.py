@@ -279,8 +279,26 @@ def _edits(base: str, other: str) -> list[tuple[int, int, str]]:
             inserted.append(text)
     if start is not None:
         edits.append((start, at, "".join(inserted)))
+    edits = [line for edit in edits for line in _line_by_line(base, *edit)]
     if _apply(base, edits) != other:  # never seen; the whole text replaced is still exact
         return [(0, len(base), other)]
+    return edits
+
+
+def _line_by_line(base: str, start: int, end: int, inserted: str) -> list:
+    """A replacement of n lines by n lines as n edits of one line each: the diff bundles
+    neighbouring changed lines into one edit, and then the other side's edit of one of them
+    (the same edit, after a push whose answer was lost) or of its neighbour's place looked
+    like an overlap of the whole bundle."""
+    removed = base[start:end].splitlines(keepends=True)
+    added = inserted.splitlines(keepends=True)
+    if len(removed) < 2 or len(removed) != len(added):
+        return [(start, end, inserted)]
+    edits, at = [], start
+    for old, new in zip(removed, added, strict=True):
+        if old != new:
+            edits.append((at, at + len(old), new))
+        at += len(old)
     return edits
 
 

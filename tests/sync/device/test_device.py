@@ -336,3 +336,21 @@ def test_a_redirect_is_not_followed_and_names_where_it_points(data_dir):
     with serving(other) as port, expected as caught:
         connect(data_dir, f"http://127.0.0.1:{port}")
     assert caught.value.code == "redirected"
+
+
+def test_connections_share_one_tls_context(monkeypatch):
+    # Loading certifi's bundle took 50 ms per sync: it is loaded once per process.
+    import ssl
+
+    from webapp.sync.device import client
+
+    made = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(
+        ssl, "create_default_context", lambda *a, **k: made.append(1) or real(*a, **k)
+    )
+    if hasattr(client, "_tls"):
+        client._tls.cache_clear()  # made before this test: made again, once
+    for _ in range(2):
+        client.Connection("https://127.0.0.1:9", "token").close()
+    assert len(made) == 1

@@ -489,3 +489,41 @@ def test_a_color_changed_on_both_desktops_is_the_later_one_whoever_syncs_first(d
     b.sync(), a.sync(), b.sync()
     for desktop in (a, b):
         assert desktop.notes(state="archived")[0]["color"] == "green"
+
+
+def test_a_note_from_a_server_whose_clock_is_ahead_shows_at_once(desktops):
+    from datetime import timedelta
+
+    from webapp.timeutil import utcnow
+
+    behind = desktops(lambda: utcnow() - timedelta(minutes=30))
+    ahead = desktops()
+    ahead.create(title="written on time")
+    ahead.sync()
+    behind.sync()
+    assert [n["title"] for n in behind.notes()] == ["written on time"]
+
+
+def test_a_note_trashed_and_restored_after_syncing_is_restored_on_the_server(desktops):
+    a, b = desktops(), desktops()
+    note = a.create(title="back again")
+    a.sync()
+    assert a.client.post(f"/api/notes/{note['id']}/trash").status_code == 200
+    a.sync()
+    assert a.client.post(f"/api/notes/{note['id']}/restore").status_code == 200
+    assert a.sync().in_step
+    b.sync()
+    assert [n["title"] for n in b.notes()] == ["back again"]
+
+
+def test_a_note_deleted_then_brought_back_by_another_desktop_reaches_a_third(desktops):
+    a, b, c = desktops(), desktops(), desktops()
+    a.create(title="contested", body="v1")
+    a.sync(), b.sync(), c.sync()
+    b.delete_forever(b.by_title("contested"))
+    c.patch(c.by_title("contested"), body="v1\nedited on c")
+    b.sync(), c.sync()  # c's edit brings the note back after b's deletion
+    a.sync()  # one page holds the tombstone, then the note again
+    for desktop in (a, b, c):
+        desktop.sync()
+        assert [n["body"] for n in desktop.notes()] == ["v1\nedited on c"]

@@ -266,6 +266,13 @@ def _digest(state: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def _not_after(value: datetime | None, now: datetime) -> datetime | None:
+    """A time from another computer, no later than this one's clock: a note edited "in the
+    future" (the server's clock ahead of this one) would stay out of the list until this
+    clock caught up, since a list shows the notes as they stood at its own time."""
+    return None if value is None else min(value, now)
+
+
 def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -425,31 +432,37 @@ class _Sync:
         return live
 
     def _apply_page(self, page: dict) -> None:
+        """Labels first (the notes name them), then notes and tombstones in the server's
+        order: a note deleted and then brought back by another device's edit is deleted and
+        then made again here, not the other way round."""
         for label in page.get("labels", []):
             self._apply_label(label["uid"], label["name"])
         self._commit()
-        changes = page.get("changes", [])
-        # 50 notes a transaction: the write lock is not held for a whole page, and what is
-        # known of them (ids, bases) is read in two queries, not a few per note.
-        for start in range(0, len(changes), 50):
-            chunk = changes[start : start + 50]
-            self._download(chunk)
-            self._preload([remote["uid"] for remote in chunk])
-            for remote in chunk:
+        entries = sorted(
+            [(n["seq"], "note", n) for n in page.get("changes", [])]
+            + [(t["seq"], "tombstone", t) for t in page.get("tombstones", [])],
+            key=lambda entry: entry[0],
+        )
+        # 50 a transaction: the write lock is not held for a whole page, and what is known of
+        # the notes (ids, bases) is read in two queries, not a few per note.
+        for start in range(0, len(entries), 50):
+            chunk = entries[start : start + 50]
+            self._download([item for _, kind, item in chunk if kind == "note"])
+            self._preload([item["uid"] for _, _, item in chunk])
+            for _, kind, item in chunk:
                 try:
-                    self._apply_note(remote)
+                    if kind == "note":
+                        self._apply_note(item)
+                    elif item["kind"] == "note":
+                        self._apply_note_tombstone(item["uid"])
+                    else:
+                        self._apply_label_tombstone(item["uid"])
                 except KaapError as exc:
                     self._rollback()
-                    title = remote.get("title") or remote["uid"]
+                    title = item.get("title") or item["uid"]
                     self.report.invalid.append(f"{title}: {exc.message}")
             self._commit()
             self._forget_plans()
-        for tomb in page.get("tombstones", []):
-            if tomb["kind"] == "note":
-                self._apply_note_tombstone(tomb["uid"])
-            else:
-                self._apply_label_tombstone(tomb["uid"])
-            self._commit()
 
     # Labels -----------------------------------------------------------------------------
 
@@ -660,8 +673,8 @@ class _Sync:
                 trashed=True if state["trashed"] else None,
                 origin=notes.Origin(
                     uid=uid,
-                    created_at=_parse((origin or {}).get("created_at")),
-                    updated_at=_parse((origin or {}).get("updated_at")),
+                    created_at=_not_after(_parse((origin or {}).get("created_at")), now),
+                    updated_at=_not_after(_parse((origin or {}).get("updated_at")), now),
                 ),
                 **plan,
             )  # fmt: skip
@@ -740,6 +753,7 @@ class _Sync:
             self.report.deleted_here += notes.delete_notes(
                 self.session, self.store, condition, timeutil.now()
             )
+            self._ids[uid] = None
             self.report.pulled += 1
         self._drop_base("note", uid)
 
@@ -893,10 +907,13 @@ class _Sync:
             # Kept until the server's answer or its feed shows the note: if the answer is
             # lost, the next sync knows the server's new version for its own push.
             self._set_base("pending", uid, state, None)
+            base_version = None if base is None else base.version
             changes.append({
-                "change_id": f"{self.state.device_id}:{uid}:{_digest(state)}",
+                # The base's version too: a note trashed and restored is back to a state
+                # pushed before, and that change's id would be answered as already applied.
+                "change_id": f"{self.state.device_id}:{uid}:{base_version}:{_digest(state)}",
                 "uid": uid,
-                "base_version": None if base is None else base.version,
+                "base_version": base_version,
                 "note": note,
             })  # fmt: skip
         return changes
