@@ -91,7 +91,9 @@ def run(history: bool, notes: int, edits: int, root: Path) -> dict:
     times = []
     with app.app_context():
         owner = ensure_local_user(db.session).id
-        ids = [service.create_note(db.session, owner, n, start).id for n in _first_notes(rng, notes)]
+        ids = [
+            service.create_note(db.session, owner, n, start).id for n in _first_notes(rng, notes)
+        ]
         for round_ in range(1, edits + 1):
             # Six minutes a round: more than the five-minute coalescing window.
             now = start + timedelta(minutes=6 * round_)
