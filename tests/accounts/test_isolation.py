@@ -241,8 +241,11 @@ FOREIGN: dict[tuple[str, str], Foreign] = {
         variants=(lambda w: {}, lambda w: {"headers": {"If-Match": "1"}}),
     ),
     # B's own new note has no image to show: no control, the owner check answers first.
-    ("GET", "/notes/{note_id}/versions/images/{digest}/{part}"): Foreign(
-        None, fixed={"digest": "a" * 64, "part": "file"}
+    ("GET", "/notes/{note_id}/versions/images/{digest}/file"): Foreign(
+        None, fixed={"digest": "a" * 64}
+    ),
+    ("GET", "/notes/{note_id}/versions/images/{digest}/thumb"): Foreign(
+        None, fixed={"digest": "a" * 64}
     ),
     ("GET", "/imports/{job_id}"): Foreign(200),
     ("DELETE", "/account/tokens/{token_id}"): Foreign(204, by_token=(403, "session_required")),

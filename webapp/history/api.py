@@ -179,6 +179,7 @@ class VersionItem(Resource):
 @ns.response(404, "No such note or version", error_model)
 class VersionRestore(Resource):
     @ns.doc(params={"If-Match": {"in": "header", "description": "The note version you saw"}})
+    @ns.response(400, "If-Match is not a version number", error_model)
     @ns.response(409, "The note is in the trash", error_model)
     @ns.response(412, "The note changed since that version", error_model)
     @ns.response(507, "Over the account's image quota (quota_exceeded)", error_model)
@@ -192,30 +193,41 @@ class VersionRestore(Resource):
         return _with_etag(note)
 
 
-@ns.route("/notes/<int:note_id>/versions/images/<string:digest>/<any(file, thumb):part>")
+def _serve(note_id: int, digest: str, thumb: bool):
+    owner_id = current_owner_id()
+    queries.read_note(db.session, owner_id, note_id)
+    found = service.image_file(db.session, note_id, digest)
+    if found is None:
+        raise NotFoundError("This note's versions have no such image.")
+    file_name, thumb_name, content_type = found
+    path = current_app.extensions["kaap.images"].path(thumb_name if thumb else file_name)
+    if not path.is_file():
+        raise NotFoundError("This image's file is lost.")
+    response = send_file(
+        path, mimetype="image/webp" if thumb else content_type, conditional=True,
+        max_age=31536000,
+    )  # fmt: skip
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@ns.route("/notes/<int:note_id>/versions/images/<string:digest>/file")
 @ns.response(404, "No such image in the note's versions", error_model)
-class VersionImage(Resource):
+class VersionImageFile(Resource):
     @ns.produces(["image/jpeg", "image/png", "image/webp", "application/json"])
-    @ns.response(200, "The image or its thumbnail")
-    def get(self, note_id: int, digest: str, part: str):
+    @ns.response(200, "The image")
+    def get(self, note_id: int, digest: str):
         """An image a version of the note names, kept while a version does."""
-        owner_id = current_owner_id()
-        queries.read_note(db.session, owner_id, note_id)
-        found = service.image_file(db.session, note_id, digest)
-        if found is None:
-            raise NotFoundError("This note's versions have no such image.")
-        file_name, thumb_name, content_type = found
-        thumb = part == "thumb"
-        path = current_app.extensions["kaap.images"].path(thumb_name if thumb else file_name)
-        if not path.is_file():
-            raise NotFoundError("This image's file is lost.")
-        response = send_file(
-            path,
-            mimetype="image/webp" if thumb else content_type,
-            conditional=True,
-            max_age=31536000,
-        )
-        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Disposition"] = "inline"
-        return response
+        return _serve(note_id, digest, thumb=False)
+
+
+@ns.route("/notes/<int:note_id>/versions/images/<string:digest>/thumb")
+@ns.response(404, "No such image in the note's versions", error_model)
+class VersionImageThumb(Resource):
+    @ns.produces(["image/webp", "application/json"])
+    @ns.response(200, "The thumbnail")
+    def get(self, note_id: int, digest: str):
+        """The WebP thumbnail of an image a version of the note names."""
+        return _serve(note_id, digest, thumb=True)

@@ -134,6 +134,7 @@ def _file_name() -> str:
 class Export(Resource):
     @ns.produces(["application/zip", "application/json"])
     @ns.doc(params={"history": "true: each note's versions too (default false)"})
+    @ns.response(400, "history is not true or false", error_model)
     @ns.response(200, "A zip: kaap.json, one Markdown file per note, the images")
     def get(self):
         """Download every note, label and image as one zip."""
@@ -161,6 +162,7 @@ class Export(Resource):
 @ns.route("/export/save")
 class ExportSave(Resource):
     @ns.doc(params={"history": "true: each note's versions too (default false)"})
+    @ns.response(400, "history is not true or false", error_model)
     @ns.response(200, "Saved where the person chose, or null when they cancelled", saved_model)
     @ns.response(409, "No native window to ask (use GET /api/export)", error_model)
     def post(self):
