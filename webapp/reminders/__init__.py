@@ -1,0 +1,1 @@
+"""Reminders: when they fall due, repeat, and reach the person."""
