@@ -57,6 +57,8 @@ class Notifier(Protocol):
 
     async def show(self, title: str, body: str, on_click: Callable[[], None]) -> bool: ...
 
+    async def close(self) -> None: ...
+
 
 def _first_line(text: str) -> str:
     for line in (text or "").splitlines():
@@ -209,6 +211,9 @@ class Scheduler:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), _until_next_minute())
             self._wakeup.clear()
+        close = getattr(self.notifier, "close", None)
+        if close is not None:
+            await close()
 
     # --- one pass -------------------------------------------------------------------------
 
@@ -340,6 +345,15 @@ class DesktopNotifier:
         if not sent:
             log.warning("no notification daemon took the reminder %r", title)
         return bool(sent)
+
+    async def close(self) -> None:
+        """Hang up on the session bus (desktop-notifier has no call for it)."""
+        bus = getattr(getattr(self._notifier, "_backend", None), "bus", None)
+        if bus is not None:
+            bus.disconnect()
+            with contextlib.suppress(Exception):
+                await bus.wait_for_disconnect()
+        self._notifier = None
 
 
 def start(
