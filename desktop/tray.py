@@ -30,7 +30,7 @@ READY_TIMEOUT = 10.0  # pystray's import and the icon's first draw, on a loaded 
 def run(data_dir: Path, parent: int) -> int:
     """The tray process's life: the icon until Quit, or until Kaap (``parent``) is gone."""
     try:
-        import pystray
+        pystray = _load_pystray()
         from PIL import Image
     except Exception as exc:  # no tray back end on this system (no X, no AppIndicator)
         print(f"kaap tray: no tray icon here: {exc}", file=sys.stderr)
@@ -64,6 +64,28 @@ def run(data_dir: Path, parent: int) -> int:
         print(f"kaap tray: no tray icon here: {exc}", file=sys.stderr)
         return 3
     return 0
+
+
+def _load_pystray():
+    """pystray with the first back end that loads: on Linux it tries AppIndicator first and
+    gives up when gi lacks it (a ValueError, not the ImportError it falls through on)."""
+    if os.environ.get("PYSTRAY_BACKEND") or sys.platform in ("win32", "darwin"):
+        import pystray
+
+        return pystray
+    errors = []
+    for backend in ("appindicator", "gtk", "xorg"):
+        os.environ["PYSTRAY_BACKEND"] = backend
+        for name in [m for m in sys.modules if m.startswith("pystray")]:
+            del sys.modules[name]
+        try:
+            import pystray
+
+            pystray.Icon  # noqa: B018 (the back end loads on first use)
+            return pystray
+        except Exception as exc:
+            errors.append(f"{backend}: {exc}")
+    raise ImportError("; ".join(errors))
 
 
 class Tray:

@@ -59,7 +59,7 @@ class FakeSource:
             if since < r.at <= now and not r.done and not r.notified
         ]
 
-    def notified(self, session, due, now):
+    def notified(self, session, owner_id, due, now):
         r = due.item
         if r.repeat:
             while r.at <= now:

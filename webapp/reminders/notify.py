@@ -104,25 +104,14 @@ class ServiceSource:
         service = self._service()
         return [self._due(item) for item in service.missed(session, owner_id, since, now)]
 
-    def notified(self, session, due: Due, now: datetime) -> None:
-        self._service().mark_notified(session, due.item, now)
+    def notified(self, session, owner_id: int, due: Due, now: datetime) -> None:
+        self._service().mark_notified(session, owner_id, due.note_id, due.at, now)
 
     @staticmethod
     def _due(item) -> Due:
-        def get(name, default=None):
-            if isinstance(item, dict):
-                return item.get(name, default)
-            return getattr(item, name, default)
-
-        note = get("note")
-        return Due(
-            note_id=get("note_id") or note.id,
-            title=get("title") if get("title") is not None else (note.title if note else ""),
-            body=get("body") if get("body") is not None else (note.body if note else ""),
-            at=get("at") or get("due_at"),
-            zone=get("zone") or get("tz"),
-            item=item,
-        )
+        # service.DueReminder: the note's id, title, first line (or checklist item), the
+        # occurrence due (aware UTC) and the person's zone.
+        return Due(item.note_id, item.title or "", item.text or "", item.at, item.zone, item)
 
 
 class Scheduler:
@@ -247,7 +236,7 @@ class Scheduler:
             # Recorded even when no daemon took it: a failing system must not make Kaap
             # retry the same reminder every minute (the failure is logged).
             with self.app.app_context():
-                self.source.notified(db.session, due, now())
+                self.source.notified(db.session, owner, due, now())
         self._save_checked(at)
         return shown
 
@@ -272,7 +261,7 @@ class Scheduler:
         if items:
             with self.app.app_context():
                 for due in items:
-                    self.source.notified(db.session, due, now())
+                    self.source.notified(db.session, owner, due, now())
         self.app.extensions["kaap.reminders_missed"] = len(items)
         self._save_checked(at)
         return len(items)
