@@ -422,7 +422,8 @@ class Shell:
         Reminders view for the "missed" summary)."""
         self._bring_forward()
         target = "#reminders" if note_id is None else f"#note/{int(note_id)}"
-        self.window.evaluate_js(f"location.hash = {json.dumps(target)}")
+        # run_js, not evaluate_js: the page's CSP refuses the eval evaluate_js wraps code in.
+        self.window.run_js(f"location.hash = {json.dumps(target)}; 0")
 
     def _keep_running(self) -> bool:
         """The setting "Keep Kaap running for reminders when the window is closed"."""

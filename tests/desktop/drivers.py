@@ -246,6 +246,49 @@ def move_in_window(session) -> None:
     assert value(window, TITLES_JS) == ["b", "c", "a"]
 
 
+# --- reminders (tests/desktop/test_reminders_window.py) ------------------------------------
+
+
+def reminder_click(session, shell) -> None:
+    """What a click on a reminder's notification does: the window shows the note's editor."""
+    window = session.window
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    created = awaited(window, CREATE_NOTE_JS % json.dumps("Call Ann"))
+    assert created["status"] == 201, created
+    note_id = created["body"]["id"]
+    shell._open_note(note_id)  # as the scheduler's click handler calls it
+    _eventually(
+        lambda: (
+            value(window, "location.hash") == f"#note/{note_id}"
+            and value(window, "document.getElementById('editor').open")
+        ),
+        "the note's editor did not open",
+    )
+    assert value(window, "document.querySelector('#editor .nf-title').value") == "Call Ann"
+    _screenshot_pause(session)
+
+
+KEEP_RUNNING_JS = """fetch('/api/settings', {
+  method: 'PATCH',
+  headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  body: JSON.stringify({keep_running: 'on'})
+}).then(r => ({status: r.status}))"""
+
+
+def close_to_tray(session, shell) -> None:
+    """With the option on, closing the window hides it behind a tray icon; Kaap runs until
+    the tray's Quit (sent by the test over the single-instance channel)."""
+    wait_loaded(session)
+    saved = awaited(session.window, KEEP_RUNNING_JS)
+    assert saved["status"] == 200, saved
+    assert shell._closing() is False, "the window closed although Kaap keeps running"
+    _eventually(lambda: shell.quitting, "no Quit came from the tray", timeout=60)
+
+
+SHELL_DRIVERS = {"reminder_click": reminder_click, "close_to_tray": close_to_tray}
+
 DRIVERS = {
     "write_on_full_disk": write_on_full_disk,
     "external_link": external_link,
@@ -259,6 +302,10 @@ DRIVERS = {
 
 def main() -> int:
     name, *argv = sys.argv[1:]
+    if name in SHELL_DRIVERS:
+        shell = Shell(parse_args(argv))
+        shell.driver = lambda session: SHELL_DRIVERS[name](session, shell)
+        return shell.run()
     return Shell(parse_args(argv), DRIVERS[name]).run()
 
 
