@@ -1,1 +1,1 @@
-"""Reminders: when they fall due, repeat, and reach the person."""
+"""Reminders on notes: presets, repeats by RFC 5545 rules, zones, what is due."""
