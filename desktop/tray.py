@@ -51,6 +51,12 @@ def run(data_dir: Path, parent: int) -> int:
 
     def setup(icon) -> None:
         icon.visible = True
+        # pystray's X back end only logs when no system tray takes the icon (no tray
+        # manager on the screen): then there is no icon to come back through.
+        if getattr(icon, "_systray_manager", True) is None:
+            print("kaap tray: no system tray on this screen", file=sys.stderr, flush=True)
+            icon.stop()
+            return
         print(READY, flush=True)
         gone = threading.Event()
         while not gone.wait(1.0):

@@ -45,6 +45,14 @@ def test_the_tray_runs_in_its_own_process_and_stops_by_pid(
     assert not alive(pid)
 
 
+def test_a_screen_without_a_system_tray_means_no_tray(display, monkeypatch, tmp_path):
+    monkeypatch.setenv("DISPLAY", display)  # Xvfb alone: no tray manager to dock in
+    monkeypatch.setenv("PYSTRAY_BACKEND", "xorg")
+    tray = Tray(tmp_path)
+    assert tray.start() is False
+    assert tray.proc is None
+
+
 def test_no_display_means_no_tray_and_no_process_left(monkeypatch, tmp_path):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
