@@ -413,7 +413,12 @@ class Shell:
         from webapp.reminders import notify
 
         try:
-            notify.start(self.deferred.app, self._open_note, notify.DesktopNotifier(ICON))
+            notify.start(
+                self.deferred.app,
+                self._open_note,
+                notify.DesktopNotifier(ICON),
+                on_missed=self._tell_missed,
+            )
         except Exception:  # reminders are not worth a failed start
             log.exception("the reminder scheduler could not start")
 
@@ -424,6 +429,13 @@ class Shell:
         target = "#reminders" if note_id is None else f"#note/{int(note_id)}"
         # run_js, not evaluate_js: the page's CSP refuses the eval evaluate_js wraps code in.
         self.window.run_js(f"location.hash = {json.dumps(target)}; 0")
+
+    def _tell_missed(self, count: int) -> None:
+        """The page's snackbar says it too (app.js listens): a notification may go unseen."""
+        detail = json.dumps({"count": int(count)})
+        self.window.run_js(
+            f"window.dispatchEvent(new CustomEvent('kaap:missed-reminders', {{detail: {detail}}})); 0"
+        )
 
     def _keep_running(self) -> bool:
         """The setting "Keep Kaap running for reminders when the window is closed"."""

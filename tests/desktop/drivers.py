@@ -267,6 +267,15 @@ def reminder_click(session, shell) -> None:
     )
     assert value(window, "document.querySelector('#editor .nf-title').value") == "Call Ann"
     _screenshot_pause(session)
+    shell._tell_missed(2)  # what the scheduler does at start after its summary notification
+    _eventually(
+        lambda: (
+            value(window, "document.getElementById('snackbar-text').textContent")
+            == "2 missed reminders"
+        ),
+        "the page did not say the missed reminders",
+    )
+    assert value(window, "document.getElementById('snackbar-action').textContent") == "View"
 
 
 KEEP_RUNNING_JS = """fetch('/api/settings', {
@@ -287,7 +296,44 @@ def close_to_tray(session, shell) -> None:
     _eventually(lambda: shell.quitting, "no Quit came from the tray", timeout=60)
 
 
-SHELL_DRIVERS = {"reminder_click": reminder_click, "close_to_tray": close_to_tray}
+CREATE_WITH_REMINDER_JS = """fetch('/api/notes', {
+  method: 'POST',
+  headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  body: JSON.stringify({title: 'Call Ann', body: 'about the boat\\nand the sails',
+                        reminder: {at: %s, zone: 'UTC', repeat: 'weekly'}})
+}).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+
+
+def reminder_due_now(session, shell) -> None:
+    """A weekly reminder set for this minute: the system shows it at once (the test clicks
+    it in the notification daemon), and the click opens the note in the window."""
+    from datetime import UTC, datetime
+
+    window = session.window
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    minute = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+    created = awaited(window, CREATE_WITH_REMINDER_JS % json.dumps(minute))
+    assert created["status"] == 201, created
+    note_id = created["body"]["id"]
+    log.info("reminder set on note %d", note_id)
+    _eventually(
+        lambda: (
+            value(window, "location.hash") == f"#note/{note_id}"
+            and value(window, "document.getElementById('editor').open")
+        ),
+        "the notification's click did not open the note",
+        timeout=60,
+    )
+    log.info("the notification's click opened the note")
+
+
+SHELL_DRIVERS = {
+    "reminder_click": reminder_click,
+    "close_to_tray": close_to_tray,
+    "reminder_due_now": reminder_due_now,
+}
 
 DRIVERS = {
     "write_on_full_disk": write_on_full_disk,

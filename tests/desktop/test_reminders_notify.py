@@ -241,3 +241,11 @@ def test_a_changed_reminder_rearms_the_thread_at_once(app, clock, make_note):
         wait_for(lambda: [t for t, _ in notifier.shown] == ["Just set"])
     finally:
         assert s.stop(5)
+
+
+def test_the_window_is_told_how_many_were_missed(app, clock):
+    told = []
+    source = FakeSource(Reminder(1, at(clock, hours=-2)), Reminder(2, at(clock, hours=-1)))
+    s = Scheduler(app, FakeNotifier(), [].append, source, on_missed=told.append)
+    run(s.check_missed())
+    assert told == [2]

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from desktop.shell import ICON
+from tests.desktop.conftest import screenshot
 from webapp.reminders.notify import DesktopNotifier
 
 MISSING = (
@@ -130,3 +131,23 @@ def test_no_daemon_is_logged_and_reported_not_raised(session_bus, monkeypatch, c
     sent = asyncio.run(show())
     assert sent is False
     assert "no notification daemon took the reminder" in caplog.text
+
+
+def test_in_the_window_a_due_reminder_reaches_the_daemon_and_its_click_opens_the_note(
+    dunst, launch, gui_env, display, session_bus
+):
+    """The issue's "done when", end to end: Kaap open, a weekly reminder falls due, the
+    system shows it (dunst, on our Xvfb), a click brings up the note in the window."""
+    env = {**gui_env, "DBUS_SESSION_BUS_ADDRESS": session_bus}
+    kaap = launch("--gui", "gtk", env=env, driver="reminder_due_now")
+    kaap.wait_for_log("reminder set on note", timeout=90)
+    deadline = time.monotonic() + 30
+    while dunst("count", "displayed") != "1":
+        assert time.monotonic() < deadline, f"no notification reached dunst:\n{kaap.log}"
+        time.sleep(0.2)
+    time.sleep(0.5)  # dunst draws its popup a moment after it counts it
+    screenshot(display, "reminder-notification.png")
+    dunst("action", "0")  # the click
+    kaap.wait_for_log("the notification's click opened the note", timeout=60)
+    code, out, err = kaap.finish(timeout=60)
+    assert code == 0, f"{out}\n{err}\n{kaap.log}"

@@ -55,7 +55,7 @@ def settings():
     return render_template(
         "pages/settings.html",
         native_export=dialogs().native,
-        desktop=current_app.config["NAME"] == "desktop",  # the keep-running option
+        desktop=dialogs().native,  # the window (its shell): the keep-running option
         account=_account(),
         settings=_settings(),
     )

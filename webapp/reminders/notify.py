@@ -127,12 +127,14 @@ class Scheduler:
         notifier: Notifier,
         open_note: Callable[[int | None], None],
         source=None,
+        on_missed: Callable[[int], None] | None = None,
     ):
         app = getattr(app, "_get_current_object", lambda: app)()
         self.app = app
         self.notifier = notifier
         self.open_note = open_note
         self.source = source or ServiceSource()
+        self.on_missed = on_missed  # the window's snackbar: "2 missed reminders"
         self.state_path = Path(app.config["DATA_DIR"]) / STATE_FILE
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
@@ -262,8 +264,12 @@ class Scheduler:
             with self.app.app_context():
                 for due in items:
                     self.source.notified(db.session, owner, due, now())
-        self.app.extensions["kaap.reminders_missed"] = len(items)
         self._save_checked(at)
+        if items and self.on_missed is not None:
+            try:
+                self.on_missed(len(items))
+            except Exception:
+                log.warning("could not tell the window of the missed reminders", exc_info=True)
         return len(items)
 
     async def _show(self, title: str, body: str, note_id: int | None) -> bool:
@@ -346,12 +352,15 @@ class DesktopNotifier:
 
 
 def start(
-    app: Flask, open_note: Callable[[int | None], None], notifier: Notifier | None = None
+    app: Flask,
+    open_note: Callable[[int | None], None],
+    notifier: Notifier | None = None,
+    on_missed: Callable[[int], None] | None = None,
 ) -> Scheduler:
     """Start the app's scheduler (once), with the system's notifications by default."""
     scheduler = app.extensions.get(EXTENSION)
     if scheduler is None or not scheduler.alive:
-        scheduler = Scheduler(app, notifier or DesktopNotifier(), open_note)
+        scheduler = Scheduler(app, notifier or DesktopNotifier(), open_note, on_missed=on_missed)
         app.extensions[EXTENSION] = scheduler
         scheduler.start()
     return scheduler
