@@ -330,7 +330,26 @@ def reminder_due_now(session, shell) -> None:
     log.info("the notification's click opened the note")
 
 
+def keep_running_option(session, shell) -> None:
+    """Settings in the window offers the option, off, and saves it when ticked."""
+    window = session.window
+    wait_loaded(session)
+    window.load_url(session.base_url + "/settings")
+    _eventually(
+        lambda: value(window, "!!document.getElementById('keep-running')"),
+        "Settings has no keep-running option",
+    )
+    assert value(window, "document.getElementById('keep-running').checked") is False
+    window.run_js("document.getElementById('keep-running').click(); 0")
+    _eventually(
+        lambda: _api(session, "/api/settings")["keep_running"] == "on", "the option was not saved"
+    )
+    window.run_js("document.getElementById('reminders-title').scrollIntoView({block: 'center'}); 0")
+    _screenshot_pause(session)
+
+
 SHELL_DRIVERS = {
+    "keep_running_option": keep_running_option,
     "reminder_click": reminder_click,
     "close_to_tray": close_to_tray,
     "reminder_due_now": reminder_due_now,

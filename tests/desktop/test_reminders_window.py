@@ -38,3 +38,12 @@ def test_closing_with_keep_running_on_leaves_a_tray_until_quit(
     assert code == 0, f"{out}\n{err}\n{kaap.log}"
     assert not alive(tray_pid)
     assert re.search("stopped cleanly", kaap.log)
+
+
+def test_settings_in_the_window_offers_keep_running(launch, gui_env, display):
+    kaap = launch("--gui", "gtk", env=gui_env, driver="keep_running_option")
+    kaap.wait_for_log("window ready for a screenshot", timeout=90)
+    screenshot(display, "reminder-keep-running-option.png")
+    (kaap.data_dir / "screenshot-taken").touch()
+    code, out, err = kaap.finish(timeout=90)
+    assert code == 0, f"{out}\n{err}\n{kaap.log}"
