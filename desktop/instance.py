@@ -33,6 +33,8 @@ ANSWER_TIMEOUT = 2.0  # what the first gives each caller to prove it has the key
 MAX_CALLERS = 8  # answered at once; more are hung up on
 CHALLENGE_BYTES = 32
 OK = b"ok"
+SHOW = b"show"
+QUIT = b"quit"  # the tray icon's Quit
 
 
 class AlreadyRunning(Exception):
@@ -67,8 +69,11 @@ class SingleInstance:
             raise AlreadyRunning(str(self.data_dir)) from exc
         self._fh = fh
 
-    def listen(self, on_show: Callable[[], None]) -> None:
-        """Call ``on_show`` (in a background thread) whenever a second launch asks.
+    def listen(
+        self, on_show: Callable[[], None], on_quit: Callable[[], None] | None = None
+    ) -> None:
+        """Call ``on_show`` (in a background thread) whenever a second launch asks, and
+        ``on_quit`` when the tray icon's process asks Kaap to end.
 
         Each caller is answered in a thread of its own and given ``ANSWER_TIMEOUT`` seconds:
         any local process can connect, and one that stays silent must not keep the next
@@ -89,10 +94,13 @@ class SingleInstance:
             self._listener.close()
             return
         threading.Thread(
-            target=self._serve, args=(key, on_show), name="kaap-instance", daemon=True
+            target=self._serve,
+            args=(key, {SHOW: on_show, QUIT: on_quit}),
+            name="kaap-instance",
+            daemon=True,
         ).start()
 
-    def _serve(self, key: bytes, on_show: Callable[[], None]) -> None:
+    def _serve(self, key: bytes, actions: dict) -> None:
         slots = threading.BoundedSemaphore(MAX_CALLERS)
         shown = threading.Lock()  # one "show" at a time, as the window expects
         while True:
@@ -105,28 +113,34 @@ class SingleInstance:
                 continue
             threading.Thread(
                 target=self._answer,
-                args=(conn, key, on_show, shown, slots),
+                args=(conn, key, actions, shown, slots),
                 name="kaap-instance-caller",
                 daemon=True,
             ).start()
 
     @staticmethod
-    def _answer(conn, key, on_show, shown, slots) -> None:
+    def _answer(conn, key, actions, shown, slots) -> None:
         try:
             with conn:
                 conn.settimeout(ANSWER_TIMEOUT)
                 challenge = secrets.token_bytes(CHALLENGE_BYTES)
                 conn.sendall(challenge)
                 answer = _receive(conn, len(_proof(key, challenge)), ANSWER_TIMEOUT)
-                if not hmac.compare_digest(answer, _proof(key, challenge)):
+                asked = [
+                    action
+                    for command, action in actions.items()
+                    if action is not None
+                    and hmac.compare_digest(answer, _proof(key, challenge, command))
+                ]
+                if not asked:
                     log.warning("ignored a caller of the instance listener without the key")
                     return
                 with shown:
-                    on_show()
+                    asked[0]()
                 conn.sendall(OK)
         except OSError as exc:  # silent past the timeout, or gone: the next caller is served
             log.info("dropped a caller of the instance listener: %s", exc)
-        except Exception:  # on_show failing must not end the listener
+        except Exception:  # an action failing must not end the listener
             log.warning("could not bring the window forward for a second launch", exc_info=True)
         finally:
             slots.release()
@@ -143,8 +157,11 @@ class SingleInstance:
             self._fh = None
 
 
-def ask_running_to_show(data_dir: Path, timeout: float = ASK_TIMEOUT) -> bool:
-    """Ask the instance running on ``data_dir`` to bring its window forward; True if it did.
+def ask_running_to_show(
+    data_dir: Path, timeout: float = ASK_TIMEOUT, command: bytes = b"show"
+) -> bool:
+    """Ask the instance running on ``data_dir`` to bring its window forward (``command``
+    ``QUIT``: to end, what the tray icon's Quit does); True if it did.
 
     Gives up after ``timeout`` seconds in all (an instance that hangs, or a port that some
     other program now listens on and never answers).
@@ -155,16 +172,16 @@ def ask_running_to_show(data_dir: Path, timeout: float = ASK_TIMEOUT) -> bool:
         key = bytes.fromhex(info["key"])
         with socket.create_connection(("127.0.0.1", int(info["port"])), timeout) as conn:
             challenge = _receive(conn, CHALLENGE_BYTES, deadline - time.monotonic())
-            conn.sendall(_proof(key, challenge))
+            conn.sendall(_proof(key, challenge, command))
             return _receive(conn, len(OK), deadline - time.monotonic()) == OK
     except (OSError, ValueError, KeyError, TypeError):
         log.debug("could not reach the running instance", exc_info=True)
     return False
 
 
-def _proof(key: bytes, challenge: bytes) -> bytes:
-    """What a caller that knows the key answers to the challenge: it asks for "show"."""
-    return hmac.new(key, challenge + b"show", hashlib.sha256).digest()
+def _proof(key: bytes, challenge: bytes, command: bytes = b"show") -> bytes:
+    """What a caller that knows the key answers to the challenge: it asks for ``command``."""
+    return hmac.new(key, challenge + command, hashlib.sha256).digest()
 
 
 def _receive(conn: socket.socket, size: int, timeout: float) -> bytes:

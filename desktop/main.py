@@ -30,6 +30,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="open the window, create a note through it, check it, close; exit 0 if all worked",
     )
+    # The tray icon's own process (desktop/tray.py), started by a running Kaap.
+    parser.add_argument("--tray-for", type=int, metavar="PID", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -43,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     if options.restore_backup:
         return restore_backup(options)
+    if options.tray_for:
+        from desktop.shell import data_dir_path
+        from desktop.tray import run
+
+        return run(data_dir_path(options), options.tray_for)
     driver = None
     if options.self_test:
         from desktop.selftest import self_test

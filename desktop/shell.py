@@ -15,6 +15,7 @@ load inside the steps that need them (start-up time, see bench/startup.py).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import secrets
@@ -181,6 +182,8 @@ class Shell:
         self.gui: str | None = None
         self.window = None
         self.session: Session | None = None
+        self.tray = None  # desktop/tray.py's process, once the window closed to the tray
+        self.quitting = False
 
     def run(self) -> int:
         """Start Kaap and return the process's exit code once its window has closed."""
@@ -301,8 +304,9 @@ class Shell:
         geometry.track(window)
         self.session = Session(None, window, server.base_url, self.token, self.data_dir, self.gui)
         window.events.loaded += self._page_loaded
-        self.instance.listen(self._bring_forward)
-        install_signal_handlers(self.gui, window.destroy)
+        window.events.closing += self._closing
+        self.instance.listen(self._bring_forward, self._quit)
+        install_signal_handlers(self.gui, self._quit)
 
         webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
         try:
@@ -331,17 +335,24 @@ class Shell:
 
             self.later.start(self.deferred.app, self._show_damage)
             worker.start(self.deferred.app)
+            self._start_reminders()
 
     def shutdown(self) -> None:
         """Stop serving (requests in progress finish), stop the checks and the sync (each
         finishes what it is writing), close the database."""
         self.server.stop()
         self.later.stop()
+        if self.tray is not None:
+            self.tray.stop()
         if self.deferred.wait():
             from webapp.extensions import db
             from webapp.sync.device import worker
 
             worker.stop(self.deferred.app, timeout=10)  # a daemon: a hung sync ends with us
+            if "webapp.reminders.notify" in sys.modules:  # started after the first page
+                from webapp.reminders import notify
+
+                notify.stop(self.deferred.app, timeout=5)
 
             with self.deferred.app.app_context():
                 db.engine.dispose()
@@ -361,7 +372,7 @@ class Shell:
             log.exception("the driver failed")
             print(f"kaap: self-test failed: {exc}", file=sys.stderr)
         finally:
-            self.window.destroy()
+            self._quit()
 
     def _app_built(self) -> None:
         from desktop.dialogs import WebviewDialogs
@@ -373,7 +384,7 @@ class Shell:
             deferred.app.extensions[DIALOGS] = WebviewDialogs(self.window)
             self.session.app = deferred.app
         else:
-            self.window.destroy()  # nothing to show; _outcome reports the error
+            self._quit()  # nothing to show; _outcome reports the error
 
     def _page_loaded(self) -> None:
         window = self.window
@@ -393,6 +404,78 @@ class Shell:
         window.show()
         window.on_top = True
         window.on_top = False
+
+    # --- reminders and the tray -----------------------------------------------------------
+
+    def _start_reminders(self) -> None:
+        """The reminder scheduler (webapp/reminders/notify.py), after the first page: it and
+        desktop-notifier stay off the first paint's path."""
+        from webapp.reminders import notify
+
+        try:
+            notify.start(
+                self.deferred.app,
+                self._open_note,
+                notify.DesktopNotifier(ICON),
+                on_missed=self._tell_missed,
+            )
+        except Exception:  # reminders are not worth a failed start
+            log.exception("the reminder scheduler could not start")
+
+    def _open_note(self, note_id: int | None) -> None:
+        """A reminder's notification was clicked: the window to the front, on its note (the
+        Reminders view for the "missed" summary)."""
+        self._bring_forward()
+        target = "#reminders" if note_id is None else f"#note/{int(note_id)}"
+        # run_js, not evaluate_js: the page's CSP refuses the eval evaluate_js wraps code in.
+        self.window.run_js(f"location.hash = {json.dumps(target)}; 0")
+
+    def _tell_missed(self, count: int) -> None:
+        """The page's snackbar says it too (app.js listens): a notification may go unseen."""
+        detail = json.dumps({"count": int(count)})
+        self.window.run_js(
+            f"window.dispatchEvent(new CustomEvent('kaap:missed-reminders', {{detail: {detail}}})); 0"
+        )
+
+    def _keep_running(self) -> bool:
+        """The setting "Keep Kaap running for reminders when the window is closed"."""
+        app = self.deferred.app
+        if app is None or self.quitting:
+            return False
+        from webapp.accounts.auth import current_owner_id
+        from webapp.extensions import db
+        from webapp.settings.service import get_settings
+
+        try:
+            with app.test_request_context():
+                return get_settings(db.session, current_owner_id())["keep_running"] == "on"
+        except Exception:
+            log.warning("could not read the keep-running setting", exc_info=True)
+            return False
+
+    def _closing(self):
+        """The window's close button: quit, as always, unless the setting keeps Kaap running
+        with a tray icon; then the window only hides (the tray's Open Kaap shows it)."""
+        if not self._keep_running():
+            return True
+        self.window.hide()
+        threading.Thread(target=self._to_tray, name="kaap-tray", daemon=True).start()
+        return False
+
+    def _to_tray(self) -> None:
+        from desktop.tray import Tray
+
+        if self.tray is None:
+            self.tray = Tray(self.data_dir)
+        if not self.tray.start():  # no tray on this system: closing quits, as before
+            self._quit()
+        else:
+            log.info("window closed: running on for reminders, with a tray icon")
+
+    def _quit(self) -> None:
+        """The tray's Quit (or a closed window with no tray to go to): end Kaap."""
+        self.quitting = True
+        self.window.destroy()
 
     def _outcome(self, exit_code: int) -> int:
         """The exit code: the driver's, unless the app could not be built (said on stderr)."""

@@ -90,3 +90,19 @@ def test_every_namespace_is_declared_with_the_cheap_documentation_merge(data_dir
         f"create_app({{'CONFIG': 'desktop', 'DATA_DIR': {str(data_dir)!r}}}); print(len(calls))"
     )
     assert python(code).strip() == "0"
+
+
+def test_the_desktop_loads_no_notifier_or_tray_until_the_first_page(data_dir):
+    """desktop-notifier, its D-Bus library and pystray wait for the reminder scheduler and
+    the tray, which start after the first page (desktop/shell.py's after_start)."""
+    late = {"desktop_notifier", "dbus_fast", "pystray", "Xlib"}
+    assert loaded_after_start(data_dir, "desktop", late) == []
+    code = (
+        "import sys, desktop.shell, desktop.main; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {late!r}))"
+    )
+    assert ast.literal_eval(python(code)) == []
+    assert "'webapp.reminders.notify'" not in python(
+        "import sys, desktop.shell; from webapp import create_app; "
+        f"create_app({{'CONFIG': 'desktop', 'DATA_DIR': {str(data_dir)!r}}}); print(list(sys.modules))"
+    )

@@ -246,6 +246,115 @@ def move_in_window(session) -> None:
     assert value(window, TITLES_JS) == ["b", "c", "a"]
 
 
+# --- reminders (tests/desktop/test_reminders_window.py) ------------------------------------
+
+
+def reminder_click(session, shell) -> None:
+    """What a click on a reminder's notification does: the window shows the note's editor."""
+    window = session.window
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    created = awaited(window, CREATE_NOTE_JS % json.dumps("Call Ann"))
+    assert created["status"] == 201, created
+    note_id = created["body"]["id"]
+    shell._open_note(note_id)  # as the scheduler's click handler calls it
+    _eventually(
+        lambda: (
+            value(window, "location.hash") == f"#note/{note_id}"
+            and value(window, "document.getElementById('editor').open")
+        ),
+        "the note's editor did not open",
+    )
+    assert value(window, "document.querySelector('#editor .nf-title').value") == "Call Ann"
+    _screenshot_pause(session)
+    shell._tell_missed(2)  # what the scheduler does at start after its summary notification
+    _eventually(
+        lambda: (
+            value(window, "document.getElementById('snackbar-text').textContent")
+            == "2 missed reminders"
+        ),
+        "the page did not say the missed reminders",
+    )
+    assert value(window, "document.getElementById('snackbar-action').textContent") == "View"
+
+
+KEEP_RUNNING_JS = """fetch('/api/settings', {
+  method: 'PATCH',
+  headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  body: JSON.stringify({keep_running: 'on'})
+}).then(r => ({status: r.status}))"""
+
+
+def close_to_tray(session, shell) -> None:
+    """With the option on, closing the window hides it behind a tray icon; Kaap runs until
+    the tray's Quit (sent by the test over the single-instance channel)."""
+    wait_loaded(session)
+    saved = awaited(session.window, KEEP_RUNNING_JS)
+    assert saved["status"] == 200, saved
+    # On GTK, destroy() emits the delete-event the close button sends: the same path.
+    session.window.destroy()
+    _eventually(lambda: shell.quitting, "no Quit came from the tray", timeout=60)
+
+
+CREATE_WITH_REMINDER_JS = """fetch('/api/notes', {
+  method: 'POST',
+  headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  body: JSON.stringify({title: 'Call Ann', body: 'about the boat\\nand the sails',
+                        reminder: {at: %s, zone: 'UTC', repeat: 'weekly'}})
+}).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+
+
+def reminder_due_now(session, shell) -> None:
+    """A weekly reminder set for this minute: the system shows it at once (the test clicks
+    it in the notification daemon), and the click opens the note in the window."""
+    from datetime import UTC, datetime
+
+    window = session.window
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    minute = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+    created = awaited(window, CREATE_WITH_REMINDER_JS % json.dumps(minute))
+    assert created["status"] == 201, created
+    note_id = created["body"]["id"]
+    log.info("reminder set on note %d", note_id)
+    _eventually(
+        lambda: (
+            value(window, "location.hash") == f"#note/{note_id}"
+            and value(window, "document.getElementById('editor').open")
+        ),
+        "the notification's click did not open the note",
+        timeout=60,
+    )
+    log.info("the notification's click opened the note")
+
+
+def keep_running_option(session, shell) -> None:
+    """Settings in the window offers the option, off, and saves it when ticked."""
+    window = session.window
+    wait_loaded(session)
+    window.load_url(session.base_url + "/settings")
+    _eventually(
+        lambda: value(window, "!!document.getElementById('keep-running')"),
+        "Settings has no keep-running option",
+    )
+    assert value(window, "document.getElementById('keep-running').checked") is False
+    window.run_js("document.getElementById('keep-running').click(); 0")
+    _eventually(
+        lambda: _api(session, "/api/settings")["keep_running"] == "on", "the option was not saved"
+    )
+    window.run_js("document.getElementById('reminders-title').scrollIntoView({block: 'center'}); 0")
+    _screenshot_pause(session)
+
+
+SHELL_DRIVERS = {
+    "keep_running_option": keep_running_option,
+    "reminder_click": reminder_click,
+    "close_to_tray": close_to_tray,
+    "reminder_due_now": reminder_due_now,
+}
+
 DRIVERS = {
     "write_on_full_disk": write_on_full_disk,
     "external_link": external_link,
@@ -259,6 +368,10 @@ DRIVERS = {
 
 def main() -> int:
     name, *argv = sys.argv[1:]
+    if name in SHELL_DRIVERS:
+        shell = Shell(parse_args(argv))
+        shell.driver = lambda session: SHELL_DRIVERS[name](session, shell)
+        return shell.run()
     return Shell(parse_args(argv), DRIVERS[name]).run()
 
 

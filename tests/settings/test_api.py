@@ -8,6 +8,7 @@ def test_settings_start_at_their_defaults(client):
         "theme": "system",
         "layout": "grid",
         "order": "own",  # as Keep: the order the person gives the notes
+        "keep_running": "off",  # closing the desktop's window quits, as before
     }
 
 
@@ -16,6 +17,7 @@ def test_a_change_keeps_the_other_settings(client):
         "theme": "dark",
         "layout": "grid",
         "order": "own",
+        "keep_running": "off",
     }
     client.patch("/api/settings", json={"layout": "list"})
     client.patch("/api/settings", json={})
@@ -23,6 +25,7 @@ def test_a_change_keeps_the_other_settings(client):
         "theme": "dark",
         "layout": "list",
         "order": "own",
+        "keep_running": "off",
     }
 
 

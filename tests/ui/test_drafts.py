@@ -66,7 +66,12 @@ def test_an_edit_that_saves_leaves_no_draft_behind(page, api):
 def test_theme_and_layout_follow_the_person_to_another_browser(page, api, browser, base_url):
     page.get_by_role("button", name="Use dark theme").click()
     page.keyboard.press("Control+g")
-    eventually(lambda: api.settings() == {"theme": "dark", "layout": "list", "order": "own"})
+    eventually(
+        lambda: (
+            api.settings()
+            == {"theme": "dark", "layout": "list", "order": "own", "keep_running": "off"}
+        )
+    )
     context, other = fresh_page(browser, base_url)
     try:
         assert other.evaluate("document.documentElement.dataset.theme") == "dark"

@@ -55,6 +55,7 @@ def settings():
     return render_template(
         "pages/settings.html",
         native_export=dialogs().native,
+        desktop=dialogs().native,  # the window (its shell): the keep-running option
         account=_account(),
         settings=_settings(),
     )

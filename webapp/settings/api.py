@@ -16,6 +16,8 @@ _FIELDS = {
     "theme": "light, dark, or system (follow the system's choice)",
     "layout": "notes as a grid of cards or as one list",
     "order": "own: the order you give the notes (drag them); edited: the latest edit first",
+    "keep_running": "on: on the desktop, closing the window keeps Kaap running (a tray icon) "
+    "for reminders",
 }
 settings_model = ns.model(
     "Settings",

@@ -17,6 +17,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "layout": ("grid", "list"),
     # The notes' order: the person's own (drag cards, as Keep) or by last edit, newest first.
     "order": ("own", "edited"),
+    # The desktop: closing the window leaves Kaap running (a tray icon) for reminders.
+    "keep_running": ("off", "on"),
 }
 DEFAULTS = {name: values[0] for name, values in CHOICES.items()}
 

@@ -138,6 +138,13 @@ function start() {
   }
   window.addEventListener("popstate", onPopState);
   window.addEventListener("hashchange", route);
+  // The desktop shell tells of reminders that fell due while Kaap was closed (a count only).
+  window.addEventListener("kaap:missed-reminders", (event) => {
+    const count = Math.trunc(Number(event.detail?.count)) || 0;
+    if (count < 1) return;
+    const text = count === 1 ? "1 missed reminder" : `${count} missed reminders`;
+    snackbar(text, ["View", () => (location.hash = "#reminders")], 10000);
+  });
   // Other windows' changes show here as they happen (after a gap, the view is drawn again).
   live.init({ reloadView: () => grid.reload(), reloadLabels: () => labels.refreshFromElsewhere() });
   syncstate.init(); // the header's sync state (single-user mode, once connected), followed

@@ -259,7 +259,30 @@ function setUpOrder() {
   }
 }
 
+// Keep running for reminders (the desktop only) -----------------------------------------
+
+function setUpKeepRunning() {
+  const box = $("keep-running");
+  if (!box) return;
+  box.addEventListener("change", async () => {
+    try {
+      const response = await fetch("/api/settings", {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
+        credentials: "same-origin",
+        body: JSON.stringify({ keep_running: box.checked ? "on" : "off" }),
+      });
+      if (!response.ok) throw new Error(`The server answered ${response.status}.`);
+      $("keep-running-status").textContent = "Saved.";
+    } catch (error) {
+      box.checked = !box.checked;
+      snackbar(error.message ?? "Kaap can't be reached. Try again in a moment.", true);
+    }
+  });
+}
+
 setUpOrder();
+setUpKeepRunning();
 setUpImport();
 setUpExport();
 if ($("backups")) setUpBackups(); // not there for non-admins in server mode
