@@ -179,6 +179,9 @@ def test_chip_click_changes_the_reminder_and_its_x_removes_it(at_now, api):
     expect(card(page, "Pay rent").locator(".reminder-chip")).to_have_count(0)
     expect(page.locator("#snackbar")).to_contain_text("Reminder deleted")
     assert api.get(note["id"])["reminder"] is None
+    page.locator("#snackbar").get_by_role("button", name="Undo").click()
+    expect(card(page, "Pay rent").locator(".reminder-chip")).to_contain_text("Nov 30, 8:00 AM")
+    assert api.get(note["id"])["reminder"]["local"] == "2026-11-30T08:00"
 
 
 def test_done_from_the_chip_and_from_the_card_menu(at_now, api):
@@ -244,6 +247,37 @@ def test_reminders_view_lists_upcoming_soonest_first_and_done_apart(at_now, api,
     ).click()
     picker(page).get_by_role("button", name="Tomorrow").click()
     expect(titles).to_have_text(["First", "Third", "Second"])
+
+
+def test_a_note_made_in_the_reminders_view_gets_a_reminder_as_in_keep(at_now, api):
+    page = at_now
+    page.evaluate("location.hash = 'reminders'")
+    page.locator("#composer-open").click()
+    composer = page.locator("#composer")
+    expect(composer.locator(".reminder-chip")).to_contain_text("Today, 1:00 PM")
+    composer.get_by_label("Title").fill("Bring the chairs")
+    composer.get_by_role("button", name="Change reminder").click()
+    picker(page).get_by_role("button", name="Tomorrow").click()
+    expect(composer.locator(".reminder-chip")).to_contain_text("Tomorrow, 8:00 AM")
+    screenshot(page, "reminders-composer")
+    composer.get_by_role("button", name="Close").click()
+    expect(card(page, "Bring the chairs").locator(".reminder-chip")).to_contain_text("Tomorrow, 8:00 AM")
+    (note,) = [n for n in api.notes() if n["title"] == "Bring the chairs"]
+    assert note["reminder"]["local"] == "2026-11-25T08:00"
+
+
+def test_composer_bell_in_notes_sets_the_new_notes_reminder(at_now, api):
+    page = at_now
+    page.locator("#composer-open").click()
+    composer = page.locator("#composer")
+    expect(composer.locator(".reminder-chip")).to_have_count(0)
+    composer.get_by_label("Title").fill("Renew passport")
+    composer.get_by_label("Remind me").click()
+    picker(page).get_by_role("button", name="Next week").click()
+    composer.get_by_role("button", name="Close").click()
+    expect(card(page, "Renew passport").locator(".reminder-chip")).to_contain_text("Nov 30, 8:00 AM")
+    page.locator("#composer-open").click()  # the next note starts without one
+    expect(composer.locator(".reminder-chip")).to_have_count(0)
 
 
 def test_reminders_view_empty_state_as_keep(at_now, api):

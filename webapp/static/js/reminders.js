@@ -40,6 +40,18 @@ export function presetTimes(now = new Date()) {
   return { later_today: later, tomorrow: at(1, MORNING), next_week: at(untilMonday, MORNING) };
 }
 
+/** Later today when it is offered, else Tomorrow: the reminder a note made in the Reminders view gets. */
+export function soonestPreset() {
+  const times = presetTimes();
+  return { preset: times.later_today ? "later_today" : "tomorrow", zone: zone() };
+}
+
+/** A reminder as the chip shows it before the server has it (the composer's, not yet saved). */
+export function shownBefore(value) {
+  const at = value.preset ? presetTimes()[value.preset] : new Date(value.at);
+  return { at: at.toISOString(), local: value.preset ? null : value.at, repeat: value.repeat ?? null, done: false };
+}
+
 const presetTime = (preset, when) =>
   preset === "next_week" ? `${when.toLocaleDateString([], { weekday: "short" })}, ${timeText(when)}` : timeText(when);
 
@@ -228,9 +240,13 @@ const localTime = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 /** Set (or, with null, remove) a note's reminder from a card; the grid redraws it. */
 export async function setOn(note, value) {
   try {
+    const before = note.reminder;
     const updated = await api.updateNote(note.id, { reminder: value });
     noteChanged(updated);
-    if (value === null) snackbar("Reminder deleted");
+    if (value === null && before) {
+      const back = { at: before.local ?? before.at, zone: before.zone, repeat: before.repeat };
+      snackbar("Reminder deleted", ["Undo", () => setOn(updated, before.done ? { ...back, done: true } : back)]);
+    }
     return updated;
   } catch (error) {
     showError(error);
