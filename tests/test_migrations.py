@@ -131,7 +131,11 @@ SEEDS = {
         "120, '" + "c" * 64 + "', '2025-01-10 00:00:00.000000')",
     ],
     # 0015 and 0016 are reminders and history (issue #17): their rows come with their tables.
-    "0015": [],
+    "0015": [
+        "UPDATE notes SET reminder_at = '2026-12-02 08:00:00.000000', reminder_zone = "
+        "'Europe/Amsterdam', reminder_repeat = 'FREQ=WEEKLY', reminder_done = 0, "
+        "reminder_changed_at = '2025-01-10 00:00:00.000000' WHERE id = 7",
+    ],
     "0016": [],
 }
 

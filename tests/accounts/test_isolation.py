@@ -213,6 +213,8 @@ FOREIGN: dict[tuple[str, str], Foreign] = {
     ("POST", "/notes/{note_id}/trash"): Foreign(200),
     ("POST", "/notes/{note_id}/restore"): Foreign(200, control="trashed"),
     ("POST", "/notes/{note_id}/copy"): Foreign(201),
+    # B's own control has no reminder: 409, past the owner check.
+    ("POST", "/notes/{note_id}/reminder/done"): Foreign(409),
     ("POST", "/notes/{note_id}/move"): Foreign(
         200,
         variants=(
@@ -544,6 +546,22 @@ def keep_draft(w: World, walker: Walker) -> None:
 def drop_draft(w: World, walker: Walker) -> None:
     for key in ("composer", f"note-{w.a_owned.notes['text']['id']}"):
         assert walker.call("DELETE", f"/api/drafts/{key}").status_code == 204
+
+
+@own("GET", "/reminders")
+def list_reminders(w: World, walker: Walker) -> None:
+    for state in ("upcoming", "done", "all"):
+        page = walker.call("GET", "/api/reminders", query_string={"state": state}).get_json()
+        assert_nothing_of_a(page["items"], w.a_owned)
+    # It does list: B's own reminder is there.
+    mine = walker.call("GET", "/api/reminders", query_string={"state": "all"}).get_json()
+    assert {n["id"] for n in mine["items"]} & set(w.b_owned.note_ids)
+
+
+@own("GET", "/reminders/presets")
+def reminder_presets(w: World, walker: Walker) -> None:
+    response = walker.call("GET", "/api/reminders/presets", query_string={"zone": "UTC"})
+    assert response.status_code == 200
 
 
 @own("GET", "/settings")

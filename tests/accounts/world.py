@@ -147,6 +147,7 @@ def populate(client: FlaskClient, words: tuple[str, ...], color: tuple[int, int,
         color="teal",
         pinned=True,
         label_ids=label_ids,
+        reminder={"at": "2030-01-07T09:00", "zone": "Europe/Amsterdam", "repeat": "weekly"},
     )
     note(
         "checklist",

@@ -14,7 +14,7 @@ def test_create_returns_201_with_location_and_defaults(client):
     assert note | {"id": 0, "created_at": "", "updated_at": ""} == {
         "id": 0, "title": "Groceries", "body": "", "kind": "text", "items": [], "color": "default",
         "pinned": False, "archived": False, "labels": [], "images": [], "trashed_at": None,
-        "created_at": "", "updated_at": "", "version": 1, "position": "a0",
+        "created_at": "", "updated_at": "", "version": 1, "position": "a0", "reminder": None,
     }  # fmt: skip
 
 

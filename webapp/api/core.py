@@ -22,6 +22,7 @@ from webapp.events.api import ns as events_ns
 from webapp.images.api import ns as images_ns
 from webapp.labels.api import ns as labels_ns
 from webapp.notes.api import ns as notes_ns
+from webapp.reminders.api import ns as reminders_ns
 from webapp.settings.api import ns as settings_ns
 from webapp.sync.api import ns as sync_ns
 from webapp.sync.device.api import ns as sync_device_ns
@@ -113,6 +114,7 @@ api = KaapApi(
 )
 for _ns in (
     notes_ns,
+    reminders_ns,
     images_ns,
     labels_ns,
     drafts_ns,

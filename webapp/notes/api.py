@@ -13,7 +13,7 @@ from jsonschema import Draft4Validator
 from webapp import images
 from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models, schema_error_fields
-from webapp.api.fields import NullableString, UTCTime, upload_doc
+from webapp.api.fields import NullableNested, NullableString, UTCTime, upload_doc
 from webapp.db.types import MAX_ID
 from webapp.disk import EXTENSION as DISK
 from webapp.disk import freeing_space, frees_space
@@ -30,6 +30,30 @@ from webapp.timeutil import now
 ns = Namespace("notes", path="/", description="Notes: create, edit, list, search, trash")
 register_models(ns)
 
+
+class ReminderInput(fields.Raw):
+    """A reminder as sent (checked by ``webapp.reminders.service.parse``), or null."""
+
+    def schema(self):
+        # No type: jsonschema would refuse null for "object" (x-nullable is not its word), and
+        # ``parse`` answers every wrong shape with a sentence of its own.
+        schema = super().schema() | {"x-nullable": True}
+        schema.pop("type", None)
+        return schema
+
+
+reminder_model = ns.model(
+    "Reminder",
+    {
+        "at": UTCTime(required=True, description="The next occurrence, UTC"),
+        "zone": fields.String(required=True, description="IANA zone: the wall-clock time repeats"),
+        "repeat": NullableString(enum=["daily", "weekly", "monthly", "yearly"]),
+        "done": fields.Boolean(required=True),
+        "local": fields.String(
+            required=True, description="Wall-clock time in zone: 2026-12-02T09:00"
+        ),
+    },
+)
 
 item_input = ns.model(
     "ChecklistItemInput",
@@ -54,6 +78,13 @@ note_input = ns.model(
         "pinned": fields.Boolean,
         "archived": fields.Boolean,
         "label_ids": fields.List(fields.Integer(min=1, max=MAX_ID), max_items=1000, unique=True),
+        "reminder": ReminderInput(
+            description='{"at": ISO 8601 (with an offset: that instant; without: wall-clock '
+            'time in zone), "zone": IANA name, "repeat": null|daily|weekly|monthly|yearly, '
+            '"done": bool}, or {"preset": later_today|tomorrow|next_week, "zone": ...}; '
+            "null removes it. A one-off time in the past is refused (400); a repeating one "
+            "starts at its first occurrence from now"
+        ),
     },
     strict=True,
 )
@@ -83,6 +114,7 @@ note_model = ns.model(
             description="Its place in the own order, within pinned or others: greater is "
             "higher; keys sort as their code points (a new note takes the greatest)",
         ),
+        "reminder": NullableNested(reminder_model, required=True, allow_null=True),
     },
 )
 match_model = ns.model(

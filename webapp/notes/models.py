@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +55,8 @@ class Note(db.Model):
         Index("uq_notes_owner_uid", "owner_id", "uid", unique=True),
         # Sync's change feed walks each owner's changes in sequence order.
         Index("ix_notes_owner_seq", "owner_id", "seq"),
+        # Reminders, upcoming soonest first, and what is due (``webapp.reminders``).
+        Index("ix_notes_owner_reminder", "owner_id", "reminder_done", "reminder_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +87,15 @@ class Note(db.Model):
     pinned_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     archived_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     trashed_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The reminder (``webapp.reminders``): its next occurrence in UTC, the person's IANA zone
+    # (the wall-clock time repeats), an RFC 5545 rule or None, done, when it last changed (for
+    # sync's merge) and the occurrence last notified (each notifies once).
+    reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminder_zone: Mapped[str | None] = mapped_column(String(64))
+    reminder_repeat: Mapped[str | None] = mapped_column(String(32))
+    reminder_done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reminder_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminder_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="note",

@@ -53,6 +53,7 @@ from webapp.search.matches import matches
 _VIEW_COLUMNS = (
     Note.id, Note.title, Note.body, Note.kind, Note.color, Note.pinned, Note.archived,
     Note.trashed_at, Note.created_at, Note.updated_at, Note.version, Note.position,
+    Note.reminder_at, Note.reminder_zone, Note.reminder_repeat, Note.reminder_done,
 )  # fmt: skip
 # On SQLite the ids travel as one JSON parameter: an expanding IN of 100 parameters costs
 # SQLAlchemy more than the queries themselves.

@@ -43,6 +43,12 @@ class NoteRow:
     updated_at: str
     version: int
     position: str = ""  # its place in the own order (``webapp.notes.keys``)
+    # The reminder (``webapp.reminders``): its occurrence as the API's text, zone, RFC 5545
+    # rule, done; None when the note has none.
+    reminder_at: str | None = None
+    reminder_zone: str | None = None
+    reminder_repeat: str | None = None
+    reminder_done: bool = False
     items: list[ItemRow] = field(default_factory=list)
     labels: list[LabelRow] = field(default_factory=list)
     images: list[ImageRow] = field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from webapp.notes.rows import NoteRow
+from webapp.reminders import service as reminders
 
 
 def image_json(image) -> dict:
@@ -38,7 +39,16 @@ def note_json(note: NoteRow) -> dict:
         "updated_at": note.updated_at,
         "version": note.version,
         "position": note.position,
+        "reminder": reminder_json(note),
     }
     if note.matches is not None:
         out["matches"] = note.matches
     return out
+
+
+def reminder_json(note: NoteRow) -> dict | None:
+    """The note's reminder as the API gives it, or None."""
+    return reminders.to_json(
+        reminders.of_row(note.reminder_at, note.reminder_zone, note.reminder_repeat,
+                         note.reminder_done)
+    )  # fmt: skip

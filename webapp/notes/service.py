@@ -30,12 +30,16 @@ from webapp.notes import order as placing
 from webapp.notes import queries
 from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
 from webapp.notes.rows import ImageRow, ItemRow, LabelRow, NoteRow
+from webapp.reminders import service as reminders
 from webapp.sync import sequence
 from webapp.timeutil import isoformat
 
 _EDITED = ("title", "body", "kind", "color", "pinned", "archived")
+# The reminder's columns (``webapp.reminders``): ``data["reminder"]`` is a parsed Reminder.
+REMINDER_COLUMNS = ("reminder_at", "reminder_zone", "reminder_repeat", "reminder_done")
 # Every column a write sets (an unchanged search_text leaves the index alone: see 0003).
-_SAVED = (*_EDITED, "trashed_at", "search_text", "updated_at", "version", "position", "seq")
+_SAVED = (*_EDITED, "trashed_at", "search_text", "updated_at", "version", "position", "seq",
+          *REMINDER_COLUMNS)  # fmt: skip
 # The fields sync merges by "later change wins", with the column that says when each changed.
 _TIMED = ("color", "pinned", "archived")
 
@@ -45,7 +49,8 @@ ITEMS_MAX = 1000
 ITEM_TEXT_MAX = 10_000
 # A checklist item's id: a uuid as the server or a device made it.
 ITEM_ID_PATTERN = r"^[0-9A-Za-z-]{1,36}$"
-EDITABLE = ("title", "body", "kind", "items", "color", "pinned", "archived", "label_ids")
+EDITABLE = ("title", "body", "kind", "items", "color", "pinned", "archived", "label_ids",
+            "reminder")  # fmt: skip
 IMAGES_PER_NOTE = images_service.IMAGES_PER_NOTE
 
 
@@ -83,11 +88,25 @@ _SAVE_NOTE = (
             (bindparam("v_trash_moved"), bindparam("v_now")), else_=Note.trashed_changed_at
         )
     )
+    .values(
+        # A reminder changed is a new one: it notifies again.
+        reminder_changed_at=case(
+            (bindparam("v_reminder_moved"), bindparam("v_now")), else_=Note.reminder_changed_at
+        ),
+        reminder_notified_at=case(
+            (bindparam("v_reminder_moved"), None), else_=Note.reminder_notified_at
+        ),
+    )
 )
 _INSERT_NOTE = (
     insert(Note)
     .values({name: bindparam(f"v_{name}") for name in ("owner_id", "uid", "created_at", *_SAVED)})
-    .values({f"{name}_changed_at": bindparam("v_created_at") for name in (*_TIMED, "trashed")})
+    .values(
+        {
+            f"{name}_changed_at": bindparam("v_created_at")
+            for name in (*_TIMED, "trashed", "reminder")
+        }
+    )
     .returning(Note.id)
 )
 _DELETE_ITEMS = delete(ChecklistItem).where(ChecklistItem.note_id == bindparam("note_id"))
@@ -182,6 +201,7 @@ def write_note(
         row = note
         old_pinned, old_updated_at = row.pinned, datetime.fromisoformat(row.updated_at)
         old_position = row.position
+    old_reminder = _reminder_values(row)
     _apply(session, owner_id, row, data)
     if trashed is not None:
         row.trashed_at = isoformat(now) if trashed else None
@@ -197,7 +217,10 @@ def write_note(
         "v_version": row.version,
         "v_position": row.position,
         "v_seq": sequence.bump(conn, owner_id),
-    }
+        "v_reminder_at": None if row.reminder_at is None
+        else datetime.fromisoformat(row.reminder_at),
+    }  # fmt: skip
+    values |= {f"v_{name}": getattr(row, name) for name in REMINDER_COLUMNS[1:]}
     if note is None:
         row.id = run(conn, _INSERT_NOTE, {
             **values, "v_owner_id": owner_id, "v_uid": origin.uid if origin else str(uuid.uuid4()),
@@ -212,7 +235,8 @@ def write_note(
         row.updated_at = isoformat(updated)
         run(conn, _SAVE_NOTE, {**values, "note_id": row.id, "v_updated_at": updated,
                                "v_version": row.version, "v_now": updated,
-                               "v_trash_moved": trashed is not None})  # fmt: skip
+                               "v_trash_moved": trashed is not None,
+                               "v_reminder_moved": _reminder_values(row) != old_reminder})  # fmt: skip
         if "items" in data:
             run(conn, _DELETE_ITEMS, {"note_id": row.id})
         if "label_ids" in data:
@@ -244,6 +268,30 @@ def _apply(session: Session, owner_id: int, note: NoteRow, data: Mapping[str, An
         ]
     if "label_ids" in data:
         note.labels = _label_refs(session, owner_id, data["label_ids"])
+    if "reminder" in data:
+        reminder = data["reminder"]
+        note.reminder_at = None if reminder is None else isoformat(reminder.at)
+        note.reminder_zone = None if reminder is None else reminder.zone
+        note.reminder_repeat = None if reminder is None else reminder.repeat
+        note.reminder_done = False if reminder is None else reminder.done
+
+
+def _reminder_values(note: NoteRow) -> tuple:
+    return tuple(getattr(note, name) for name in REMINDER_COLUMNS)
+
+
+def note_reminder(note: NoteRow) -> reminders.Reminder | None:
+    """The note's reminder as ``webapp.reminders`` takes it."""
+    return reminders.of_row(note.reminder_at, note.reminder_zone, note.reminder_repeat,
+                            note.reminder_done)  # fmt: skip
+
+
+def with_reminder(data: Mapping[str, Any], now: datetime, note: NoteRow | None = None) -> dict:
+    """The API's fields with ``reminder`` (its JSON) parsed and checked (a readable 400)."""
+    if "reminder" not in data:
+        return dict(data)
+    current = None if note is None else note_reminder(note)
+    return {**data, "reminder": reminders.parse(data["reminder"], now, current)}
 
 
 def _new_uid() -> str:
@@ -352,7 +400,7 @@ def create_note(session: Session, owner_id: int, data: Mapping[str, Any], now: d
             "An empty note is not saved: give it a title, text or a checklist item.",
             code="empty_note",
         )
-    note = write_note(session, owner_id, None, data, now)
+    note = write_note(session, owner_id, None, with_reminder(data, now), now)
     session.commit()
     return note
 
@@ -390,8 +438,9 @@ def create_note_with_images(
     with images_service.files_or_nothing(session, store, _names(staged)) as written:
         images_service.check_quota(session, owner_id, sum(s.byte_size for s in staged), quota)
         note = write_note(
-            session, owner_id, None, data, now, store=store, written=written, attach=staged
-        )
+            session, owner_id, None, with_reminder(data, now), now, store=store,
+            written=written, attach=staged,
+        )  # fmt: skip
         session.commit()
     return note
 
@@ -470,8 +519,21 @@ def update_note(
             fields={"version": str(note.version)},
             code="version_conflict",
         )
-    write_note(session, owner_id, note, data, now)
+    write_note(session, owner_id, note, with_reminder(data, now, note), now)
     session.commit()
+    return note
+
+
+def reminder_done(session: Session, owner_id: int, note_id: int, now: datetime) -> NoteRow:
+    """Keep's "Mark as done": a one-off reminder is done, a repeating one moves to its next
+    occurrence (a change of the note, synced); a note without one is a 409."""
+    note = queries.read_note(session, owner_id, note_id)
+    reminder = note_reminder(note)
+    if reminder is None:
+        raise ConflictError("This note has no reminder.", code="no_reminder")
+    if not reminder.done:
+        write_note(session, owner_id, note, {"reminder": reminders.done(reminder, now)}, now)
+        session.commit()
     return note
 
 

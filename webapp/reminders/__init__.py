@@ -1,0 +1,1 @@
+"""Reminders on notes: presets, repeats by RFC 5545 rules, zones, what is due."""
