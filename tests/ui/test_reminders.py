@@ -280,6 +280,19 @@ def test_composer_bell_in_notes_sets_the_new_notes_reminder(at_now, api):
     expect(composer.locator(".reminder-chip")).to_have_count(0)
 
 
+def test_a_search_from_the_reminders_view_searches_every_note(at_now, api):
+    remind(api, "Milk for the party", "2026-11-25T08:00")
+    api.note(title="Milk prices")
+    page = at_now
+    page.evaluate("location.hash = 'reminders'")
+    expect(page.locator(".card")).to_have_count(1)
+    page.locator("#search").fill("milk")
+    expect(page.locator(".card")).to_have_count(2)
+    expect(page.locator("#reminders-bar")).to_be_hidden()
+    page.locator("#search").fill("")
+    expect(page.locator(".card")).to_have_count(1)
+
+
 def test_reminders_view_empty_state_as_keep(at_now, api):
     remind(api, "Elsewhere", "2026-11-25T08:00")
     at_now.evaluate("location.hash = 'reminders/done'")
@@ -381,3 +394,25 @@ def test_the_desktop_window_leaves_notifications_to_the_shell(tab, base_url, api
         assert tab.locator("body").get_attribute("data-next-reminder") is None
     finally:
         app.extensions["kaap.dialogs"] = before
+
+
+def test_phone_editor_bell_and_chip(at_now, api):
+    page = at_now
+    page.set_viewport_size(dict(zip(("width", "height"), SIZES["phone"], strict=True)))
+    remind(api, "Groceries", "2026-11-25T08:00", repeat="weekly", body="Milk, eggs")
+    page.reload()
+    expect(card(page, "Groceries").locator(".reminder-chip")).to_contain_text("Tomorrow, 8:00 AM")
+    card(page, "Groceries").hover()
+    toolbar = card(page, "Groceries").locator(".card-toolbar")
+    card_box, bar_box = card(page, "Groceries").bounding_box(), toolbar.bounding_box()
+    assert bar_box["x"] + bar_box["width"] <= card_box["x"] + card_box["width"] + 1  # the bell fits
+    screenshot(page, "reminders-phone-card")
+    card(page, "Groceries").click()
+    editor = page.locator("dialog#editor")
+    expect(editor.locator(".reminder-chip")).to_contain_text("Tomorrow, 8:00 AM")
+    editor.get_by_label("Remind me").click()
+    expect(picker(page)).to_have_attribute("data-presets", "server")
+    expect(picker(page).get_by_role("button", name="Mark as done")).to_be_visible()
+    box = picker(page).bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= SIZES["phone"][0]
+    screenshot(page, "reminders-phone-picker")

@@ -57,6 +57,9 @@ export function init({ onOpen }) {
 
 const searching = () => Boolean(view.q || view.color || view.hasImage);
 
+// The Reminders view lists the notes with one, in time order; a search there searches the notes.
+const remindersList = () => view.kind === "reminders" && !searching();
+
 // A search from Notes covers the archive too, as Keep's does; the trash stays apart.
 const stateParam = () =>
   ({ archive: "archived", trash: "trashed" })[view.kind] ?? (view.kind === "notes" && searching() ? "notes" : "active");
@@ -185,7 +188,7 @@ async function loadMore() {
 
 /** The next page of the view: the notes with reminders come from their own list, soonest first. */
 async function listPage() {
-  if (view.kind === "reminders") {
+  if (remindersList()) {
     const page = await api.listReminders({ state: view.reminderState, cursor });
     return Array.isArray(page) ? { items: page, next_cursor: null } : page;
   }
@@ -207,7 +210,7 @@ function remindedHere(note) {
 }
 
 function matches(note) {
-  if (view.kind === "reminders") return remindedHere(note);
+  if (remindersList()) return remindedHere(note);
   const state = stateParam();
   if (state === "trashed" ? !note.trashed_at : note.trashed_at) return false;
   if ((state === "active" || state === "archived") && note.archived !== (state === "archived")) return false;
@@ -223,7 +226,7 @@ function matches(note) {
 
 // The Reminders view is one list in time order, pinned or not.
 const sectionOf = (note) =>
-  note.pinned && view.kind !== "trash" && view.kind !== "reminders" ? "#grid-pinned" : "#grid-others";
+  note.pinned && view.kind !== "trash" && !remindersList() ? "#grid-pinned" : "#grid-others";
 
 /** A card of the Reminders view goes before the first card due later (done ones: latest first). */
 function placeByTime(section, card, note) {
@@ -253,7 +256,7 @@ function place(note) {
   const section = $(sectionOf(note));
   // By last edit an edited note goes first, as the list will show it; in the own order it stays.
   const edited = document.body.dataset.order === "edited" && old && old.dataset.updated !== note.updated_at;
-  if (view.kind === "reminders") {
+  if (remindersList()) {
     old?.remove();
     placeByTime(section, card, note);
   } else if (old && old.parentElement === section && !edited) {

@@ -57,7 +57,7 @@ export function init() {
 async function refresh() {
   let page;
   try {
-    page = await api.listReminders({ state: "upcoming" });
+    page = await api.listReminders({ state: "upcoming", limit: 100 }); // the soonest come first
   } catch {
     return; // offline: the notes the page hears of meanwhile still arm the timer
   }

@@ -175,7 +175,7 @@ export function pick(anchor, note, { change, done = null }) {
     "div",
     { class: "remind-main" },
     h("div", { class: "remind-title", text: "Remind me later" }),
-    h("div", { class: "remind-hint", text: "Saved in your time zone" }),
+    h("div", { class: "remind-hint", text: `Times in ${zone().replaceAll("_", " ")}` }),
     presets,
     h(
       "button",
