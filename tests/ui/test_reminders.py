@@ -261,7 +261,9 @@ def test_a_note_made_in_the_reminders_view_gets_a_reminder_as_in_keep(at_now, ap
     expect(composer.locator(".reminder-chip")).to_contain_text("Tomorrow, 8:00 AM")
     screenshot(page, "reminders-composer")
     composer.get_by_role("button", name="Close").click()
-    expect(card(page, "Bring the chairs").locator(".reminder-chip")).to_contain_text("Tomorrow, 8:00 AM")
+    expect(card(page, "Bring the chairs").locator(".reminder-chip")).to_contain_text(
+        "Tomorrow, 8:00 AM"
+    )
     (note,) = [n for n in api.notes() if n["title"] == "Bring the chairs"]
     assert note["reminder"]["local"] == "2026-11-25T08:00"
 
@@ -275,7 +277,9 @@ def test_composer_bell_in_notes_sets_the_new_notes_reminder(at_now, api):
     composer.get_by_label("Remind me").click()
     picker(page).get_by_role("button", name="Next week").click()
     composer.get_by_role("button", name="Close").click()
-    expect(card(page, "Renew passport").locator(".reminder-chip")).to_contain_text("Nov 30, 8:00 AM")
+    expect(card(page, "Renew passport").locator(".reminder-chip")).to_contain_text(
+        "Nov 30, 8:00 AM"
+    )
     page.locator("#composer-open").click()  # the next note starts without one
     expect(composer.locator(".reminder-chip")).to_have_count(0)
 
@@ -416,3 +420,16 @@ def test_phone_editor_bell_and_chip(at_now, api):
     box = picker(page).bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= SIZES["phone"][0]
     screenshot(page, "reminders-phone-picker")
+
+
+def test_dark_theme_chip_and_picker(at_now, api):
+    api.client.patch("/api/settings", json={"theme": "dark"})
+    remind(api, "In the dark", "2026-11-24T18:00", color="blue")
+    page = at_now
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    card(page, "In the dark").hover()
+    card(page, "In the dark").get_by_label("Remind me").click()
+    expect(picker(page)).to_have_attribute("data-presets", "server")
+    screenshot(page, "reminders-dark")
