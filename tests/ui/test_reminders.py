@@ -247,6 +247,14 @@ def test_reminders_view_lists_upcoming_soonest_first_and_done_apart(at_now, api,
     ).click()
     picker(page).get_by_role("button", name="Tomorrow").click()
     expect(titles).to_have_text(["First", "Third", "Second"])
+    # one marked done leaves the list for Done, in its place by time
+    card(page, "First").locator(".reminder-chip").get_by_role(
+        "button", name="Change reminder"
+    ).click()
+    picker(page).get_by_role("button", name="Mark as done").click()
+    expect(titles).to_have_text(["Third", "Second"])
+    page.get_by_role("tab", name="Done").click()
+    expect(titles).to_have_text(["First", "Done already"])
 
 
 def test_a_note_made_in_the_reminders_view_gets_a_reminder_as_in_keep(at_now, api):

@@ -228,12 +228,11 @@ function matches(note) {
 const sectionOf = (note) =>
   note.pinned && view.kind !== "trash" && !remindersList() ? "#grid-pinned" : "#grid-others";
 
-/** A card of the Reminders view goes before the first card due later (done ones: latest first). */
+/** A card of the Reminders view goes before the first card due later: the list's order, by time. */
 function placeByTime(section, card, note) {
   const at = new Date(note.reminder.at).getTime();
-  const later = view.reminderState === "done" ? (other) => other < at : (other) => other > at;
   const next = [...section.children].find(
-    (other) => other !== card && later(new Date(store.notes.get(Number(other.dataset.id))?.reminder?.at).getTime()),
+    (other) => other !== card && new Date(store.notes.get(Number(other.dataset.id))?.reminder?.at).getTime() > at,
   );
   section.insertBefore(card, next ?? null);
 }
