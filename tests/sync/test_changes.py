@@ -130,7 +130,7 @@ def test_a_note_in_the_feed_is_whole(client, make_note, make_label):
     (note,) = page["changes"]
     assert note["items"][0]["text"] == "milk" and note["items"][0]["id"]
     assert note["label_uids"] == [page["labels"][0]["uid"]]
-    assert set(note["field_times"]) == {"color", "pinned", "archived", "trashed"}
+    assert set(note["field_times"]) == {"color", "pinned", "archived", "trashed", "reminder"}
     assert note["version"] == 1 and note["seq"] == page["high_water"]
     assert client.get(f"/api/notes/{note['id']}").status_code == 200
 

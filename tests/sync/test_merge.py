@@ -12,7 +12,7 @@ def note(**fields):
     state = {
         "title": "Groceries", "body": "milk\neggs\nbread", "kind": "text", "color": "default",
         "pinned": False, "archived": False, "trashed": False, "items": [], "label_uids": [],
-        "images": [], "field_times": {field: EARLY for field in ("color", "pinned", "archived", "trashed")},
+        "images": [], "reminder": None, "field_times": {field: EARLY for field in ("color", "pinned", "archived", "trashed")},
     }  # fmt: skip
     return state | fields
 

@@ -87,7 +87,7 @@ class Events(Resource):
         """This account's note changes, as server-sent events (`text/event-stream`, not JSON).
 
         `notes` (`{"ids", "kind", "versions"}`, kind created, updated, trashed, restored,
-        deleted or labels) for every change to this account's notes made by any page or
+        deleted, labels, or reminded: a reminder notified, no new version) for every change to this account's notes made by any page or
         client; `ready` once connected. Only ids, kinds and versions are sent:
         fetch a note to see it. The stream ends after `EVENTS_STREAM_SECONDS` and `retry`
         makes EventSource reconnect by itself."""

@@ -27,6 +27,7 @@ from dateutil.rrule import rrulestr
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from webapp import events
 from webapp.errors import ValidationError
 from webapp.notes.models import Note
 from webapp.timeutil import isoformat
@@ -369,5 +370,7 @@ def mark_notified(
     session.execute(
         update(Note).where(Note.id == note_id, Note.owner_id == owner_id).values(values)
     )
+    # Open pages fetch the note again (no version: it is not a new one) and see it moved on.
+    events.changed(session, owner_id, [note_id], "reminded")
     session.commit()
     return following

@@ -10,7 +10,9 @@ it as its base (``webapp.sync.device.models.SyncBase``)::
      "items": [{"id": str, "text": str, "checked": bool}, ...],   # in order
      "label_uids": [str, ...],                                    # a set
      "images": [str, ...],                                        # SHA-256s, in order
-     "field_times": {"color": iso, "pinned": iso, "archived": iso, "trashed": iso}}
+     "reminder": None | {"at": iso, "zone": str, "repeat": str | None, "done": bool},
+     "field_times": {"color": iso, "pinned": iso, "archived": iso, "trashed": iso,
+                     "reminder": iso}}
 
 (The feed's ``images`` are objects with a ``sha256``; ``webapp.sync.device`` turns them into
 the plain list above before merging; objects with a ``sha256`` are taken too.)
@@ -37,9 +39,9 @@ The rules, field by field (local = this device's state, remote = the server's):
 - Labels (by uid) and images (by SHA-256): sets. Added on either side stays; removed on one
   side and still there on the other, it goes. Order: the server's, then the device's additions
   (a set only the device changed: the device's order).
-- Color, pinned, archived, trashed: the side that changed it wins; both changed it to different
-  values: the later ``field_times`` entry (a tie or a missing time: the server). The merged
-  ``field_times`` entry is the winner's.
+- Color, pinned, archived, trashed and the reminder (one value: time, zone, repeat, done): the
+  side that changed it wins; both changed it to different values: the later ``field_times``
+  entry (a tie or a missing time: the server). The merged ``field_times`` entry is the winner's.
 - Trash against an edit: a side that moved the note to the trash loses against the other side's
   edit of its content (title, body, items, labels, images): the note leaves the trash.
 - Limits: a merge that would make the note break a limit of ``webapp.notes.service`` (body
@@ -70,7 +72,7 @@ from webapp.notes import service as notes
 
 CONFLICTS_LABEL = "Conflicts"
 
-FLAGS = ("color", "pinned", "archived", "trashed")
+FLAGS = ("color", "pinned", "archived", "trashed", "reminder")
 # What counts as an edit of the note's content when it meets a move to the trash.
 CONTENT = ("title", "body", "items", "label_uids", "images")
 # Seconds for one side's line diff: past it dmp returns a coarser diff (still exact: at worst a
@@ -503,7 +505,9 @@ def _conflict_copy(local: dict, device: str) -> dict:
             "pinned": None,
             "archived": None,
             "trashed": None,
+            "reminder": None,
         },
+        "reminder": None,  # one note reminds: the copy holds the text, not the reminder
     }
 
 
@@ -544,5 +548,16 @@ def _state(note: dict) -> dict:
         "items": items,
         "label_uids": list(note.get("label_uids") or []),
         "images": images,
+        "reminder": reminder_state(note.get("reminder")),
         "field_times": dict(note.get("field_times") or {}),
+    }
+
+
+def reminder_state(reminder) -> dict | None:
+    """A reminder as states compare it: its time, zone, repeat and done (not ``local``, which
+    follows from them)."""
+    if not isinstance(reminder, dict):
+        return None
+    return {key: reminder.get(key) for key in ("at", "zone", "repeat", "done")} | {
+        "done": bool(reminder.get("done"))
     }

@@ -22,6 +22,7 @@ from webapp.labels.models import Label, name_key
 from webapp.notes import queries
 from webapp.notes import service as notes
 from webapp.notes.models import COLORS, KINDS, Note
+from webapp.reminders import service as reminders
 from webapp.sync import blobs
 from webapp.sync.models import AppliedChange, SyncSequence, Tombstone
 from webapp.sync.service import note_by_uid
@@ -29,7 +30,7 @@ from webapp.sync.service import note_by_uid
 BATCH_MAX = 100
 UID = re.compile(r"^[0-9A-Za-z-]{1,36}$")
 _FLAGS = ("pinned", "archived", "trashed")
-_TIMED = ("color", "pinned", "archived", "trashed")
+_TIMED = ("color", "pinned", "archived", "trashed", "reminder")
 # A device's clock may run ahead a little; a field time further ahead is taken as now, so
 # one wrong clock cannot win every later merge of that field.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -65,7 +66,7 @@ def _check(change: Any) -> tuple[str, str, int | None, dict | None]:
 
 def _check_note(note: Mapping[str, Any]) -> None:
     known = {"title", "body", "kind", "color", "items", "label_uids", "images", "field_times",
-             *_FLAGS}  # fmt: skip
+             "reminder", *_FLAGS}  # fmt: skip
     if set(note) - known:
         raise _invalid("note", f"unknown field(s): {', '.join(sorted(set(note) - known))}")
     for name in ("title", "body"):
@@ -104,6 +105,12 @@ def _check_note(note: Mapping[str, Any]) -> None:
     for sha in shas:
         blobs.check_sha(sha, "images")
     _field_times(note.get("field_times", {}))
+    _reminder(note.get("reminder"))
+
+
+def _reminder(raw: Any) -> reminders.Reminder | None:
+    """A device's reminder as it is (its time may have passed there meanwhile), or a 400."""
+    return reminders.parse(raw, datetime.now(UTC), strict=False)
 
 
 def _field_times(raw: Any) -> dict[str, datetime]:
@@ -247,6 +254,8 @@ def _write(session, owner_id, change_id, uid, base, note, merged, now, store) ->
                          for i in note["items"]]  # fmt: skip
     if "label_uids" in note:
         data["label_ids"] = _label_ids(session, owner_id, note["label_uids"], merged)
+    if "reminder" in note:
+        data["reminder"] = _reminder(note["reminder"])
     notes._check_values(data)
     trashed = note.get("trashed")
     was_trashed = False if current is None else current.trashed_at is not None
@@ -261,7 +270,10 @@ def _write(session, owner_id, change_id, uid, base, note, merged, now, store) ->
         if current is not None and current.version != base:
             store.remove(images.written)
             return _conflict(session, owner_id, change_id, uid)
-    before = None if current is None else {name: getattr(current, name) for name in _TIMED[:3]}
+    before = None
+    if current is not None:
+        before = {name: getattr(current, name) for name in _TIMED[:3]}
+        before["reminder"] = notes.note_reminder(current)
     with images_service.files_or_nothing(session, store, images.written) as written:
         row = notes.write_note(
             session, owner_id, current, data, now, trashed=trashed,

@@ -20,6 +20,7 @@ from webapp.errors import ValidationError
 from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes.models import ChecklistItem, Note, note_labels
+from webapp.reminders import service as reminders
 from webapp.sync.models import AppliedChange, SyncSequence, SyncServer, Tombstone
 from webapp.timeutil import isoformat
 
@@ -30,7 +31,8 @@ _NOTE_COLUMNS = (
     Note.id, Note.uid, Note.version, Note.seq, Note.title, Note.body, Note.kind, Note.color,
     Note.pinned, Note.archived, Note.trashed_at, Note.created_at, Note.updated_at,
     Note.position, Note.color_changed_at, Note.pinned_changed_at, Note.archived_changed_at,
-    Note.trashed_changed_at,
+    Note.trashed_changed_at, Note.reminder_at, Note.reminder_zone, Note.reminder_repeat,
+    Note.reminder_done, Note.reminder_changed_at,
 )  # fmt: skip
 
 
@@ -205,11 +207,18 @@ def _note_json(row, items, label_uids, images) -> dict:
         "items": items,
         "label_uids": label_uids,
         "images": images,
+        # A note field like color: merged by the later change (``field_times["reminder"]``).
+        "reminder": reminders.to_json(
+            reminders.of_row(
+                row.reminder_at, row.reminder_zone, row.reminder_repeat, row.reminder_done
+            )
+        ),
         "field_times": {
             "color": _time(row.color_changed_at),
             "pinned": _time(row.pinned_changed_at),
             "archived": _time(row.archived_changed_at),
             "trashed": _time(row.trashed_changed_at),
+            "reminder": _time(row.reminder_changed_at),
         },
     }
 

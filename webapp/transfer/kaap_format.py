@@ -7,7 +7,10 @@ Format (``"format": "kaap-export", "version": 1``)::
      "notes": [{"uid", "title", "body", "kind", "items": [{"id", "text", "checked"}], "color",
                 "pinned", "archived", "trashed_at", "created_at", "updated_at", "version",
                 "position", "labels": ["Work"],
-                "images": [{"file": "images/<name>", "content_type", "width", "height"}]}]}
+                "images": [{"file": "images/<name>", "content_type", "width", "height"}],
+                "reminder": null | {"at", "zone", "repeat", "done", "local"}}]}
+
+``reminder`` is the API's (``webapp.reminders.service.to_json``); exports before it lack it.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.errors import KaapError
 from webapp.images.service import Store
 from webapp.labels.models import Label
 from webapp.notes import keys
 from webapp.notes.models import COLORS, KINDS, Note
 from webapp.notes.service import ITEM_ID_PATTERN
+from webapp.reminders import service as reminders
 from webapp.timeutil import isoformat
 from webapp.transfer.archive import Source
 from webapp.transfer.notes import Incoming
@@ -129,6 +134,14 @@ def _write_zip(dest: Path | BinaryIO, store: Store, notes, index: dict) -> None:
                         }
                         for image in note.images
                     ],
+                    "reminder": reminders.to_json(
+                        reminders.of_row(
+                            note.reminder_at,
+                            note.reminder_zone,
+                            note.reminder_repeat,
+                            note.reminder_done,
+                        )
+                    ),
                 }
             )
             archive.writestr(
@@ -216,6 +229,7 @@ def parse(source: Source, raw: dict, warn: Callable[[str], None]) -> Incoming:
         updated_at=_time_of(raw, "updated_at", warn),
         version=raw.get("version", 1),  # checked with the other numbers by notes.settle
         labels=[name for name in _list(raw.get("labels")) if isinstance(name, str)],
+        reminder=_reminder(raw.get("reminder"), warn),
     )
     for image in _list(raw.get("images")):
         path = image.get("file") if isinstance(image, dict) else None
@@ -224,6 +238,15 @@ def parse(source: Source, raw: dict, warn: Callable[[str], None]) -> Incoming:
             continue
         incoming.images.append((path, lambda path=path: source.read(path)))
     return incoming
+
+
+def _reminder(raw, warn: Callable[[str], None]) -> reminders.Reminder | None:
+    """The note's reminder as exported (a time passed since is kept), or None with a warning."""
+    try:
+        return reminders.parse(raw, datetime.now(UTC), strict=False)
+    except KaapError as exc:
+        warn(f"reminder not imported: {exc.message}")
+        return None
 
 
 def _item_id(value) -> str | None:

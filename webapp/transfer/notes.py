@@ -20,6 +20,8 @@ from webapp.notes import service as notes
 from webapp.notes.models import ChecklistItem, Note
 from webapp.notes.rows import NoteRow
 from webapp.notes.service import BODY_MAX_BYTES, ITEM_TEXT_MAX, ITEMS_MAX, TITLE_MAX
+from webapp.reminders import service as reminders
+from webapp.timeutil import isoformat
 from webapp.transfer.archive import ArchiveError
 
 LABELS_MAX = 1000  # as the API's label_ids
@@ -54,6 +56,7 @@ class Incoming:
     labels: list[str] = field(default_factory=list)
     # (name in the archive, a function that returns its bytes)
     images: list[tuple[str, Callable[[], bytes]]] = field(default_factory=list)
+    reminder: reminders.Reminder | None = None
 
 
 def refusal(incoming: Incoming) -> str | None:
@@ -184,6 +187,7 @@ def write(
                 )
             ],
             "label_ids": list(dict.fromkeys(label.id for label in labels if label is not None)),
+            "reminder": incoming.reminder,
         }  # fmt: skip
         origin = notes.Origin(
             incoming.uid, incoming.created_at, incoming.updated_at, incoming.version
@@ -193,4 +197,11 @@ def write(
             store=store, written=written, attach=staged,
         )  # fmt: skip
         session.commit()
+    reminder = incoming.reminder
+    if reminder is not None and not reminder.done and reminder.at <= now:
+        # A time that passed before the import is not notified now: a one-off counts as
+        # notified, a repeating one moves on to its next time.
+        following = reminders.mark_notified(session, owner_id, note.id, reminder.at, now)
+        if following is not None:
+            note.reminder_at = isoformat(following)
     return note

@@ -46,6 +46,7 @@ from webapp.labels.models import Label, name_key
 from webapp.notes import queries
 from webapp.notes import service as notes
 from webapp.notes.models import Note
+from webapp.reminders import service as reminders
 from webapp.sync import merge, service
 from webapp.sync.device import blobs, client, store
 from webapp.sync.device.client import SyncError
@@ -63,8 +64,8 @@ LOCK_FILE = "sync.lock"
 
 # The fields two states are compared by (field_times say when, not what).
 _CONTENT = ("title", "body", "kind", "color", "pinned", "archived", "trashed", "items",
-            "label_uids", "images")  # fmt: skip
-_TIMED = ("color", "pinned", "archived", "trashed")
+            "label_uids", "images", "reminder")  # fmt: skip
+_TIMED = ("color", "pinned", "archived", "trashed", "reminder")
 _BASE = SyncBase.__table__
 _NOTES = Note.__table__
 
@@ -243,6 +244,7 @@ def normalized(note: dict) -> dict:
         ],
         "label_uids": sorted(note.get("label_uids", [])),
         "images": images,
+        "reminder": merge.reminder_state(note.get("reminder")),
         "field_times": dict(note.get("field_times") or {}),
     }
 
@@ -251,9 +253,10 @@ def same(a: dict | None, b: dict | None) -> bool:
     """Whether two states hold the same note (whenever each field changed)."""
     if a is None or b is None:
         return a is b
+    # .get: a base kept before a field existed (reminders) lacks it, as a note without one.
     return all(
-        (sorted(a[k]) if k == "label_uids" else a[k])
-        == (sorted(b[k]) if k == "label_uids" else b[k])
+        (sorted(a[k]) if k == "label_uids" else a.get(k))
+        == (sorted(b[k]) if k == "label_uids" else b.get(k))
         for k in _CONTENT
     )
 
@@ -642,6 +645,7 @@ class _Sync:
         data["items"] = [dict(item) for item in state["items"]]
         data["label_ids"] = self._label_ids(state["label_uids"])
         now = timeutil.now()
+        data["reminder"] = reminders.parse(state.get("reminder"), now, strict=False)
         plan = self._images(uid, local, state)
         note_id = self._note_id(uid) if local is not None else None
         with images_service.files_or_nothing(self.session, self.store, plan.get("written", ())):
