@@ -441,3 +441,21 @@ def test_dark_theme_chip_and_picker(at_now, api):
     card(page, "In the dark").get_by_label("Remind me").click()
     expect(picker(page)).to_have_attribute("data-presets", "server")
     screenshot(page, "reminders-dark")
+
+
+def test_a_repeating_reminder_notified_elsewhere_moves_on_in_the_open_page(at_now, api, server):
+    note = remind(api, "Stretch", "2026-11-24T18:00", repeat="daily")
+    page = at_now
+    page.reload()
+    chip = card(page, "Stretch").locator(".reminder-chip")
+    expect(chip).to_contain_text("Today, 6:00 PM")
+    app = server[0]
+    with app.app_context():
+        from webapp.extensions import db
+        from webapp.reminders import service
+
+        at = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+        # owner 1: the single user of accounts-off mode, as the desktop notifier would call it
+        following = service.mark_notified(db.session, 1, note["id"], at, at + timedelta(minutes=1))
+    assert following == datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+    expect(chip).to_contain_text("Tomorrow, 6:00 PM")  # told by the 'reminded' event
