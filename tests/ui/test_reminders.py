@@ -93,7 +93,10 @@ def test_card_bell_offers_keeps_presets_with_their_times(at_now, api):
     expect(options.nth(2)).to_have_text("Next weekMon, 8:00 AM")
     expect(options.nth(3)).to_have_text("schedulePick date & time")
     screenshot(page, "reminders-bell-presets")
+    assert page.evaluate("window.__asked") == 0
     picker(page).get_by_role("button", name="Tomorrow").click()
+    # setting the first reminder is the click that asks to notify; once only
+    eventually(lambda: page.evaluate("window.__asked") == 1)
     chip = card(page, "Call the dentist").locator(".reminder-chip")
     expect(chip).to_contain_text("Tomorrow, 8:00 AM")
     reminder = api.get(note["id"])["reminder"]
@@ -174,6 +177,7 @@ def test_chip_click_changes_the_reminder_and_its_x_removes_it(at_now, api):
     picker(page).get_by_role("button", name="Next week").click()
     expect(chip).to_contain_text("Nov 30, 8:00 AM")
     assert api.get(note["id"])["reminder"]["local"] == "2026-11-30T08:00"
+    assert page.evaluate("window.__asked") == 1  # asked the first time, not again
     chip.hover()
     chip.get_by_role("button", name="Remove reminder").click()
     expect(card(page, "Pay rent").locator(".reminder-chip")).to_have_count(0)

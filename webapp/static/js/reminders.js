@@ -126,7 +126,7 @@ export function pick(anchor, note, { change, done = null }) {
   const reminder = note.reminder ?? null;
   const set = (value) => {
     closePopover();
-    notify.askOnce(); // a click: the one moment a browser lets a page ask
+    if (value) notify.askOnce(); // a click: the one moment a browser lets a page ask
     change(value);
   };
   const presets = Object.entries(PRESET_NAMES).map(([preset, name]) =>
@@ -161,14 +161,29 @@ export function pick(anchor, note, { change, done = null }) {
   const extra = [];
   if (reminder && done && !reminder.done) {
     extra.push(
-      h("button", { type: "button", class: "remind-option remind-done", onclick: () => (closePopover(), done()) },
-        icon("check"), h("span", { class: "remind-name", text: "Mark as done" })),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "remind-option remind-done",
+          onclick: () => {
+            closePopover();
+            done();
+          },
+        },
+        icon("check"),
+        h("span", { class: "remind-name", text: "Mark as done" }),
+      ),
     );
   }
   if (reminder) {
     extra.push(
-      h("button", { type: "button", class: "remind-option remind-remove", onclick: () => set(null) },
-        icon("delete"), h("span", { class: "remind-name", text: "Remove reminder" })),
+      h(
+        "button",
+        { type: "button", class: "remind-option remind-remove", onclick: () => set(null) },
+        icon("delete"),
+        h("span", { class: "remind-name", text: "Remove reminder" }),
+      ),
     );
   }
   const main = h(
