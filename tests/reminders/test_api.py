@@ -145,3 +145,10 @@ def test_presets_in_a_zone(client):
 def test_presets_unknown_zone_is_400(client):
     response = client.get("/api/reminders/presets?zone=Nowhere")
     assert response.status_code == 400 and "zone" in response.get_json()["error"]["fields"]
+
+
+def test_patch_done_true_on_repeating_moves_it_on(client, make_note):
+    note = make_note(reminder={"at": "2026-01-06T09:00", "zone": AMS, "repeat": "weekly"})
+    body = {"reminder": note["reminder"] | {"done": True}}
+    got = client.patch(f"/api/notes/{note['id']}", json=body).get_json()["reminder"]
+    assert (got["local"], got["done"]) == ("2026-01-13T09:00", False)

@@ -196,3 +196,15 @@ def test_missed_counts_what_fell_due_since(app, make_note, owner):
         assert [r.title for r in found] == ["a", "b"] and found[1].repeat == "weekly"
         every = reminders.missed(db.session, owner, None, utc(2026, 1, 5, 10))
         assert [r.title for r in every] == ["long ago", "a", "b"]
+
+
+def test_tomorrow_9_weekly_notified_across_the_dst_change_fires_at_9_local(app, make_note, owner):
+    note = make_note(reminder={"at": "2026-10-20T09:00", "zone": "Europe/Amsterdam",
+                               "repeat": "weekly"})  # fmt: skip
+    with app.app_context():
+        (first,) = reminders.due(db.session, owner, utc(2026, 10, 20, 7, 0))
+        assert first.at == utc(2026, 10, 20, 7, 0)  # 9:00 summer time
+        reminders.mark_notified(db.session, owner, note["id"], first.at, utc(2026, 10, 20, 7))
+        assert reminders.due(db.session, owner, utc(2026, 10, 27, 7, 59)) == []
+        (second,) = reminders.due(db.session, owner, utc(2026, 10, 27, 8, 0))
+        assert (second.at, second.local) == (utc(2026, 10, 27, 8, 0), "2026-10-27T09:00")

@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrulestr
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -59,7 +58,7 @@ def zone_of(name: Any, field: str = "reminder.zone") -> ZoneInfo:
         raise _invalid(field, "an IANA time zone such as Europe/Amsterdam")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise _invalid(field, f"unknown time zone {name!r} (an IANA name such as "
                               "Europe/Amsterdam)") from None  # fmt: skip
 
@@ -116,6 +115,9 @@ def next_after(reminder: Reminder, when: datetime) -> datetime | None:
     zone's wall-clock time; None for one that does not repeat."""
     if reminder.repeat is None:
         return None
+    # Imported here: dateutil costs ~10 ms at import, and the app starts without it.
+    from dateutil.rrule import rrulestr
+
     zone = ZoneInfo(reminder.zone)
     start = reminder.at.astimezone(zone).replace(tzinfo=None)
     rule = rrulestr(reminder.repeat, dtstart=start)
@@ -181,8 +183,8 @@ def parse(
     ``done``; or a readable 400.
 
     ``strict`` (the API): a one-off time that is not ``current``'s and is in the past is
-    refused; a repeating one set in the past starts at its first occurrence from now. Sync
-    takes a device's reminder as it is.
+    refused; a repeating one set in the past starts at its first occurrence from now; done on
+    a repeating one moves it on (as ``done``). Sync and imports take a reminder as it is.
     """
     if raw is None:
         return None
@@ -211,9 +213,10 @@ def parse(
     else:
         at = parse_time(raw["at"], zone)
     reminder = Reminder(at, zone.key, rule, is_done and rule is None)
-    if not strict or (current is not None and current.at == at):
+    if not strict:
         return reminder
-    if at < now - PAST_GRACE:
+    # A time sent back unchanged (the note's own, passed since) is not a new choice.
+    if at < now - PAST_GRACE and (current is None or current.at != at):
         if rule is None and not is_done:
             raise _invalid("reminder.at", "that time has passed: choose a later one")
         if rule is not None:
