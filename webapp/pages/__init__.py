@@ -46,7 +46,10 @@ def _settings() -> dict[str, str]:
 @bp.get("/")
 def index():
     """The app shell; the ES modules in ``static/js`` fetch and draw the notes."""
-    return render_template("pages/index.html", account=_account(), settings=_settings())
+    # desktop: the window, whose shell notifies of reminders; a browser's page does it itself
+    return render_template(
+        "pages/index.html", account=_account(), settings=_settings(), desktop=dialogs().native
+    )
 
 
 @bp.get("/settings")

@@ -135,6 +135,11 @@ export const api = {
   bulk: (body) => request("POST", "/api/notes/bulk", { body }),
   deleteNote: (id) => request("DELETE", `/api/notes/${id}`),
   emptyTrash: () => request("DELETE", "/api/trash"),
+  // Reminders: the notes with one, soonest first (state "upcoming", "done" or "all")
+  listReminders: (params) => request("GET", `/api/reminders?${query(params)}`),
+  reminderDone: (id) => request("POST", `/api/notes/${id}/reminder/done`),
+  /** What Later today, Tomorrow and Next week mean now, in `zone` (UTC times, null: not offered). */
+  reminderPresets: (zone) => request("GET", `/api/reminders/presets?${query({ zone })}`),
   /** Upload files to a note: {images, note_version}; `onProgress(fraction)` as it goes. */
   addImages: (id, files, onProgress = null) => {
     const form = new FormData();

@@ -9,6 +9,7 @@ import * as editor from "./editor.js";
 import * as grid from "./grid.js";
 import * as labels from "./labels.js";
 import * as live from "./live.js";
+import * as notify from "./reminders-notify.js";
 import { showError, snackbar } from "./messages.js";
 import { closePopover } from "./pickers.js";
 import * as search from "./search.js";
@@ -24,19 +25,25 @@ let shownView = null; // the view on screen: "notes", "archive", "trash" or "lab
 let baseHash = ""; // the view under the open note
 let here = { state: null, url: location.href }; // the entry on screen, for Back on a menu
 
+const REMINDERS = /^reminders(?:\/(done))?$/;
+
 function showView(hash) {
   const label = /^label\/(\d+)$/.exec(hash);
-  const kind = label ? "label" : ["archive", "trash"].includes(hash) ? hash : "notes";
+  const reminders = REMINDERS.exec(hash);
+  const kind = label ? "label" : reminders ? "reminders" : ["archive", "trash"].includes(hash) ? hash : "notes";
   for (const item of document.querySelectorAll(".nav-item")) {
     const href = item.getAttribute("href");
-    item.classList.toggle("active", href === `#${hash}` || (href === "#" && kind === "notes"));
+    const here = href === `#${hash}` || (href === "#" && kind === "notes") || (href === "#reminders" && kind === "reminders");
+    item.classList.toggle("active", here);
   }
+  if (reminders) showRemindersBar(reminders[1] ? "done" : "upcoming");
   document.body.classList.remove("menu-open");
-  const key = label ? hash : kind;
+  const key = label || reminders ? hash : kind; // Upcoming and Done are two lists
   if (key === shownView) return Promise.resolve(); // a note closed over its view: nothing to reload
   shownView = key;
   grid.view.kind = kind;
   grid.view.labelId = label ? Number(label[1]) : null;
+  grid.view.reminderState = reminders?.[1] ? "done" : "upcoming";
   return grid.reload();
 }
 
@@ -102,6 +109,22 @@ function onPopState() {
   }
 }
 
+/** The Reminders view's tabs (Upcoming, Done) and, in a browser, the offer to notify. */
+function showRemindersBar(state) {
+  for (const tab of document.querySelectorAll(".reminders-tab")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.state === state));
+  }
+  $("#notify-offer").hidden = notify.permission() !== "default";
+  $("#notify-denied").hidden = notify.permission() !== "denied";
+}
+
+async function turnOnNotifications() {
+  const answer = await notify.ask();
+  $("#notify-offer").hidden = true;
+  $("#notify-denied").hidden = answer !== "denied";
+  if (answer === "granted") snackbar("You'll get a notification when a reminder is due, while Kaap is open.");
+}
+
 async function emptyTrash() {
   const ok = await labels.confirmDialog("Empty trash? All notes in Trash will be permanently deleted.", "Empty trash");
   if (!ok) return;
@@ -132,6 +155,8 @@ function start() {
     document.body.classList.toggle(wide ? "menu-collapsed" : "menu-open");
   });
   $("#empty-trash").addEventListener("click", emptyTrash);
+  $("#notify-on").addEventListener("click", turnOnNotifications);
+  notify.init(); // a browser's notifications for reminders due while the page is open
   $("#help-button").addEventListener("click", () => $("#help-dialog").showModal());
   for (const close of document.querySelectorAll("[data-close]")) {
     close.addEventListener("click", () => close.closest("dialog").close());

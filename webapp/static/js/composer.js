@@ -8,6 +8,7 @@ import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { popoverOpen } from "./pickers.js";
 import * as drafts from "./drafts.js";
+import * as reminders from "./reminders.js";
 import { noteChanged } from "./store.js";
 
 let form;
@@ -15,17 +16,22 @@ let touched = false; // typed into since the composer was last filled
 let expanded = false;
 let saving = false;
 let pending = []; // images picked before the note exists: {id, thumb_url (a blob: URL), file}
+let reminder = null; // the new note's reminder: {value (as the API takes it), shown (for its chip)}
 
 export function init() {
   const root = $("#composer");
   const picker = imageInput(addPending);
   root.append(picker);
+  const bell = iconButton("add_alert", "Remind me", () =>
+    reminders.pick(bell, { reminder: reminder?.shown ?? null }, { change: setReminder }),
+  );
   form = new NoteForm({
     onChange: () => {
       touched = true;
       drafts.keepComposer(form.value());
     },
     onClose: () => collapse(),
+    leadingTools: [bell],
     tools: [iconButton("image", "Add image", () => picker.click())],
   });
   $("#composer-form").append(form.element);
@@ -80,6 +86,8 @@ export function expand(kind = "text", fields = null) {
     const blank = NoteForm.blank(kind);
     if (view.kind === "label") blank.label_ids = [view.labelId]; // as Keep does in a label's view
     form.load(fields ?? blank);
+    // a note made in the Reminders view gets one, as in Keep (or it would not show there)
+    setReminder(view.kind === "reminders" && view.reminderState === "upcoming" ? reminders.soonestPreset() : null);
     expanded = true;
     root.classList.add("expanded");
     $("#composer-collapsed").hidden = true;
@@ -121,7 +129,7 @@ export async function collapse() {
     return;
   }
   saving = true;
-  const fields = form.value();
+  const fields = { ...form.value(), ...(reminder ? { reminder: reminder.value } : {}) };
   try {
     const note = await api.createNote(fields);
     const files = pending.map((image) => image.file);
@@ -144,7 +152,7 @@ async function saveImagesOnly() {
   form.imageBox.prepend(bar.element);
   try {
     const note = await api.createNoteWithImages(
-      { kind, color, pinned, label_ids },
+      { kind, color, pinned, label_ids, ...(reminder ? { reminder: reminder.value } : {}) },
       pending.map((image) => image.file),
       (fraction) => bar.set(fraction),
     );
@@ -158,8 +166,16 @@ async function saveImagesOnly() {
   }
 }
 
+/** The new note's reminder (null: none), kept until the note is: its chip shows it meanwhile. */
+function setReminder(value) {
+  reminder = value ? { value, shown: reminders.shownBefore(value) } : null;
+  const chip = reminder && reminders.chip({ reminder: reminder.shown }, { change: setReminder });
+  form.reminderSlot.replaceChildren(chip || "");
+}
+
 function reset() {
   drafts.dropComposer();
+  setReminder(null);
   touched = false;
   for (const image of pending) URL.revokeObjectURL(image.thumb_url);
   pending = [];

@@ -11,6 +11,7 @@ import { showError, snackbar } from "./messages.js";
 import { NoteForm } from "./noteform.js";
 import { closePopover, menu, popoverOpen } from "./pickers.js";
 import * as drafts from "./drafts.js";
+import * as reminders from "./reminders.js";
 import { bus, noteChanged, store } from "./store.js";
 import * as viewer from "./viewer.js";
 
@@ -42,10 +43,12 @@ export function init() {
   dialog = $("#editor");
   const picker = imageInput(addImages);
   dialog.append(picker);
+  const bell = iconButton("add_alert", "Remind me", () => pickReminder(bell), "editor-remind");
   form = new NoteForm({
     onChange: changed,
     onClose: () => close(),
     placeholder: "Note",
+    leadingTools: [bell],
     tools: [
       iconButton("image", "Add image", () => picker.click()),
       iconButton("archive", "Archive", () => archive(), "editor-archive"),
@@ -144,6 +147,7 @@ function show(note) {
   $("#editor-trashed").hidden = !readOnly;
   form.setReadOnly(readOnly);
   form.load(note);
+  showReminder(note);
   images = note.images ?? [];
   form.setImages(images, removeImage);
   form.imageBox.classList.toggle("read-only", readOnly);
@@ -156,8 +160,44 @@ function show(note) {
   else form.focusTitle();
 }
 
+// The reminder is set apart from the text (its own PATCH, the server's preset times): what is
+// typed is saved first, and the new version is taken so the next save does not clash with it.
+let reminderOf = null; // the open note as last drawn, for its reminder
+
+function showReminder(note) {
+  reminderOf = note;
+  const chip = reminders.chip(note, { change: setReminder, done: reminderDone, readOnly });
+  form.reminderSlot.replaceChildren(chip ?? "");
+}
+
+function pickReminder(anchor) {
+  if (!current || readOnly) return;
+  reminders.pick(anchor, reminderOf ?? {}, { change: setReminder, done: reminderDone });
+}
+
+async function reminderWrite(send) {
+  const { id } = current;
+  await save();
+  try {
+    const note = await send(id);
+    if (current?.id === id) {
+      current.version = note.version; // a save after this one carries the text, not the reminder
+      showReminder(note);
+    }
+    noteChanged(note);
+    return note;
+  } catch (error) {
+    showError(error);
+    return null;
+  }
+}
+
+const setReminder = (value) => reminderWrite((id) => api.updateNote(id, { reminder: value }));
+const reminderDone = () => reminderWrite((id) => api.reminderDone(id));
+
 function moreMenu() {
   const entries = [["Make a copy", () => copy()]];
+  if (reminderOf?.reminder && !reminderOf.reminder.done) entries.push(["Mark reminder done", () => reminderDone()]);
   if (form.hasChecked()) {
     entries.push(["Delete checked items", () => form.deleteChecked()]);
     entries.push(["Uncheck all", () => form.uncheckAll()]);
@@ -290,6 +330,7 @@ function takeInPlace(note) {
   current.updated_at = note.updated_at;
   dirty = false;
   form.load(note);
+  showReminder(note);
   images = note.images ?? [];
   form.setImages(images, removeImage);
   $("#editor-edited").textContent = editedLabel(note.updated_at);

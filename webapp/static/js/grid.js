@@ -9,6 +9,7 @@ import { $, h, highlight, icon, iconButton, imageStrip, linkify, searchTerms } f
 import { acceptDrop, progressBar } from "./drops.js";
 import { showError } from "./messages.js";
 import { colorPicker, labelPicker, menu } from "./pickers.js";
+import * as reminders from "./reminders.js";
 import * as selection from "./selection.js";
 import { bus, noteChanged, store } from "./store.js";
 
@@ -16,7 +17,8 @@ const PAGE = 30;
 const BODY_MAX = 700;
 const ITEMS_MAX = 10;
 
-export const view = { kind: "notes", labelId: null, q: "", color: "", hasImage: false };
+// `reminderState`: the Reminders view shows the "upcoming" ones or the "done" ones
+export const view = { kind: "notes", labelId: null, q: "", color: "", hasImage: false, reminderState: "upcoming" };
 let cursor = null;
 let loading = false;
 let generation = 0;
@@ -25,6 +27,8 @@ const cards = new Map();
 
 const EMPTY = {
   notes: ["lightbulb", "Notes you add appear here"],
+  reminders: ["notifications_none", "Notes with upcoming reminders appear here"],
+  "reminders-done": ["notifications_none", "Notes whose reminders are done appear here"],
   archive: ["archive", "Your archived notes appear here"],
   trash: ["delete", "No notes in Trash"],
   label: ["label", "No notes with this label yet"],
@@ -52,6 +56,9 @@ export function init({ onOpen }) {
 }
 
 const searching = () => Boolean(view.q || view.color || view.hasImage);
+
+// The Reminders view lists the notes with one, in time order; a search there searches the notes.
+const remindersList = () => view.kind === "reminders" && !searching();
 
 // A search from Notes covers the archive too, as Keep's does; the trash stays apart.
 const stateParam = () =>
@@ -154,17 +161,9 @@ async function loadMore() {
   const mine = generation;
   $("#loading").hidden = false;
   try {
-    const page = await api.listNotes({
-      state: stateParam(),
-      label: view.kind === "label" ? view.labelId : null,
-      color: view.color,
-      has_image: view.hasImage ? "true" : null,
-      q: view.q,
-      limit: PAGE,
-      cursor,
-    });
+    const page = await listPage();
     if (mine !== generation) return;
-    cursor = page.next_cursor;
+    cursor = page.next_cursor ?? null;
     for (const note of page.items) {
       if (cards.has(note.id)) continue; // keyset pages never repeat; guard all the same
       store.notes.set(note.id, note);
@@ -187,7 +186,31 @@ async function loadMore() {
   }
 }
 
+/** The next page of the view: the notes with reminders come from their own list, soonest first. */
+async function listPage() {
+  if (remindersList()) {
+    const page = await api.listReminders({ state: view.reminderState, cursor });
+    return Array.isArray(page) ? { items: page, next_cursor: null } : page;
+  }
+  return api.listNotes({
+      state: stateParam(),
+      label: view.kind === "label" ? view.labelId : null,
+      color: view.color,
+      has_image: view.hasImage ? "true" : null,
+      q: view.q,
+      limit: PAGE,
+      cursor,
+    });
+}
+
+/** In the Reminders view: the note has a reminder of the state shown. */
+function remindedHere(note) {
+  const reminder = note.reminder;
+  return Boolean(reminder) && !note.trashed_at && reminder.done === (view.reminderState === "done");
+}
+
 function matches(note) {
+  if (remindersList()) return remindedHere(note);
   const state = stateParam();
   if (state === "trashed" ? !note.trashed_at : note.trashed_at) return false;
   if ((state === "active" || state === "archived") && note.archived !== (state === "archived")) return false;
@@ -201,7 +224,18 @@ function matches(note) {
   return searchTerms(view.q).every((term) => texts.includes(term.text.toLowerCase()) !== term.exclude);
 }
 
-const sectionOf = (note) => (note.pinned && view.kind !== "trash" ? "#grid-pinned" : "#grid-others");
+// The Reminders view is one list in time order, pinned or not.
+const sectionOf = (note) =>
+  note.pinned && view.kind !== "trash" && !remindersList() ? "#grid-pinned" : "#grid-others";
+
+/** A card of the Reminders view goes before the first card due later: the list's order, by time. */
+function placeByTime(section, card, note) {
+  const at = new Date(note.reminder.at).getTime();
+  const next = [...section.children].find(
+    (other) => other !== card && new Date(store.notes.get(Number(other.dataset.id))?.reminder?.at).getTime() > at,
+  );
+  section.insertBefore(card, next ?? null);
+}
 
 function append(note) {
   const card = buildCard(note);
@@ -221,7 +255,10 @@ function place(note) {
   const section = $(sectionOf(note));
   // By last edit an edited note goes first, as the list will show it; in the own order it stays.
   const edited = document.body.dataset.order === "edited" && old && old.dataset.updated !== note.updated_at;
-  if (old && old.parentElement === section && !edited) {
+  if (remindersList()) {
+    old?.remove();
+    placeByTime(section, card, note);
+  } else if (old && old.parentElement === section && !edited) {
     const hadFocus = old === document.activeElement;
     old.replaceWith(card);
     if (hadFocus) card.focus();
@@ -261,7 +298,8 @@ function updateSections() {
   const others = $("#grid-others").children.length;
   $("#pinned-section").hidden = pinned === 0;
   $("#others-title").hidden = pinned === 0;
-  const [iconName, text] = EMPTY[searching() ? "search" : view.kind];
+  const kind = view.kind === "reminders" && view.reminderState === "done" ? "reminders-done" : view.kind;
+  const [iconName, text] = EMPTY[searching() ? "search" : kind];
   const empty = $("#empty");
   empty.hidden = pinned + others > 0 || loading;
   empty.replaceChildren(icon(iconName, "empty-icon"), h("p", { text }));
@@ -313,11 +351,17 @@ function buildCard(note) {
   if (note.archived && !inTrash && view.kind !== "archive") {
     content.push(h("div", { class: "card-archived" }, icon("archive"), "Archived"));
   }
-  if (note.labels.length) {
+  const reminderChip = reminders.chip(note, {
+    change: (value) => reminders.setOn(store.notes.get(note.id) ?? note, value),
+    done: () => reminders.markDone(store.notes.get(note.id) ?? note),
+    readOnly: inTrash,
+  });
+  if (note.labels.length || reminderChip) {
     content.push(
       h(
         "div",
         { class: "chips" },
+        reminderChip,
         note.labels.map((label, i) =>
           h(
             "a",
@@ -408,15 +452,24 @@ function toolbar(note, inTrash) {
     const selected = new Set(current().labels.map((label) => label.id));
     labelPicker(labels, selected, () => actions.setLabels(current(), [...selected]));
   });
-  const more = iconButton("more_vert", "More", () =>
+  const more = iconButton("more_vert", "More", () => {
+    const reminder = current().reminder;
     menu(more, [
       ["Delete note", () => actions.trash(current())],
       ["Make a copy", () => actions.copy(current())],
-    ]),
+      ...(reminder && !reminder.done ? [["Mark reminder done", () => reminders.markDone(current())]] : []),
+    ]);
+  });
+  const bell = iconButton("add_alert", "Remind me", () =>
+    reminders.pick(bell, current(), {
+      change: (value) => reminders.setOn(current(), value),
+      done: () => reminders.markDone(current()),
+    }),
   );
   return h(
     "div",
     { class: "card-toolbar" },
+    bell,
     palette,
     labels,
     note.archived

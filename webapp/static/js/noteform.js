@@ -44,10 +44,10 @@ function autoGrow(textarea) {
 
 export class NoteForm {
   /**
-   * `onChange()` runs after every edit; `tools` adds buttons (archive, trash...) to the toolbar;
-   * `onClose()` is the Close button.
+   * `onChange()` runs after every edit; `tools` adds buttons (archive, trash...) to the toolbar,
+   * `leadingTools` before the palette (Keep's bell comes first); `onClose()` is the Close button.
    */
-  constructor({ onChange, onClose, tools = [], placeholder = "Take a note…" }) {
+  constructor({ onChange, onClose, tools = [], leadingTools = [], placeholder = "Take a note…" }) {
     this.onChange = onChange;
     this.showChecked = true;
     this.state = NoteForm.blank();
@@ -67,6 +67,8 @@ export class NoteForm {
     this.items = h("div", { class: "nf-items" });
     this.imageBox = h("div", { class: "nf-images" });
     this.chips = h("div", { class: "chips nf-chips" });
+    // the reminder's chip, first in the row as in Keep: the editor and the composer fill it
+    this.reminderSlot = h("span", { class: "nf-reminder" });
     this.status = h("div", { class: "nf-status" });
     this.colorButton = iconButton("palette", "Background options", () =>
       colorPicker(this.colorButton, this.state.color, (color) => {
@@ -110,7 +112,7 @@ export class NoteForm {
         h(
           "div",
           { class: "nf-toolbar" },
-          h("div", { class: "nf-tools" }, this.colorButton, this.labelButton, this.kindButton, ...tools),
+          h("div", { class: "nf-tools" }, ...leadingTools, this.colorButton, this.labelButton, this.kindButton, ...tools),
           h("div", { class: "nf-history" }, this.undoButton, this.redoButton),
           close,
         ),
@@ -321,6 +323,7 @@ export class NoteForm {
   renderChips() {
     const names = new Map(store.labels.map((label) => [label.id, label.name]));
     this.chips.replaceChildren(
+      this.reminderSlot,
       ...this.state.label_ids
         .filter((id) => names.has(id))
         .map((id) =>

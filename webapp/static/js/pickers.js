@@ -18,7 +18,8 @@ export function closePopover() {
 
 export const popoverOpen = () => open !== null;
 
-function show(anchor, element, onClose) {
+/** Show `element` as the popover under `anchor` (the one open popover). */
+export function showPopover(anchor, element, onClose) {
   closePopover();
   element.classList.add("popover");
   // inside an open modal dialog, or the rest of the page is inert to it
@@ -58,7 +59,7 @@ export function colorPicker(anchor, current, onPick) {
       key === "default" ? icon("format_color_reset") : key === current ? icon("check") : null,
     ),
   );
-  show(anchor, h("div", { class: "palette", role: "dialog", "aria-label": "Colors" }, swatches));
+  showPopover(anchor, h("div", { class: "palette", role: "dialog", "aria-label": "Colors" }, swatches));
 }
 
 /**
@@ -129,7 +130,7 @@ export function labelPicker(anchor, selected, onToggle) {
     }
   });
   render();
-  show(
+  showPopover(
     anchor,
     h(
       "div",
@@ -159,6 +160,6 @@ export function menu(anchor, entries) {
       label,
     ),
   );
-  show(anchor, h("div", { class: "menu", role: "menu" }, items));
+  showPopover(anchor, h("div", { class: "menu", role: "menu" }, items));
   items[0]?.focus();
 }
