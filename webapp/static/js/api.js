@@ -149,6 +149,10 @@ export const api = {
     return upload("/api/notes/images", form, onProgress);
   },
   deleteImage: (id) => request("DELETE", `/api/images/${id}`),
+  // A note's history: its versions newest first, one version's full state, a restore
+  listVersions: (id) => request("GET", `/api/notes/${id}/versions`).then((data) => data.items ?? data),
+  getVersion: (id, number) => request("GET", `/api/notes/${id}/versions/${number}`),
+  restoreVersion: (id, number) => request("POST", `/api/notes/${id}/versions/${number}/restore`),
   listDrafts: () => request("GET", "/api/drafts"),
   keepDraft: (key, content, options = {}) =>
     request("PUT", `/api/drafts/${key}`, { body: { content }, ...options }),

@@ -12,6 +12,7 @@ import { NoteForm } from "./noteform.js";
 import { closePopover, menu, popoverOpen } from "./pickers.js";
 import * as drafts from "./drafts.js";
 import { bus, noteChanged, store } from "./store.js";
+import * as versions from "./versions.js";
 import * as viewer from "./viewer.js";
 
 const SAVE_DELAY = 500;
@@ -164,7 +165,20 @@ function moreMenu() {
   }
   const checklist = form.value().kind === "checklist";
   entries.push([checklist ? "Hide checkboxes" : "Show checkboxes", () => form.toggleKind()]);
+  if (!readOnly && !conflict) entries.push(["Version history", () => showVersions()]);
   menu(moreButton, entries);
+}
+
+/** The note's saved versions (versions.js); what is on screen is saved first, so it is the newest. */
+async function showVersions() {
+  const { id } = current;
+  await save();
+  if (current?.id !== id || dirty || conflict) return; // the save did not go through: its error shows
+  versions.open(id, (note) => {
+    dropDraft(note.id);
+    noteChanged(note);
+    if (current?.id === note.id && dialog.open) show(note);
+  });
 }
 
 async function copy() {

@@ -1,0 +1,277 @@
+// The editor's "Version history" (its ⋮ menu), as in Keep on the web: the note's saved versions,
+// newest first, the current one marked; a read-only preview of the one selected with its changes
+// against the current note highlighted (changes.js, jsdiff); "Restore this version". A restore is
+// itself a new version, so it needs no confirmation: the snackbar's Undo restores the version it
+// replaced.
+import { api } from "./api.js";
+import { asItems, hasChanges, itemChanges, labelChanges, textChanges } from "./changes.js";
+import { COLORS, h, icon, iconButton, imageStrip } from "./dom.js";
+import { showError, snackbar } from "./messages.js";
+
+let dialog;
+let list;
+let preview;
+let restoreButton;
+let state = null; // {note (the current one), versions, selected (index), onRestored}
+let loadToken = 0; // the preview last asked for: a slower earlier answer is dropped
+
+const DAY = 24 * 60 * 60 * 1000;
+const colorName = (key) => (COLORS.find(([k]) => k === key) ?? [key, key])[1];
+
+/** "Today, 10:42 AM", "Yesterday, …", "Tuesday, 9:15 AM" within the week, "Nov 3, 9:15 AM", "Nov 3, 2025, 9:15 AM". */
+export function versionTime(iso, now = new Date()) {
+  const when = new Date(iso);
+  const time = when.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+  const midnight = (date) => new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+  const days = Math.round((midnight(now) - midnight(when)) / DAY); // round: a DST day is 23 or 25 hours
+  let day;
+  if (days === 0) day = "Today";
+  else if (days === 1) day = "Yesterday";
+  else if (days > 1 && days < 7) day = when.toLocaleDateString([], { weekday: "long" });
+  else if (when.getFullYear() === now.getFullYear()) day = when.toLocaleDateString([], { month: "short", day: "numeric" });
+  else day = when.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" });
+  return `${day}, ${time}`;
+}
+
+function build() {
+  list = h("ul", { class: "vh-list", role: "listbox", "aria-label": "Versions", onkeydown: onListKey });
+  preview = h("div", { class: "vh-preview", "aria-live": "polite" });
+  restoreButton = h("button", { type: "button", class: "text-btn primary vh-restore", onclick: restoreSelected }, "Restore this version");
+  dialog = h(
+    "dialog",
+    { id: "versions-dialog", class: "versions", "aria-labelledby": "versions-title" },
+    h(
+      "div",
+      { class: "vh-head" },
+      h("h2", { id: "versions-title", text: "Version history" }),
+      iconButton("close", "Close", () => close(), "vh-close"),
+    ),
+    h("div", { class: "vh-main" }, preview, list),
+    h("div", { class: "dialog-actions" }, restoreButton),
+  );
+  // Esc closes this dialog only: the editor under it stays open
+  dialog.addEventListener("cancel", (event) => {
+    event.preventDefault();
+    close();
+  });
+  dialog.addEventListener("mousedown", (event) => {
+    if (event.target === dialog) close();
+  });
+  document.body.append(dialog);
+}
+
+export const isOpen = () => Boolean(dialog?.open);
+
+export function close() {
+  if (dialog?.open) dialog.close();
+  state = null;
+}
+
+/** Show note `id`'s versions; `onRestored(note)` gets the note after a restore (or its undo). */
+export async function open(id, onRestored) {
+  if (!dialog) build();
+  let note;
+  let versions;
+  try {
+    [note, versions] = await Promise.all([api.getNote(id), api.listVersions(id)]);
+  } catch (error) {
+    return showError(error);
+  }
+  state = { note, versions, selected: 0, onRestored };
+  renderList();
+  if (!dialog.open) dialog.showModal();
+  if (!versions.length) {
+    preview.replaceChildren(h("p", { class: "vh-empty", text: "No versions of this note were kept yet." }));
+    restoreButton.disabled = true;
+    return;
+  }
+  select(0);
+}
+
+function renderList() {
+  const now = new Date();
+  list.replaceChildren(
+    ...state.versions.map((version, index) =>
+      h(
+        "li",
+        {
+          class: "vh-version",
+          role: "option",
+          tabindex: "-1",
+          "aria-selected": "false",
+          dataset: { number: version.number },
+          onclick: () => select(index),
+        },
+        h("span", { class: "vh-time", text: versionTime(version.created_at, now) }),
+        index === 0 ? h("span", { class: "vh-current", text: "Current version" }) : null,
+        version.device ? h("span", { class: "vh-device", text: `on ${version.device}` }) : null,
+      ),
+    ),
+  );
+}
+
+function onListKey(event) {
+  if (!state?.versions.length) return;
+  const last = state.versions.length - 1;
+  const moves = { ArrowDown: state.selected + 1, ArrowUp: state.selected - 1, Home: 0, End: last };
+  if (event.key in moves) {
+    event.preventDefault();
+    select(Math.max(0, Math.min(last, moves[event.key])));
+  } else if (event.key === "Enter" && state.selected > 0) {
+    event.preventDefault();
+    restoreSelected();
+  }
+}
+
+async function select(index) {
+  state.selected = index;
+  const rows = [...list.children];
+  rows.forEach((row, i) => {
+    row.setAttribute("aria-selected", String(i === index));
+    row.tabIndex = i === index ? 0 : -1;
+  });
+  rows[index].focus();
+  rows[index].scrollIntoView({ block: "nearest" });
+  restoreButton.disabled = index === 0; // the first is what the note is now
+  const { number } = state.versions[index];
+  const token = ++loadToken;
+  let version;
+  try {
+    version = await api.getVersion(state.note.id, number);
+  } catch (error) {
+    if (token === loadToken) showError(error);
+    return;
+  }
+  if (token !== loadToken || !state) return;
+  preview.replaceChildren(...renderVersion(version, state.note, index === 0));
+}
+
+/** The version, read-only, on its own color, with what differs from `current` marked. */
+function renderVersion(version, current, isCurrent) {
+  preview.className = `vh-preview color-${version.color ?? "default"}`;
+  const compare = !isCurrent;
+  const parts = [];
+  parts.push(
+    h(
+      "p",
+      { class: "vh-legend" },
+      compare
+        ? [
+            "Compared with the current note: ",
+            h("ins", { class: "vh-added", text: "marked" }),
+            " is only in this version, ",
+            h("del", { class: "vh-removed", text: "struck through" }),
+            " only in the current note.",
+          ]
+        : "This is the current version.",
+    ),
+  );
+  const images = version.images ?? [];
+  const strip = imageStrip(images);
+  if (strip) {
+    const currentImages = new Set((current.images ?? []).map(imageKey));
+    if (compare) {
+      [...strip.children].forEach((tile, index) => {
+        if (!currentImages.has(imageKey(images[index]))) tile.classList.add("vh-image-added");
+      });
+    }
+    parts.push(strip);
+  }
+  if (compare) {
+    const versionImages = new Set(images.map(imageKey));
+    const gone = (current.images ?? []).filter((image) => !versionImages.has(imageKey(image))).length;
+    if (gone) parts.push(h("p", { class: "vh-note", text: gone === 1 ? "1 image of the current note is not in this version" : `${gone} images of the current note are not in this version` }));
+  }
+  const title = compare ? textChanges(current.title, version.title) : version.title ?? "";
+  if (version.title || (compare && current.title)) parts.push(h("div", { class: "vh-title" }, title));
+  if (version.kind === "checklist") parts.push(renderItems(version, current, compare));
+  else {
+    const body = compare ? textChanges(current.kind === "checklist" ? asItems(current).map((item) => item.text).join("\n") : current.body, version.body) : version.body ?? "";
+    parts.push(h("div", { class: "vh-body" }, body));
+  }
+  const labels = compare ? labelChanges(current.labels, version.labels) : labelChanges(version.labels, version.labels);
+  if (labels.length) {
+    parts.push(
+      h(
+        "div",
+        { class: "chips vh-labels" },
+        labels.map(({ name, change }) => h(change === "removed" ? "del" : change === "added" ? "ins" : "span", { class: `chip${change ? ` vh-${change}` : ""}`, text: name })),
+      ),
+    );
+  }
+  if (compare) {
+    const facts = [];
+    if ((current.color ?? "default") !== (version.color ?? "default")) facts.push(`Color: ${colorName(version.color ?? "default")} (now ${colorName(current.color ?? "default")})`);
+    if (current.kind !== version.kind) facts.push(version.kind === "checklist" ? "A list then (a note now)" : "A note then (a list now)");
+    if (facts.length) parts.push(h("p", { class: "vh-note vh-facts", text: facts.join(" · ") }));
+    if (!facts.length && !hasAnyChange(version, current)) parts.push(h("p", { class: "vh-note", text: "Same as the current version." }));
+  }
+  return parts;
+}
+
+function renderItems(version, current, compare) {
+  const rows = compare
+    ? itemChanges(asItems(current), version.items ?? [])
+    : (version.items ?? []).map(({ text, checked }) => ({ text, checked, change: null }));
+  return h(
+    "ul",
+    { class: "vh-items" },
+    rows.map((row) =>
+      h(
+        "li",
+        { class: `vh-item${row.checked ? " checked" : ""}${row.change ? ` vh-item-${row.change}` : ""}` },
+        icon(row.checked ? "check_box" : "check_box_outline_blank", "vh-check"),
+        h(
+          "span",
+          { class: "vh-item-text" },
+          row.change === "edited" ? textChanges(row.was, row.text) : row.change === "added" ? h("ins", { class: "vh-added", text: row.text }) : row.change === "removed" ? h("del", { class: "vh-removed", text: row.text }) : row.text,
+        ),
+        row.change === "ticked" || row.change === "unticked"
+          ? h("span", { class: "vh-tick-change", text: row.change === "ticked" ? "ticked here, not now" : "not ticked here, ticked now" })
+          : null,
+      ),
+    ),
+  );
+}
+
+const imageKey = (image) => image.id ?? image.sha256 ?? image.url;
+
+function hasAnyChange(version, current) {
+  const items = (note) => JSON.stringify(asItems(note).map(({ text, checked }) => [text, checked]));
+  const labels = (note) => JSON.stringify(labelChanges(note.labels, note.labels).map((l) => l.name).sort());
+  const images = (note) => JSON.stringify((note.images ?? []).map(imageKey));
+  return (
+    hasChanges(current.title, version.title) ||
+    (version.kind === "checklist" ? items(current) !== items(version) : hasChanges(current.body, version.body)) ||
+    labels(current) !== labels(version) ||
+    images(current) !== images(version)
+  );
+}
+
+async function restoreSelected() {
+  if (!state || state.selected === 0) return;
+  const { note, versions, selected, onRestored } = state;
+  const chosen = versions[selected];
+  const replaced = versions[0]; // what the note is now: Undo brings it back
+  restoreButton.disabled = true;
+  let restored;
+  try {
+    restored = await api.restoreVersion(note.id, chosen.number);
+  } catch (error) {
+    restoreButton.disabled = false;
+    return showError(error);
+  }
+  close();
+  onRestored(restored);
+  snackbar(`Restored the version of ${versionTime(chosen.created_at)}`, [
+    "Undo",
+    async () => {
+      try {
+        onRestored(await api.restoreVersion(note.id, replaced.number));
+        snackbar("Restore undone");
+      } catch (error) {
+        showError(error);
+      }
+    },
+  ]);
+}
