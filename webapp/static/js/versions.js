@@ -54,6 +54,9 @@ function build() {
     event.preventDefault();
     close();
   });
+  dialog.addEventListener("close", () => {
+    state = null; // closed by Back too (app.js closes the top dialog)
+  });
   dialog.addEventListener("mousedown", (event) => {
     if (event.target === dialog) close();
   });
@@ -102,7 +105,7 @@ function renderList() {
           dataset: { number: version.number },
           onclick: () => select(index),
         },
-        h("span", { class: "vh-time", text: versionTime(version.created_at, now) }),
+        h("span", { class: "vh-time", text: versionTime(version.saved_at ?? version.created_at, now) }),
         index === 0 ? h("span", { class: "vh-current", text: "Current version" }) : null,
         version.device ? h("span", { class: "vh-device", text: `on ${version.device}` }) : null,
       ),
@@ -263,7 +266,7 @@ async function restoreSelected() {
   }
   close();
   onRestored(restored);
-  snackbar(`Restored the version of ${versionTime(chosen.created_at)}`, [
+  snackbar(`Restored the version of ${versionTime(chosen.saved_at ?? chosen.created_at)}`, [
     "Undo",
     async () => {
       try {
