@@ -36,6 +36,12 @@ class Config:
     # Sync's tombstones of deleted notes and labels are kept this long; a device that last
     # synced before that resyncs in full.
     SYNC_TOMBSTONE_DAYS = 90
+    # Note history (webapp/history): a version per save, saves by one device within the
+    # coalescing window replacing its newest; kept HISTORY_DAYS and at least HISTORY_KEEP.
+    HISTORY = True
+    HISTORY_COALESCE_SECONDS = 300
+    HISTORY_DAYS = 30
+    HISTORY_KEEP = 50
     # A search's statements stop after this long (503 search_too_costly), so a costly query
     # cannot hold a server thread (webapp/search/budget.py); 0 turns the bound off.
     SEARCH_TIMEOUT_MS = 2000

@@ -13,6 +13,7 @@ from webapp.accounts.service import ensure_local_user, prune_sessions
 from webapp.backups import live as backups
 from webapp.disk import freeing_space
 from webapp.extensions import db
+from webapp.history import service as history
 from webapp.images import service as images
 from webapp.notes import service as notes
 from webapp.sync import blobs as sync_blobs
@@ -54,6 +55,7 @@ def _purge(app: Flask, when) -> int:
     prune_sessions(db.session, when - app.permanent_session_lifetime)
     sync.prune_tombstones(db.session, when, app.config["SYNC_TOMBSTONE_DAYS"])
     sync_blobs.prune(db.session, store, when)
+    history.prune(db.session, store, when, app.config["HISTORY_DAYS"], app.config["HISTORY_KEEP"])
     return purged
 
 

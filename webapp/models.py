@@ -2,6 +2,7 @@
 
 from webapp.accounts.models import ApiToken, User, UserSession
 from webapp.drafts.models import Draft
+from webapp.history.models import NoteVersion, VersionFile
 from webapp.images.models import Image
 from webapp.labels.models import Label
 from webapp.notes.models import ChecklistItem, Note, NoteMove, note_labels
@@ -18,6 +19,7 @@ __all__ = [
     "Label",
     "Note",
     "NoteMove",
+    "NoteVersion",
     "Setting",
     "SyncBase",
     "SyncCursor",
@@ -26,5 +28,6 @@ __all__ = [
     "Tombstone",
     "User",
     "UserSession",
+    "VersionFile",
     "note_labels",
 ]

@@ -19,6 +19,7 @@ from webapp.drafts.api import DraftKeyConverter
 from webapp.drafts.api import ns as drafts_ns
 from webapp.errors import KaapError
 from webapp.events.api import ns as events_ns
+from webapp.history.api import ns as history_ns
 from webapp.images.api import ns as images_ns
 from webapp.labels.api import ns as labels_ns
 from webapp.notes.api import ns as notes_ns
@@ -126,6 +127,7 @@ for _ns in (
     events_ns,
     sync_ns,
     sync_device_ns,
+    history_ns,
 ):
     api.add_namespace(_ns)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from webapp.disk import removed_on_failure
 from webapp.errors import KaapError, NotFoundError
+from webapp.history import service as history
 from webapp.images import pipeline
 from webapp.images.models import Image
 from webapp.notes.models import Note
@@ -307,7 +308,10 @@ def file_names_of_notes(session: Session, note_condition) -> list[str]:
         .join(Note, Note.id == Image.note_id)
         .where(note_condition)
     )
-    return [name for row in rows for name in row]
+    # The files the notes' versions kept (``webapp.history``) go with them.
+    return [name for row in rows for name in row] + history.file_names_of_notes(
+        session, note_condition
+    )
 
 
 def copy_images(
@@ -370,6 +374,7 @@ def sweep(session: Session, store: Store, now: datetime | None = None) -> tuple[
     # Sync's uploaded blobs wait for their note (``webapp.sync.blobs``): not orphans.
     blobs = session.execute(select(SyncBlob.id, SyncBlob.file_name, SyncBlob.thumb_name)).all()
     known |= {name for _, file_name, thumb_name in blobs for name in (file_name, thumb_name)}
+    known |= history.all_file_names(session)  # kept for a note's older versions
     orphans = on_disk - known
     if now is not None and store.orphans_held(now):
         orphans = set()

@@ -22,6 +22,7 @@ from webapp import events, timeutil
 from webapp.db.prepared import run
 from webapp.db.sqlite import reading
 from webapp.errors import ConflictError, PreconditionFailedError, ValidationError
+from webapp.history import service as history
 from webapp.images import pipeline
 from webapp.images import service as images_service
 from webapp.images.models import Image
@@ -222,11 +223,15 @@ def write_note(
                   now if note is not None else created)  # fmt: skip
     if image_order is not None:
         _order_images(session, row, image_order)
+    if note is None or data.keys() & _VERSIONED or attach or detach or image_order is not None:
+        history.record(session, owner_id, row, now)  # the note as this save leaves it
     kind = "created" if note is None else _KINDS_OF_TRASHED.get(trashed, "updated")
     events.changed(session, owner_id, [row.id], kind, [row.version])
     return row
 
 
+# What a version of a note keeps (``webapp.history``): a pin, a move or the trash is none.
+_VERSIONED = {"title", "body", "kind", "items", "color", "label_ids"}
 # What a write is called on the event stream (``webapp.events``), by its ``trashed``.
 _KINDS_OF_TRASHED = {True: "trashed", False: "restored"}
 
@@ -275,6 +280,7 @@ def _write_images(session, row, store, written, attach, copy_images_of, detach, 
     if copy_images_of is not None and store is not None:
         added += images_service.copy_images(session, store, copy_images_of, row.id, written)
     if detach:
+        history.keep_images(session, store, row.id, detach, written)  # older versions show them
         session.execute(delete(Image).where(Image.note_id == row.id, Image.id.in_(detach)))
         row.images = [image for image in row.images if image.id not in detach]
     if added:
@@ -448,7 +454,7 @@ def delete_image(
     image = images_service.get_image(session, owner_id, image_id)
     names = [image.file_name, image.thumb_name]
     note = queries.read_note(session, owner_id, image.note_id)
-    write_note(session, owner_id, note, {}, now, detach=[image.id])
+    write_note(session, owner_id, note, {}, now, store=store, detach=[image.id])
     session.commit()
     store.remove(names)
 

@@ -1,0 +1,1 @@
+"""Every note's own history: a version per save (coalesced), pruned, restorable."""
