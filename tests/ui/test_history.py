@@ -91,7 +91,7 @@ def shopping(api, clock):
         title="Shopping",
         kind="checklist",
         items=[
-            {"text": "Milk", "checked": False},
+            {"text": "Whole milk", "checked": False},
             {"text": "Bread", "checked": True},
             {"text": "Eggs", "checked": False},
         ],
@@ -174,7 +174,7 @@ def test_an_old_checklist_version_is_previewed_with_its_ticks_color_labels_and_i
     expect(preview).to_have_class("vh-preview color-yellow")
     expect(preview.locator(".vh-title")).to_have_text("Shopping list")  # "list" struck
     items = preview.locator(".vh-item")
-    expect(items).to_have_count(4)  # Milk (was Oat milk), Bread, Eggs added, Apples removed
+    expect(items).to_have_count(4)  # Whole milk (was Oat milk), Bread, Apples removed, Eggs added
     assert [item.locator(".vh-check").inner_text() for item in items.all()] == [
         "check_box_outline_blank",
         "check_box",
@@ -202,12 +202,13 @@ def test_the_changes_against_the_current_version_are_marked_per_field(page, shop
     expect(preview.locator(".vh-title del")).to_have_text(" list")
     expect(preview.locator(".vh-title ins")).to_have_count(0)
     items = preview.locator(".vh-item")
-    expect(items.nth(0).locator("del")).to_have_text("Oat ")  # Oat milk -> Milk, word by word
-    expect(items.nth(0).locator("ins")).to_have_text("Milk")
-    expect(items.nth(2)).to_have_class("vh-item vh-item-added")
-    expect(items.nth(2).locator("ins")).to_have_text("Eggs")
-    expect(items.nth(3)).to_have_class("vh-item vh-item-removed")
-    expect(items.nth(3).locator("del")).to_have_text("Apples")
+    expect(items.nth(0).locator(".vh-item-text")).to_have_text("OatWhole milk")  # Oat milk -> Whole milk, word by word
+    expect(items.nth(0).locator("del")).to_have_text("Oat")
+    expect(items.nth(0).locator("ins")).to_have_text("Whole")
+    expect(items.nth(2)).to_have_class("vh-item vh-item-removed")
+    expect(items.nth(2).locator("del")).to_have_text("Apples")
+    expect(items.nth(3)).to_have_class("vh-item vh-item-added")
+    expect(items.nth(3).locator("ins")).to_have_text("Eggs")
     # Sunday's version differs from now in the title's words only
     dialog.locator(".vh-version").nth(1).click()
     expect(preview.locator(".vh-title ins")).to_have_text("for Sunday")
@@ -223,18 +224,19 @@ def test_restore_brings_the_version_back_in_editor_and_grid_and_undo_returns(pag
     expect(dialog).to_be_hidden()
     editor = page.locator("dialog#editor")
     expect(editor.locator(".nf-title")).to_have_value("Shopping")
-    expect(editor.locator(".nf-item-text").first).to_have_value("Milk")
+    expect(editor.locator(".nf-item-text").first).to_have_value("Whole milk")
     expect(editor.locator(".nf-images img")).to_have_count(1)
     expect(page.locator(".card", has_text="Eggs")).to_have_count(1)
     note = api.get(shopping["id"])
     assert (note["title"], note["color"], len(note["images"])) == ("Shopping", "yellow", 1)
     assert [(i["text"], i["checked"]) for i in note["items"]] == [
-        ("Milk", False),
+        ("Whole milk", False),
         ("Bread", True),
         ("Eggs", False),
     ]
     snackbar = page.locator("#snackbar")
     expect(snackbar).to_contain_text("Restored the version of Nov 19, 9:00 AM")
+    screenshot(page, "history-restored")
     snackbar.get_by_role("button", name="Undo").click()
     expect(editor.locator(".nf-title")).to_have_value("Shopping list")
     expect(page.locator(".card", has_text="Apples")).to_have_count(1)

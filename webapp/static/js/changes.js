@@ -1,7 +1,7 @@
 // A note version's fields with its changes against the current note marked, for the Version
 // history's preview: text only in that version is <ins>, text only in the current note is
 // <del> (struck through). jsdiff finds the changes; this module only lays them out as text nodes.
-import { diffArrays, diffWordsWithSpace } from "../vendor/diff/libesm/index.js";
+import { diffArrays, diffWords, diffWordsWithSpace } from "../vendor/diff/libesm/index.js";
 import { h } from "./dom.js";
 
 /** `current` -> `version` as a fragment of text, <ins> and <del> (the diff's direction: what a restore would do). */
@@ -16,6 +16,9 @@ export function textChanges(current, version) {
 }
 
 export const hasChanges = (current, version) => (current ?? "") !== (version ?? "");
+
+/** Two item texts with a word in common (any case): one item edited, not one removed and one added. */
+const related = (a, b) => diffWords(a, b, { ignoreCase: true }).some((part) => !part.added && !part.removed && part.value.trim());
 
 /** The lines of a text note as unticked items, so a note and a list can be compared. */
 export function asItems(note) {
@@ -49,7 +52,12 @@ export function itemChanges(currentItems, versionItems) {
       now += part.count;
       added.forEach((item, index) => {
         const was = pendingRemoved[index];
-        rows.push({ text: item.text, checked: item.checked, change: was ? "edited" : "added", was: was?.text });
+        if (was && related(was.text, item.text)) {
+          rows.push({ text: item.text, checked: item.checked, change: "edited", was: was.text });
+          return;
+        }
+        if (was) rows.push({ text: was.text, checked: was.checked, change: "removed" });
+        rows.push({ text: item.text, checked: item.checked, change: "added" });
       });
       pendingRemoved = pendingRemoved.slice(added.length);
       flushRemoved();

@@ -17,6 +17,10 @@ export function snackbar(text, action = null, timeout = 6000) {
       action[1]();
     };
   }
+  // Inside the open modal dialog (the editor after a Version history restore), else the
+  // dialog makes the rest of the page inert and Undo could not be clicked
+  const host = [...document.querySelectorAll("dialog:modal")].at(-1) ?? document.body;
+  if (bar.parentElement !== host) host.append(bar);
   bar.hidden = false;
   // The top layer keeps the snackbar above an open dialog's backdrop; re-showing raises it.
   if (bar.showPopover) {

@@ -5,14 +5,16 @@
 // replaced.
 import { api } from "./api.js";
 import { asItems, hasChanges, itemChanges, labelChanges, textChanges } from "./changes.js";
-import { COLORS, h, icon, iconButton, imageStrip } from "./dom.js";
+import { COLORS, h, iconButton, imageStrip } from "./dom.js";
 import { showError, snackbar } from "./messages.js";
 
 let dialog;
 let list;
 let preview;
 let restoreButton;
-let state = null; // {note (the current one), versions, selected (index), onRestored}
+// {note (as the notes API has it), versions (the list), current (the current version's state),
+// selected (index), onRestored, seen (number -> version, those fetched)}
+let state = null;
 let loadToken = 0; // the preview last asked for: a slower earlier answer is dropped
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -75,12 +77,17 @@ export async function open(id, onRestored) {
   if (!dialog) build();
   let note;
   let versions;
+  let current = null;
   try {
     [note, versions] = await Promise.all([api.getNote(id), api.listVersions(id)]);
+    // compared with the current version's state: its images have digests, as every version's do
+    const newest = versions.find((version) => version.current) ?? versions[0];
+    if (newest) current = await api.getVersion(id, newest.number);
   } catch (error) {
     return showError(error);
   }
-  state = { note, versions, selected: 0, onRestored };
+  const seen = new Map(current ? [[current.number, current]] : []);
+  state = { note, versions, current: current?.note, selected: 0, onRestored, seen };
   renderList();
   if (!dialog.open) dialog.showModal();
   if (!versions.length) {
@@ -106,7 +113,7 @@ function renderList() {
           onclick: () => select(index),
         },
         h("span", { class: "vh-time", text: versionTime(version.saved_at ?? version.created_at, now) }),
-        index === 0 ? h("span", { class: "vh-current", text: "Current version" }) : null,
+        version.current ? h("span", { class: "vh-current", text: "Current version" }) : null,
         version.device ? h("span", { class: "vh-device", text: `on ${version.device}` }) : null,
       ),
     ),
@@ -120,7 +127,7 @@ function onListKey(event) {
   if (event.key in moves) {
     event.preventDefault();
     select(Math.max(0, Math.min(last, moves[event.key])));
-  } else if (event.key === "Enter" && state.selected > 0) {
+  } else if (event.key === "Enter") {
     event.preventDefault();
     restoreSelected();
   }
@@ -135,18 +142,22 @@ async function select(index) {
   });
   rows[index].focus();
   rows[index].scrollIntoView({ block: "nearest" });
-  restoreButton.disabled = index === 0; // the first is what the note is now
-  const { number } = state.versions[index];
+  const chosen = state.versions[index];
+  restoreButton.disabled = Boolean(chosen.current); // that one is what the note is now
   const token = ++loadToken;
-  let version;
-  try {
-    version = await api.getVersion(state.note.id, number);
-  } catch (error) {
-    if (token === loadToken) showError(error);
-    return;
+  let version = state.seen.get(chosen.number);
+  if (!version) {
+    try {
+      version = await api.getVersion(state.note.id, chosen.number);
+    } catch (error) {
+      if (token === loadToken) showError(error);
+      return;
+    }
+    if (!state) return;
+    state.seen.set(chosen.number, version);
   }
-  if (token !== loadToken || !state) return;
-  preview.replaceChildren(...renderVersion(version, state.note, index === 0));
+  if (token !== loadToken) return;
+  preview.replaceChildren(...renderVersion(version.note, state.current ?? version.note, version.current));
 }
 
 /** The version, read-only, on its own color, with what differs from `current` marked. */
@@ -223,7 +234,12 @@ function renderItems(version, current, compare) {
       h(
         "li",
         { class: `vh-item${row.checked ? " checked" : ""}${row.change ? ` vh-item-${row.change}` : ""}` },
-        icon(row.checked ? "check_box" : "check_box_outline_blank", "vh-check"),
+        h("span", {
+          class: "mi vh-check",
+          role: "img",
+          "aria-label": row.checked ? "Ticked" : "Not ticked",
+          text: row.checked ? "check_box" : "check_box_outline_blank",
+        }),
         h(
           "span",
           { class: "vh-item-text" },
@@ -237,7 +253,7 @@ function renderItems(version, current, compare) {
   );
 }
 
-const imageKey = (image) => image.id ?? image.sha256 ?? image.url;
+const imageKey = (image) => image.digest;
 
 function hasAnyChange(version, current) {
   const items = (note) => JSON.stringify(asItems(note).map(({ text, checked }) => [text, checked]));
@@ -252,14 +268,14 @@ function hasAnyChange(version, current) {
 }
 
 async function restoreSelected() {
-  if (!state || state.selected === 0) return;
-  const { note, versions, selected, onRestored } = state;
-  const chosen = versions[selected];
-  const replaced = versions[0]; // what the note is now: Undo brings it back
+  const chosen = state?.versions[state.selected];
+  if (!chosen || chosen.current) return;
+  const { note, versions, onRestored } = state;
+  const replaced = versions.find((version) => version.current) ?? versions[0]; // Undo brings it back
   restoreButton.disabled = true;
   let restored;
   try {
-    restored = await api.restoreVersion(note.id, chosen.number);
+    restored = await api.restoreVersion(note.id, chosen.number, note.version);
   } catch (error) {
     restoreButton.disabled = false;
     return showError(error);
@@ -270,7 +286,7 @@ async function restoreSelected() {
     "Undo",
     async () => {
       try {
-        onRestored(await api.restoreVersion(note.id, replaced.number));
+        onRestored(await api.restoreVersion(note.id, replaced.number, restored.version));
         snackbar("Restore undone");
       } catch (error) {
         showError(error);
