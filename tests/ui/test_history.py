@@ -202,7 +202,8 @@ def test_the_changes_against_the_current_version_are_marked_per_field(page, shop
     expect(preview.locator(".vh-title del")).to_have_text(" list")
     expect(preview.locator(".vh-title ins")).to_have_count(0)
     items = preview.locator(".vh-item")
-    expect(items.nth(0).locator(".vh-item-text")).to_have_text("OatWhole milk")  # Oat milk -> Whole milk, word by word
+    # Oat milk -> Whole milk, word by word
+    expect(items.nth(0).locator(".vh-item-text")).to_have_text("OatWhole milk")
     expect(items.nth(0).locator("del")).to_have_text("Oat")
     expect(items.nth(0).locator("ins")).to_have_text("Whole")
     expect(items.nth(2)).to_have_class("vh-item vh-item-removed")
@@ -260,3 +261,36 @@ def test_screenshots_of_the_history(page, shopping, size):
     restore = dialog.get_by_role("button", name="Restore this version")
     expect(restore).to_be_in_viewport()  # reachable on a phone without scrolling the page
     screenshot(page, "history-old-checklist")
+
+
+def test_a_version_saved_by_a_synced_device_names_that_device(tab, tmp_path, clock):
+    """Server mode: a save through the API token sync gives a device ("Kaap on laptop")."""
+    settings = {"CONFIG": "testing", "ACCOUNTS": True, "OPEN_SIGNUP": True, "CLOCK": clock}
+    app = create_app({**settings, "DATA_DIR": str(tmp_path), **LIVE})
+    with serving(app) as url:
+        person = app.test_client()
+        person.environ_base["HTTP_X_CSRFTOKEN"] = person.get("/api/csrf").get_json()["csrf_token"]
+        login = {"username": "ana", "password": "correct horse battery"}
+        assert person.post("/api/auth/register", json=login).status_code == 201
+        person.post("/api/auth/login", json=login)
+        person.environ_base["HTTP_X_CSRFTOKEN"] = person.get("/api/csrf").get_json()["csrf_token"]
+        clock.now = SUNDAY
+        note = person.post("/api/notes", json={"title": "Packing"}).get_json()
+        token = person.post("/api/account/tokens", json={"name": "Kaap on laptop"}).get_json()
+        clock.now = TODAY
+        bearer = {"Authorization": f"Bearer {token['token']}"}
+        response = person.patch(
+            f"/api/notes/{note['id']}", json={"title": "Packing list"}, headers=bearer
+        )
+        assert response.status_code == 200, response.get_json()
+        clock.now = NOW
+        tab.clock.set_fixed_time(NOW)
+        tab.goto(url + "/login")
+        tab.get_by_label("User name").fill("ana")
+        tab.get_by_label("Password").fill("correct horse battery")
+        tab.get_by_role("button", name="Log in").click()
+        tab.wait_for_selector("body.ready")
+        dialog = open_history(tab, "Packing list")
+        rows = dialog.locator(".vh-version")
+        expect(rows.first.locator(".vh-device")).to_have_text("on laptop")
+        expect(rows.nth(1).locator(".vh-device")).to_have_count(0)  # the page's own save
