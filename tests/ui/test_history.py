@@ -243,7 +243,12 @@ def test_restore_brings_the_version_back_in_editor_and_grid_and_undo_returns(pag
     expect(page.locator(".card", has_text="Apples")).to_have_count(1)
     note = api.get(shopping["id"])
     assert (note["title"], note["color"], note["images"]) == ("Shopping list", "blue", [])
+    expect(snackbar).to_contain_text("Restore undone")
+    page.keyboard.press("Escape")  # the snackbar outlives the editor it was shown over
+    expect(page.locator("dialog#editor")).to_be_hidden()
+    expect(snackbar).to_be_visible()
     # the restore and its undo are versions too: the list grew by two, newest first
+    page.locator(".card", has_text="Shopping list").click()
     editor.get_by_role("button", name="More").click()
     page.get_by_role("menuitem", name="Version history").click()
     expect(dialog.locator(".vh-version")).to_have_count(5)

@@ -37,7 +37,7 @@ export function versionTime(iso, now = new Date()) {
 
 function build() {
   list = h("ul", { class: "vh-list", role: "listbox", "aria-label": "Versions", onkeydown: onListKey });
-  preview = h("div", { class: "vh-preview", "aria-live": "polite" });
+  preview = h("div", { class: "vh-preview", role: "region", "aria-label": "The version selected" });
   restoreButton = h("button", { type: "button", class: "text-btn primary vh-restore", onclick: restoreSelected }, "Restore this version");
   dialog = h(
     "dialog",
