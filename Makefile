@@ -42,7 +42,7 @@ test: $(VENV)/.dev
 ## test-postgres: the API suite on the PostgreSQL database KAAP_TEST_DATABASE_URL names.
 test-postgres: $(VENV)/.dev
 	@test -n "$$KAAP_TEST_DATABASE_URL" || { echo "Set KAAP_TEST_DATABASE_URL=postgresql+psycopg://..."; exit 2; }
-	$(BIN)/python -m pytest tests/notes tests/labels tests/api tests/images tests/transfer tests/search tests/accounts tests/drafts tests/settings tests/sync
+	$(BIN)/python -m pytest tests/notes tests/labels tests/api tests/images tests/transfer tests/search tests/accounts tests/drafts tests/settings tests/sync tests/history
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

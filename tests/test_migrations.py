@@ -132,7 +132,15 @@ SEEDS = {
     ],
     # 0015 and 0016 are reminders and history (issue #17): their rows come with their tables.
     "0015": [],
-    "0016": [],
+    # 0016 is history: note 7's first version (uncompressed JSON) and a file a version keeps.
+    "0016": [
+        "INSERT INTO note_versions (note_id, number, owner_id, saved_at, device, full, data) "
+        "VALUES (7, 1, 2, '2025-01-10 00:00:00.000000', NULL, 1, X'"
+        + "7b227469746c65223a2273796e636564222c22626f6479223a22222c226b696e64223a2274657874222c22636f6c6f72223a22726564222c226974656d73223a5b5b226d696c6b222c66616c73652c2236623161386435632d626637652d346130312d643263332d356536663761386239633064225d5d2c226c6162656c73223a5b5d2c22696d61676573223a5b5d7d"
+        + "')",
+        "INSERT INTO note_version_files (note_id, digest, file_name, thumb_name, last_number) "
+        "VALUES (7, '" + "d" * 64 + "', 'cd34.png', 'cd35.webp', 1)",
+    ],
 }
 
 

@@ -186,6 +186,8 @@ class Foreign:
     control: str = "active"
     variants: tuple[Callable[[World], dict], ...] = (lambda w: {},)
     by_token: tuple[int, str] | None = None
+    # Values of the path's other parameters (a version's number, say): the first names the object.
+    fixed: dict[str, str] | None = None
 
 
 def _upload(w: World) -> dict:
@@ -230,6 +232,18 @@ FOREIGN: dict[tuple[str, str], Foreign] = {
         200, variants=(lambda w: {"json": {"name": "B was here"}}, _rename_to_bs_label)
     ),
     ("DELETE", "/labels/{label_id}"): Foreign(204),
+    ("GET", "/notes/{note_id}/versions"): Foreign(200),
+    # Every note has a version 1 (the note as created).
+    ("GET", "/notes/{note_id}/versions/{number}"): Foreign(200, fixed={"number": "1"}),
+    ("POST", "/notes/{note_id}/versions/{number}/restore"): Foreign(
+        200,
+        fixed={"number": "1"},
+        variants=(lambda w: {}, lambda w: {"headers": {"If-Match": "1"}}),
+    ),
+    # B's own new note has no image to show: no control, the owner check answers first.
+    ("GET", "/notes/{note_id}/versions/images/{digest}/{part}"): Foreign(
+        None, fixed={"digest": "a" * 64, "part": "file"}
+    ),
     ("GET", "/imports/{job_id}"): Foreign(200),
     ("DELETE", "/account/tokens/{token_id}"): Foreign(204, by_token=(403, "session_required")),
     # No user and no backup is a plain user's to reach, so these have no control.
@@ -264,10 +278,12 @@ def own_value(w: World, param: str, state: str):
 def walk_foreign(w: World, walker: Walker, method: str, path: str, op: Foreign) -> None:
     if walker.administers and (method, path) in ADMIN_POWERS:
         return
-    (param,) = re.findall(r"{(\w+)}", path)
+    param, *others = re.findall(r"{(\w+)}", path)
     values = w.a_owned.values(param)
     assert values, f"the walk cannot fill {{{param}}} of {method} {path} with A's objects"
     url = "/api" + path.replace(f"{{{param}}}", "{}")
+    for other in others:
+        url = url.replace(f"{{{other}}}", (op.fixed or {})[other])
     hidden = op.by_token if walker.by == "token" and op.by_token else (404, "not_found")
     if (method, path) in ADMIN_POWERS:
         hidden = walker.admin_answer(hidden)

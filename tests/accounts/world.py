@@ -222,6 +222,9 @@ def snapshot(app, client: FlaskClient, owned: Owned) -> dict:
     return {
         "notes": {s: all_notes(client, state=s) for s in ("active", "archived", "trashed")},
         "each": [client.get(f"/api/notes/{i}").get_json() for i in sorted(owned.note_ids)],
+        "versions": [
+            client.get(f"/api/notes/{i}/versions").get_json() for i in sorted(owned.note_ids)
+        ],
         "labels": client.get("/api/labels").get_json(),
         "tokens": client.get("/api/account/tokens").get_json(),
         "me": client.get("/api/auth/me").get_json(),

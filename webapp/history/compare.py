@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
-from webapp.history.delta import _tokens
+# Words, spaces and signs apart, so a highlight covers just the changed word; long texts by
+# lines. difflib's junk heuristic stays on here: it keeps a long text's compare quick.
+_FINE = re.compile(r"\s+|\w+|[^\w\s]")
+_FINE_UP_TO = 20_000
 
-# difflib's tags, as the page reads them: "insert" is only in the version, "delete" only in
-# the current note.
-_OPS = {"equal": "equal", "insert": "insert", "delete": "delete"}
+
+def _tokens(text: str) -> list[str]:
+    return _FINE.findall(text) if len(text) <= _FINE_UP_TO else text.splitlines(keepends=True)
 
 
 def segments(current: str, version: str) -> list[dict[str, str]]:
     """The version's text against the current one: ``{"op", "text"}`` runs, in reading order."""
     old, new = _tokens(current), _tokens(version)
     result: list[dict[str, str]] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, old, new)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag in ("delete", "replace"):
             _add(result, "delete", "".join(old[i1:i2]))

@@ -19,7 +19,9 @@ from typing import Any
 # SequenceMatcher can be quadratic, and a save must stay quick.
 WORDS_UP_TO = 20_000
 TOKENS_UP_TO = 20_000
-_WORD = re.compile(r"\s+|\w+|[^\w\s]")
+# A word with the spaces after it: a lone space token would match everywhere, and
+# SequenceMatcher (without its junk heuristic) turns quadratic on tokens that common.
+_WORD = re.compile(r"\S+\s*|\s+")
 
 
 def pack(value: Any) -> bytes:
@@ -41,14 +43,25 @@ def _tokens(text: str) -> list[str]:
 
 
 def _ops(new: list, old: list) -> list:
-    """Ops rebuilding ``old`` from ``new`` (token lists), literals as lists of old tokens."""
-    matcher = difflib.SequenceMatcher(None, new, old, autojunk=False)
-    ops: list = []
+    """Ops rebuilding ``old`` from ``new`` (token lists), literals as ``(j1, j2)`` ranges of
+    ``old``. The common head and tail are taken off first: an edit touches a few words."""
+    head = 0
+    while head < min(len(new), len(old)) and new[head] == old[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(new), len(old)) - head and new[-1 - tail] == old[-1 - tail]:
+        tail += 1
+    ops: list = [[0, head]] if head else []
+    matcher = difflib.SequenceMatcher(
+        None, new[head : len(new) - tail], old[head : len(old) - tail], autojunk=False
+    )
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            ops.append([i1, i2])
+            ops.append([head + i1, head + i2])
         elif j2 > j1:  # replace or insert: what only the old one has
-            ops.append((j1, j2))
+            ops.append((head + j1, head + j2))
+    if tail:
+        ops.append([len(new) - tail, len(new)])
     return ops
 
 
