@@ -12,7 +12,6 @@ import { NoteForm } from "./noteform.js";
 import { closePopover, menu, popoverOpen } from "./pickers.js";
 import * as drafts from "./drafts.js";
 import { bus, noteChanged, store } from "./store.js";
-import * as versions from "./versions.js";
 import * as viewer from "./viewer.js";
 
 const SAVE_DELAY = 500;
@@ -174,6 +173,8 @@ async function showVersions() {
   const { id } = current;
   await save();
   if (current?.id !== id || dirty || conflict) return; // the save did not go through: its error shows
+  // loaded on first use: the page starts without the dialog and jsdiff's modules
+  const versions = await import("./versions.js");
   versions.open(id, (note) => {
     dropDraft(note.id);
     noteChanged(note);
