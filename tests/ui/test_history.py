@@ -216,6 +216,21 @@ def test_the_changes_against_the_current_version_are_marked_per_field(page, shop
     expect(preview.locator(".vh-title del")).to_have_text("list")
 
 
+def test_a_text_notes_body_changes_are_marked_word_by_word(page, api, clock):
+    clock.now = SUNDAY
+    note = api.note(title="Plan", body="Train at 9\nBring the tent")
+    clock.now = TODAY
+    api.patch(note["id"], body="Train at 10\nBring the tent and a stove")
+    clock.now = NOW
+    page.reload()
+    dialog = open_history(page, "Plan")
+    dialog.locator(".vh-version").nth(1).click()
+    body = dialog.locator(".vh-body")
+    expect(body.locator("ins")).to_have_text("9")
+    expect(body.locator("del")).to_have_text(["10", " and a stove"])
+    expect(dialog.locator(".vh-title ins, .vh-title del")).to_have_count(0)
+
+
 def test_restore_brings_the_version_back_in_editor_and_grid_and_undo_returns(page, api, shopping):
     page.reload()
     dialog = open_history(page, "Shopping list")
@@ -266,6 +281,8 @@ def test_screenshots_of_the_history(page, shopping, size):
     restore = dialog.get_by_role("button", name="Restore this version")
     expect(restore).to_be_in_viewport()  # reachable on a phone without scrolling the page
     screenshot(page, "history-old-checklist")
+    page.emulate_media(color_scheme="dark")
+    screenshot(page, "history-old-checklist-dark")
 
 
 def test_a_version_saved_by_a_synced_device_names_that_device(tab, tmp_path, clock):
