@@ -163,68 +163,75 @@ async function select(index) {
 /** The version, read-only, on its own color, with what differs from `current` marked. */
 function renderVersion(version, current, isCurrent) {
   preview.className = `vh-preview color-${version.color ?? "default"}`;
-  const compare = !isCurrent;
-  const parts = [];
-  parts.push(
+  if (isCurrent) {
+    return [
+      h("p", { class: "vh-legend", text: "This is the current version." }),
+      imageStrip(version.images ?? []),
+      version.title ? h("div", { class: "vh-title", text: version.title }) : null,
+      version.kind === "checklist" ? renderItems(version, null) : h("div", { class: "vh-body", text: version.body }),
+      renderLabels(labelChanges(version.labels, version.labels)),
+    ].filter(Boolean);
+  }
+  const currentText = current.kind === "checklist" ? asItems(current).map((item) => item.text).join("\n") : current.body;
+  return [
     h(
       "p",
       { class: "vh-legend" },
-      compare
-        ? [
-            "Compared with the current note: ",
-            h("ins", { class: "vh-added", text: "marked" }),
-            " is only in this version, ",
-            h("del", { class: "vh-removed", text: "struck through" }),
-            " only in the current note.",
-          ]
-        : "This is the current version.",
+      "Compared with the current note: ",
+      h("ins", { class: "vh-added", text: "marked" }),
+      " is only in this version, ",
+      h("del", { class: "vh-removed", text: "struck through" }),
+      " only in the current note.",
     ),
-  );
-  const images = version.images ?? [];
-  const strip = imageStrip(images);
-  if (strip) {
-    const currentImages = new Set((current.images ?? []).map(imageKey));
-    if (compare) {
-      [...strip.children].forEach((tile, index) => {
-        if (!currentImages.has(imageKey(images[index]))) tile.classList.add("vh-image-added");
-      });
-    }
-    parts.push(strip);
-  }
-  if (compare) {
-    const versionImages = new Set(images.map(imageKey));
-    const gone = (current.images ?? []).filter((image) => !versionImages.has(imageKey(image))).length;
-    if (gone) parts.push(h("p", { class: "vh-note", text: gone === 1 ? "1 image of the current note is not in this version" : `${gone} images of the current note are not in this version` }));
-  }
-  const title = compare ? textChanges(current.title, version.title) : version.title ?? "";
-  if (version.title || (compare && current.title)) parts.push(h("div", { class: "vh-title" }, title));
-  if (version.kind === "checklist") parts.push(renderItems(version, current, compare));
-  else {
-    const body = compare ? textChanges(current.kind === "checklist" ? asItems(current).map((item) => item.text).join("\n") : current.body, version.body) : version.body ?? "";
-    parts.push(h("div", { class: "vh-body" }, body));
-  }
-  const labels = compare ? labelChanges(current.labels, version.labels) : labelChanges(version.labels, version.labels);
-  if (labels.length) {
-    parts.push(
-      h(
-        "div",
-        { class: "chips vh-labels" },
-        labels.map(({ name, change }) => h(change === "removed" ? "del" : change === "added" ? "ins" : "span", { class: `chip${change ? ` vh-${change}` : ""}`, text: name })),
-      ),
-    );
-  }
-  if (compare) {
-    const facts = [];
-    if ((current.color ?? "default") !== (version.color ?? "default")) facts.push(`Color: ${colorName(version.color ?? "default")} (now ${colorName(current.color ?? "default")})`);
-    if (current.kind !== version.kind) facts.push(version.kind === "checklist" ? "A list then (a note now)" : "A note then (a list now)");
-    if (facts.length) parts.push(h("p", { class: "vh-note vh-facts", text: facts.join(" · ") }));
-    if (!facts.length && !hasAnyChange(version, current)) parts.push(h("p", { class: "vh-note", text: "Same as the current version." }));
-  }
-  return parts;
+    ...renderImages(version.images ?? [], current.images ?? []),
+    version.title || current.title ? h("div", { class: "vh-title" }, textChanges(current.title, version.title)) : null,
+    version.kind === "checklist"
+      ? renderItems(version, current)
+      : h("div", { class: "vh-body" }, textChanges(currentText, version.body)),
+    renderLabels(labelChanges(current.labels, version.labels)),
+    renderFacts(version, current),
+  ].filter(Boolean);
 }
 
-function renderItems(version, current, compare) {
-  const rows = compare
+/** The version's thumbnails, those the current note lacks outlined; a line for the ones it lost. */
+function renderImages(images, currentImages) {
+  const strip = imageStrip(images);
+  const now = new Set(currentImages.map(imageKey));
+  if (strip) {
+    [...strip.children].forEach((tile, index) => {
+      if (!now.has(imageKey(images[index]))) tile.classList.add("vh-image-added");
+    });
+  }
+  const then = new Set(images.map(imageKey));
+  const gone = currentImages.filter((image) => !then.has(imageKey(image))).length;
+  const text = gone === 1 ? "1 image of the current note is not in this version" : `${gone} images of the current note are not in this version`;
+  return [strip, gone ? h("p", { class: "vh-note", text }) : null];
+}
+
+function renderLabels(labels) {
+  if (!labels.length) return null;
+  const tag = { added: "ins", removed: "del" };
+  return h(
+    "div",
+    { class: "chips vh-labels" },
+    labels.map(({ name, change }) => h(tag[change] ?? "span", { class: `chip${change ? ` vh-${change}` : ""}`, text: name })),
+  );
+}
+
+/** The changes that are not text: the color, note or list; or that nothing differs. */
+function renderFacts(version, current) {
+  const facts = [];
+  const [then, now] = [version.color ?? "default", current.color ?? "default"];
+  if (then !== now) facts.push(`Color: ${colorName(then)} (now ${colorName(now)})`);
+  if (current.kind !== version.kind) facts.push(version.kind === "checklist" ? "A list then (a note now)" : "A note then (a list now)");
+  if (facts.length) return h("p", { class: "vh-note vh-facts", text: facts.join(" · ") });
+  if (!hasAnyChange(version, current)) return h("p", { class: "vh-note", text: "Same as the current version." });
+  return null;
+}
+
+/** A checklist's items with their ticks; against `current` (if given) with the changes marked. */
+function renderItems(version, current) {
+  const rows = current
     ? itemChanges(asItems(current), version.items ?? [])
     : (version.items ?? []).map(({ text, checked }) => ({ text, checked, change: null }));
   return h(
