@@ -8,7 +8,7 @@ the others 10-80 words); each edit changes what a person's edit does: a few word
 window between two edits of the same note, so every edit is a version of its own: 51 per
 note, more than the 50 kept, none pruned. Both databases get the same edits; sizes are after
 a WAL checkpoint and ``VACUUM`` (the pages in use). Also: one save's time with history on
-and off, in the same run.
+and off, in the same run (the two databases edited in lockstep).
 """
 
 from __future__ import annotations
@@ -77,44 +77,59 @@ def _size(path: Path) -> tuple[int, int]:
     return raw, path.stat().st_size
 
 
-def run(history: bool, notes: int, edits: int, root: Path) -> dict:
+def run(notes: int, edits: int, root: Path) -> dict[bool, dict]:
+    """Both databases edited in lockstep (each edit on one, then the other, alternating which
+    goes first), so a busy moment of the shared machine costs both the same."""
     from webapp import create_app
     from webapp.accounts.service import ensure_local_user
     from webapp.extensions import db
     from webapp.notes import queries, service
 
-    data_dir = root / ("with" if history else "without")
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    app = create_app({"CONFIG": "testing", "DATA_DIR": str(data_dir), "HISTORY": history,
-                      "CLOCK": lambda: start})  # fmt: skip
+    apps, owners, ids, times = {}, {}, {}, {True: [], False: []}
+    for history in (False, True):
+        apps[history] = create_app({
+            "CONFIG": "testing", "DATA_DIR": str(root / ("with" if history else "without")),
+            "HISTORY": history, "CLOCK": lambda: start,
+        })  # fmt: skip
+        with apps[history].app_context():
+            owners[history] = ensure_local_user(db.session).id
+            first = _first_notes(random.Random(17), notes)
+            ids[history] = [service.create_note(db.session, owners[history], n, start).id
+                            for n in first]  # fmt: skip
     rng = random.Random(17)
-    times = []
-    with app.app_context():
-        owner = ensure_local_user(db.session).id
-        ids = [service.create_note(db.session, owner, n, start).id for n in _first_notes(rng, notes)]
-        for round_ in range(1, edits + 1):
-            # Six minutes a round: more than the five-minute coalescing window.
-            now = start + timedelta(minutes=6 * round_)
-            for i, note_id in enumerate(ids):
-                note = queries.read_note(db.session, owner, note_id)
-                data = _edit(rng, note)
-                db.session.commit()
-                began = time.perf_counter()
-                service.update_note(db.session, owner, note_id, data, now + timedelta(seconds=i))
-                times.append(time.perf_counter() - began)
-        versions = 0
-        if history:
-            versions = db.session.execute(db.text("SELECT count(*) FROM note_versions")).scalar()
-            stored = db.session.execute(
-                db.text("SELECT coalesce(sum(length(data)), 0) FROM note_versions")
-            ).scalar()
-        else:
-            stored = 0
-        db.engine.dispose()
-    raw, vacuumed = _size(data_dir / "kaap.sqlite3")
-    return {"raw": raw, "vacuumed": vacuumed, "versions": versions, "stored": stored,
-            "save_ms": statistics.median(times) * 1000,
-            "save_mean_ms": statistics.fmean(times) * 1000}  # fmt: skip
+    for round_ in range(1, edits + 1):
+        # Six minutes a round: more than the five-minute coalescing window.
+        now = start + timedelta(minutes=6 * round_)
+        for i in range(notes):
+            data = None
+            order = (False, True) if (round_ + i) % 2 else (True, False)
+            for history in order:
+                with apps[history].app_context():
+                    note_id = ids[history][i]
+                    if data is None:
+                        data = _edit(rng, queries.read_note(db.session, owners[history], note_id))
+                        db.session.commit()
+                    began = time.perf_counter()
+                    service.update_note(db.session, owners[history], note_id, data,
+                                        now + timedelta(seconds=i))  # fmt: skip
+                    times[history].append(time.perf_counter() - began)
+    found = {}
+    for history in (False, True):
+        with apps[history].app_context():
+            versions = stored = 0
+            if history:
+                versions, stored = db.session.execute(db.text(
+                    "SELECT count(*), coalesce(sum(length(data)), 0) FROM note_versions"
+                )).one()  # fmt: skip
+            db.engine.dispose()
+        raw, vacuumed = _size(root / ("with" if history else "without") / "kaap.sqlite3")
+        found[history] = {
+            "raw": raw, "vacuumed": vacuumed, "versions": versions, "stored": stored,
+            "save_ms": statistics.median(times[history]) * 1000,
+            "save_mean_ms": statistics.fmean(times[history]) * 1000,
+        }  # fmt: skip
+    return found
 
 
 def _commit() -> str:
@@ -130,8 +145,8 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        without = run(False, args.notes, args.edits, Path(tmp))
-        with_ = run(True, args.notes, args.edits, Path(tmp))
+        found = run(args.notes, args.edits, Path(tmp))
+    without, with_ = found[False], found[True]
     load_after = os.getloadavg()
     mb = 1024 * 1024
     ratio = with_["vacuumed"] / without["vacuumed"]

@@ -132,10 +132,12 @@ SEEDS = {
     ],
     # 0015 and 0016 are reminders and history (issue #17): their rows come with their tables.
     "0015": [],
-    # 0016 is history: note 7's first version (uncompressed JSON) and a file a version keeps.
+    # 0016 is history (the upgrade gave note 7 its version 1): a second version (uncompressed
+    # JSON) and a file a version keeps.
     "0016": [
+        "UPDATE note_versions SET full = 0, data = X'7b7d' WHERE note_id = 7",
         "INSERT INTO note_versions (note_id, number, owner_id, saved_at, device, full, data) "
-        "VALUES (7, 1, 2, '2025-01-10 00:00:00.000000', NULL, 1, X'"
+        "VALUES (7, 2, 2, '2025-01-10 00:00:00.000000', NULL, 1, X'"
         + "7b227469746c65223a2273796e636564222c22626f6479223a22222c226b696e64223a2274657874222c22636f6c6f72223a22726564222c226974656d73223a5b5b226d696c6b222c66616c73652c2236623161386435632d626637652d346130312d643263332d356536663761386239633064225d5d2c226c6162656c73223a5b5d2c22696d61676573223a5b5d7d"
         + "')",
         "INSERT INTO note_version_files (note_id, digest, file_name, thumb_name, last_number) "
@@ -306,3 +308,23 @@ def test_flask_db_upgrade_command(tmp_path):
     with sqlite3.connect(tmp_path / "kaap.sqlite3") as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version").text).fetchone()
     assert version == (head_revision(),)
+
+
+@pytest.mark.parametrize("revision", ["0015"])
+def test_history_gives_every_existing_note_its_first_version(tmp_path, revision):
+    from webapp.history import service as history
+
+    build_at(tmp_path, revision)
+    app = bare_app(tmp_path)
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        note_ids = db.session.scalars(select(Note.id)).all()
+        for note_id in note_ids:
+            owner = db.session.get(Note, note_id).owner_id
+            listed, _ = history.list_versions(db.session, owner, note_id, 10)
+            assert [v["number"] for v in listed] == [1]
+        _, _, state, _ = history.version_state(db.session, 1, 1, 1)
+        assert (state["title"], state["kind"], state["items"][0][:2]) == ("회의", "checklist",
+                                                                          ["pack", True])  # fmt: skip
+        assert [name for _, name in state["labels"]] == ["Trip"] and len(state["images"]) == 1
+        db.engine.dispose()

@@ -28,7 +28,7 @@ def pack(value: Any) -> bytes:
     """JSON, deflated (``z`` and raw deflate, no zlib header) where that is shorter: a delta
     of a few words is shorter as it is."""
     raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-    squeezer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    squeezer = zlib.compressobj(6, zlib.DEFLATED, -15)
     deflated = b"z" + squeezer.compress(raw) + squeezer.flush()
     return deflated if len(deflated) < len(raw) else raw
 

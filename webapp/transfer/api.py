@@ -112,9 +112,18 @@ class ImportJob(Resource):
         return job.as_json()
 
 
+def _with_history() -> bool:
+    """``?history=true``: the export carries every note's versions (off by default: large)."""
+    raw = request.args.get("history", "false").lower()
+    if raw not in ("true", "1", "false", "0"):
+        raise ValidationError("history must be true or false.", fields={"history": "true or false"})
+    return raw in ("true", "1")
+
+
 def _export_to(path: Path | BinaryIO) -> int:
     store = current_app.extensions["kaap.images"]
-    return write_export(db.session, store, current_owner_id(), now(), path)
+    history = _with_history()
+    return write_export(db.session, store, current_owner_id(), now(), path, history=history)
 
 
 def _file_name() -> str:
@@ -124,6 +133,7 @@ def _file_name() -> str:
 @ns.route("/export")
 class Export(Resource):
     @ns.produces(["application/zip", "application/json"])
+    @ns.doc(params={"history": "true: each note's versions too (default false)"})
     @ns.response(200, "A zip: kaap.json, one Markdown file per note, the images")
     def get(self):
         """Download every note, label and image as one zip."""
@@ -150,6 +160,7 @@ class Export(Resource):
 
 @ns.route("/export/save")
 class ExportSave(Resource):
+    @ns.doc(params={"history": "true: each note's versions too (default false)"})
     @ns.response(200, "Saved where the person chose, or null when they cancelled", saved_model)
     @ns.response(409, "No native window to ask (use GET /api/export)", error_model)
     def post(self):

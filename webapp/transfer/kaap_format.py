@@ -23,6 +23,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.history import transfer as history_transfer
 from webapp.images.service import Store
 from webapp.labels.models import Label
 from webapp.notes import keys
@@ -67,10 +68,16 @@ def _slug(text: str) -> str:
 
 
 def write_export(
-    session: Session, store: Store, owner_id: int, now: datetime, dest: Path | BinaryIO
+    session: Session,
+    store: Store,
+    owner_id: int,
+    now: datetime,
+    dest: Path | BinaryIO,
+    history: bool = False,
 ) -> int:
     """Write every note of the owner to a zip at ``dest`` (a path, or a file open for
-    writing); returns how many notes."""
+    writing); returns how many notes. ``history``: each note's versions too (and the image
+    files only older versions still show)."""
     notes = session.scalars(
         select(Note)
         .where(Note.owner_id == owner_id)
@@ -87,21 +94,34 @@ def write_export(
         "labels": [{"name": label.name} for label in labels],
         "notes": [],
     }
+    versions_of = None
+    if history:
+
+        def versions_of(note):
+            archived = {image.digest: f"images/{image.file_name}" for image in note.images}
+            return history_transfer.export_versions(session, owner_id, note.id, archived)
+
     if not isinstance(dest, Path):
-        _write_zip(dest, store, notes, index)
+        _write_zip(dest, store, notes, index, versions_of)
         return len(notes)
     tmp = dest.with_name(dest.name + ".part")
     try:
-        _write_zip(tmp, store, notes, index)
+        _write_zip(tmp, store, notes, index, versions_of)
         tmp.replace(dest)
     finally:
         tmp.unlink(missing_ok=True)
     return len(notes)
 
 
-def _write_zip(dest: Path | BinaryIO, store: Store, notes, index: dict) -> None:
+def _write_zip(dest: Path | BinaryIO, store: Store, notes, index: dict, versions_of=None) -> None:
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for number, note in enumerate(notes, start=1):
+            if versions_of is not None:
+                versions, kept_files = versions_of(note)
+                for name in kept_files:
+                    if store.path(name).is_file():
+                        archive.write(store.path(name), f"images/{name}",
+                                      compress_type=zipfile.ZIP_STORED)  # fmt: skip
             index["notes"].append(
                 {
                     "uid": note.uid,
@@ -131,6 +151,8 @@ def _write_zip(dest: Path | BinaryIO, store: Store, notes, index: dict) -> None:
                     ],
                 }
             )
+            if versions_of is not None:
+                index["notes"][-1]["history"] = versions
             archive.writestr(
                 f"notes/{number:05d}-{_slug(note.title or note.body)}.md", markdown(note)
             )
@@ -223,6 +245,9 @@ def parse(source: Source, raw: dict, warn: Callable[[str], None]) -> Incoming:
             warn(f"image {path} is missing from the archive")
             continue
         incoming.images.append((path, lambda path=path: source.read(path)))
+    incoming.history = history_transfer.parse_versions(
+        raw.get("history"), kinds=KINDS, colors=COLORS
+    )
     return incoming
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from webapp.disk import is_disk_full
 from webapp.errors import KaapError
+from webapp.history import transfer as history_transfer
 from webapp.images import pipeline
 from webapp.images import service as images
 from webapp.labels import service as labels_service
@@ -54,6 +55,10 @@ class Incoming:
     labels: list[str] = field(default_factory=list)
     # (name in the archive, a function that returns its bytes)
     images: list[tuple[str, Callable[[], bytes]]] = field(default_factory=list)
+    # The note's history where the export carried it (``webapp.history.transfer``), and the
+    # staged image of each archive name (what an older version's images are matched by).
+    history: list[dict] = field(default_factory=list)
+    staged_of: dict[str, images.Staged] = field(default_factory=dict)
 
 
 def refusal(incoming: Incoming) -> str | None:
@@ -148,6 +153,7 @@ def prepare_images(
         try:
             processed = work.process(io.BytesIO(read()), queue=True)
             staged.append(images.stage(store, processed))
+            incoming.staged_of[name] = staged[-1]
         except (KaapError, ArchiveError, OSError, ValueError) as exc:
             if is_disk_full(exc):
                 store.remove([name for item in staged for name in item.names])
@@ -192,5 +198,22 @@ def write(
             session, owner_id, None, data, now, trashed=incoming.trashed or None, origin=origin,
             store=store, written=written, attach=staged,
         )  # fmt: skip
+        if incoming.history:
+            _write_history(session, owner_id, note, incoming, now)
         session.commit()
     return note
+
+
+def _write_history(session: Session, owner_id: int, note: NoteRow, incoming, now) -> None:
+    def label_id(name: str) -> int | None:  # an older version's label, if the owner has it
+        return session.scalar(
+            select(Label.id).where(Label.owner_id == owner_id, Label.name_key == name_key(name))
+        )
+
+    image_of_file = {
+        name: [s.digest, s.content_type, s.width, s.height, s.byte_size, s.thumb_digest]
+        for name, s in incoming.staged_of.items()
+    }
+    history_transfer.import_versions(
+        session, owner_id, note, incoming.history, now, label_id, image_of_file
+    )
