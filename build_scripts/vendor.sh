@@ -55,4 +55,15 @@ mkdir -p "$sortable"
 # The ES module build with its default plugins (auto-scroll while dragging near an edge): the page's modules import it, no build step, no global.
 cp "$tmp/sortablejs/LICENSE" "$tmp/sortablejs/package.json" "$tmp/sortablejs/modular/sortable.esm.js" "$sortable/"
 
+fetch diff
+jsdiff="$out/diff"
+mkdir -p "$jsdiff"
+# jsdiff's ES module build (libesm: modules importing each other by relative path), for the Version
+# history's highlighted changes; its .d.ts and source maps are left out, the page needs neither.
+cp "$tmp/diff/LICENSE" "$tmp/diff/package.json" "$jsdiff/"
+(cd "$tmp/diff/libesm" && find . -name '*.js' -o -name package.json) | while read -r file; do
+  mkdir -p "$jsdiff/libesm/$(dirname "$file")"
+  cp "$tmp/diff/libesm/$file" "$jsdiff/libesm/$file"
+done
+
 echo "vendored into $out:" && du -sh "$out"/*

@@ -181,7 +181,13 @@ def test_the_more_menu_offers_keeps_entries(page, api):
     editor = open_editor(page, "List")
     editor.get_by_role("button", name="More").click()
     names = page.locator(".menu .menu-item").all_inner_texts()
-    assert names == ["Make a copy", "Delete checked items", "Uncheck all", "Hide checkboxes"]
+    assert names == [
+        "Make a copy",
+        "Delete checked items",
+        "Uncheck all",
+        "Hide checkboxes",
+        "Version history",
+    ]
     screenshot(page, "editor-more-menu")
 
 

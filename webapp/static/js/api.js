@@ -154,6 +154,22 @@ export const api = {
     return upload("/api/notes/images", form, onProgress);
   },
   deleteImage: (id) => request("DELETE", `/api/images/${id}`),
+  // A note's history: its versions newest first, one version's full state, a restore
+  /** Every version of the note, newest first (the pages of 100 followed to the end). */
+  listVersions: async (id) => {
+    const versions = [];
+    let before = null;
+    do {
+      const page = await request("GET", `/api/notes/${id}/versions?${query({ limit: 100, before })}`);
+      versions.push(...page.versions);
+      before = page.next_before;
+    } while (before != null);
+    return versions;
+  },
+  getVersion: (id, number) => request("GET", `/api/notes/${id}/versions/${number}`),
+  /** `version` is the note's version the restore replaces: 412 if it changed meanwhile. */
+  restoreVersion: (id, number, version) =>
+    request("POST", `/api/notes/${id}/versions/${number}/restore`, { version }),
   listDrafts: () => request("GET", "/api/drafts"),
   keepDraft: (key, content, options = {}) =>
     request("PUT", `/api/drafts/${key}`, { body: { content }, ...options }),

@@ -204,7 +204,22 @@ function moreMenu() {
   }
   const checklist = form.value().kind === "checklist";
   entries.push([checklist ? "Hide checkboxes" : "Show checkboxes", () => form.toggleKind()]);
+  if (!readOnly && !conflict) entries.push(["Version history", () => showVersions()]);
   menu(moreButton, entries);
+}
+
+/** The note's saved versions (versions.js); what is on screen is saved first, so it is the newest. */
+async function showVersions() {
+  const { id } = current;
+  await save();
+  if (current?.id !== id || dirty || conflict) return; // the save did not go through: its error shows
+  // loaded on first use: the page starts without the dialog and jsdiff's modules
+  const versions = await import("./versions.js");
+  versions.open(id, (note) => {
+    dropDraft(note.id);
+    noteChanged(note);
+    if (current?.id === note.id && dialog.open) show(note);
+  });
 }
 
 async function copy() {

@@ -17,6 +17,13 @@ export function snackbar(text, action = null, timeout = 6000) {
       action[1]();
     };
   }
+  // Inside the open modal dialog (the editor after a Version history restore), else the
+  // dialog makes the rest of the page inert and Undo could not be clicked
+  const host = [...document.querySelectorAll("dialog:modal")].at(-1) ?? document.body;
+  if (bar.parentElement !== host) {
+    host.append(bar);
+    if (host !== document.body) host.addEventListener("close", () => leaveDialog(host), { once: true });
+  }
   bar.hidden = false;
   // The top layer keeps the snackbar above an open dialog's backdrop; re-showing raises it.
   if (bar.showPopover) {
@@ -25,6 +32,14 @@ export function snackbar(text, action = null, timeout = 6000) {
   }
   clearTimeout(timer);
   timer = setTimeout(hideSnackbar, timeout);
+}
+
+/** The dialog holding the snackbar closed: the snackbar stays on screen, back on the page. */
+function leaveDialog(host) {
+  const bar = $("#snackbar");
+  if (bar.parentElement !== host) return;
+  document.body.append(bar); // leaving the dialog hid its popover
+  if (!bar.hidden && bar.showPopover) bar.showPopover();
 }
 
 export function hideSnackbar() {
