@@ -217,6 +217,10 @@ FOREIGN: dict[tuple[str, str], Foreign] = {
     ("POST", "/notes/{note_id}/copy"): Foreign(201),
     # B's own control has no reminder: 409, past the owner check.
     ("POST", "/notes/{note_id}/reminder/done"): Foreign(409),
+    # B's own control: a past time names no reminder of its note, nothing moves: 200.
+    ("POST", "/notes/{note_id}/reminder/notified"): Foreign(
+        200, variants=(lambda w: {"json": {"at": "2020-01-01T00:00:00Z"}},)
+    ),
     ("POST", "/notes/{note_id}/move"): Foreign(
         200,
         variants=(

@@ -152,3 +152,29 @@ def test_patch_done_true_on_repeating_moves_it_on(client, make_note):
     body = {"reminder": note["reminder"] | {"done": True}}
     got = client.patch(f"/api/notes/{note['id']}", json=body).get_json()["reminder"]
     assert (got["local"], got["done"]) == ("2026-01-13T09:00", False)
+
+
+def test_a_page_that_showed_a_repeating_reminder_moves_it_on(client, clock, make_note):
+    note = make_note(reminder={"at": "2026-01-05T12:00", "zone": AMS, "repeat": "daily"})
+    clock.advance(hours=3)  # 12:00 in Amsterdam has passed
+    url = f"/api/notes/{note['id']}/reminder/notified"
+    moved = client.post(url, json={"at": note["reminder"]["at"]})
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["reminder"]["local"] == "2026-01-06T12:00"
+    # Told twice (two tabs): the second names an occurrence that is gone, nothing moves.
+    again = client.post(url, json={"at": note["reminder"]["at"]}).get_json()
+    assert again["reminder"]["local"] == "2026-01-06T12:00"
+
+
+def test_a_reminder_not_due_yet_cannot_be_told_notified(client, make_note):
+    note = make_note(reminder={"at": "2026-01-06T12:00", "zone": AMS, "repeat": "daily"})
+    url = f"/api/notes/{note['id']}/reminder/notified"
+    response = client.post(url, json={"at": note["reminder"]["at"]})
+    assert response.status_code == 400 and error_code(response) == "not_due"
+    assert client.post(url, json={"at": "soon"}).status_code == 400
+    assert (
+        client.post(
+            "/api/notes/999999/reminder/notified", json={"at": "2026-01-05T00:00:00Z"}
+        ).status_code
+        == 404
+    )

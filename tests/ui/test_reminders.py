@@ -368,6 +368,26 @@ def test_a_reminder_falling_due_shows_a_notification_that_opens_its_note(
     assert tab.url.endswith(f"#note/{note['id']}")
 
 
+def test_a_repeating_reminder_shown_in_the_browser_moves_on_to_its_next_time(
+    tab, base_url, api, context
+):
+    context.grant_permissions(["notifications"])
+    due = datetime.now(UTC) + timedelta(seconds=3)
+    note = api.note(
+        title="Water the plants", reminder={"at": due.isoformat(), "zone": ZONE, "repeat": "daily"}
+    )
+    tab.goto(base_url + "/")
+    tab.wait_for_selector("body.ready")
+    eventually(lambda: tab.evaluate("window.__notifications.length") == 1 or None, timeout=8)
+    # The page told the server: tomorrow's is the next one, not today's again.
+    moved = eventually(
+        lambda: (at := api.get(note["id"])["reminder"]["at"]) != note["reminder"]["at"] and at,
+        timeout=8,
+    )
+    assert datetime.fromisoformat(moved.replace("Z", "+00:00")) - due < timedelta(days=1, seconds=1)
+    assert datetime.fromisoformat(moved.replace("Z", "+00:00")) > due + timedelta(hours=23)
+
+
 def test_a_reminder_set_in_the_open_page_rearms_the_timer(tab, base_url, api, context, server):
     context.grant_permissions(["notifications"])
     note = api.note(title="Soon")

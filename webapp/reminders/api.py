@@ -11,6 +11,7 @@ from webapp.api.envelope import error_model, register_models
 from webapp.api.fields import NullableString, UTCTime
 from webapp.extensions import db
 from webapp.notes import api as notes_api
+from webapp.notes import queries
 from webapp.notes import service as notes
 from webapp.reminders import listing
 from webapp.reminders import service as reminders
@@ -93,3 +94,27 @@ class ReminderDone(Resource):
         return notes_api._with_etag(
             notes.reminder_done(db.session, current_owner_id(), note_id, now())
         )
+
+
+notified_input = ns.model(
+    "ReminderNotified",
+    {"at": UTCTime(required=True, description="The occurrence shown (the reminder's `at`)")},
+    strict=True,
+)
+
+
+@ns.route("/notes/<int:note_id>/reminder/notified")
+@ns.response(404, "No such note", error_model)
+class ReminderNotified(Resource):
+    @ns.expect(notified_input, validate=True)
+    @ns.response(400, "`at` is not a time, or not due yet (not_due)", error_model)
+    @ns.response(200, "OK", note_model)
+    def post(self, note_id: int):
+        """A page showed the reminder due at ``at``: it is notified once, and a repeating one
+        moves on to its next time (what the desktop's scheduler does). A reminder changed
+        since is left as it is; the answer is the note either way."""
+        owner, when = current_owner_id(), now()
+        queries.read_note(db.session, owner, note_id)  # another owner's note: the same 404
+        at = reminders.notified_at(ns.payload.get("at"), when)
+        reminders.mark_notified(db.session, owner, note_id, at, when)
+        return notes_api._with_etag(queries.read_note(db.session, owner, note_id))

@@ -347,6 +347,27 @@ def missed(
     return _due_rows(session, statement)
 
 
+def notified_at(raw: Any, now: datetime) -> datetime:
+    """The occurrence a page says it showed, as a time no later than now (a page cannot
+    skip a reminder that is not due yet), or a 400."""
+    when = None
+    if isinstance(raw, str):
+        try:
+            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+    if when is None or when.tzinfo is None:
+        raise ValidationError(
+            "`at` is the reminder's time as the API gives it (ISO 8601 with Z).",
+            fields={"at": "an ISO 8601 time with its zone"},
+        )
+    if when > now:
+        raise ValidationError(
+            "That reminder is not due yet.", fields={"at": "not due yet"}, code="not_due"
+        )
+    return when
+
+
 def mark_notified(
     session: Session, owner_id: int, note_id: int, at: datetime, now: datetime
 ) -> datetime | None:

@@ -138,6 +138,8 @@ export const api = {
   // Reminders: the notes with one, soonest first (state "upcoming", "done" or "all")
   listReminders: (params) => request("GET", `/api/reminders?${query(params)}`),
   reminderDone: (id) => request("POST", `/api/notes/${id}/reminder/done`),
+  /** This page showed the reminder due at `at`: a repeating one moves on (the server's rule). */
+  reminderNotified: (id, at) => request("POST", `/api/notes/${id}/reminder/notified`, { body: { at } }),
   /** What Later today, Tomorrow and Next week mean now, in `zone` (UTC times, null: not offered). */
   reminderPresets: (zone) => request("GET", `/api/reminders/presets?${query({ zone })}`),
   /** Upload files to a note: {images, note_version}; `onProgress(fraction)` as it goes. */

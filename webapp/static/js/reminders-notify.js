@@ -121,4 +121,7 @@ function show(id, reminder) {
     notification.close();
     location.hash = `#note/${id}`;
   });
+  // Recorded on the server: shown once, and a repeating reminder moves on to its next time
+  // (which the refresh after this check picks up). Offline: the next page load shows it again.
+  api.reminderNotified(id, reminder.iso).catch(() => {});
 }
