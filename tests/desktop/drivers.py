@@ -246,6 +246,56 @@ def move_in_window(session) -> None:
     assert value(window, TITLES_JS) == ["b", "c", "a"]
 
 
+# --- note history (tests/desktop/test_window.py) ------------------------------------------
+
+WRITE_JS = """fetch(%s, {
+  method: %s,
+  headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  body: JSON.stringify(%s)
+}).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+
+
+def history_in_window(session) -> None:
+    """What a note said before: the editor's More menu, "Version history", the older version,
+    "Restore this version": the note says it again, in the web view and on the server."""
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    window = session.window
+    said = {"title": "Tuesday", "body": "what the note said on Tuesday"}
+    made = awaited(window, WRITE_JS % ('"/api/notes"', '"POST"', json.dumps(said)))
+    assert made["status"] == 201, made
+    note_id = made["body"]["id"]
+    edit = {"body": "rewritten since"}
+    url = json.dumps(f"/api/notes/{note_id}")
+    assert awaited(window, WRITE_JS % (url, '"PATCH"', json.dumps(edit)))["status"] == 200
+    window.run_js(f"location.hash = '#note/{note_id}'; 0")
+    wait_for(session, "document.querySelector('dialog#editor').open", "the editor did not open")
+    window.run_js("document.querySelector('dialog#editor [aria-label=\"More\"]').click(); 0")
+    window.run_js(
+        "[...document.querySelectorAll('[role=menuitem]')]"
+        ".find(b => b.textContent.includes('Version history')).click(); 0"
+    )
+    wait_for(session, "document.querySelectorAll('.vh-version').length === 2", "no two versions")
+    window.run_js("document.querySelectorAll('.vh-version')[1].click(); 0")
+    wait_for(
+        session,
+        "document.querySelector('.vh-preview') && "
+        "document.querySelector('.vh-preview').textContent.includes('on Tuesday')",
+        "the older version was not previewed",
+    )
+    window.run_js("document.querySelector('.vh-restore').click(); 0")
+    _eventually(
+        lambda: _api(session, f"/api/notes/{note_id}")["body"] == said["body"],
+        "the restore did not reach the server",
+    )
+    wait_for(
+        session,
+        "document.querySelector('dialog#editor .nf-body').value.includes('on Tuesday')",
+        "the editor does not show the restored text",
+    )
+
+
 # --- reminders (tests/desktop/test_reminders_window.py) ------------------------------------
 
 
@@ -363,6 +413,7 @@ DRIVERS = {
     "crash_while_saving": crash_while_saving,
     "find_edit_saved": find_edit_saved,
     "move_in_window": move_in_window,
+    "history_in_window": history_in_window,
 }
 
 

@@ -78,6 +78,14 @@ def test_shift_j_moves_a_note_in_the_own_order_in_the_real_window(launch, gui_en
     assert code == 0, f"{out}\n{err}\n{kaap.log}"
 
 
+@pytest.mark.parametrize("gui", ["gtk", "qt"])
+def test_an_older_version_of_a_note_is_restored_in_the_real_window(launch, gui_env, gui):
+    env = {**gui_env, "KAAP_HISTORY_COALESCE_SECONDS": "0"}  # two saves, two versions
+    kaap = launch("--gui", gui, env=env, driver="history_in_window")
+    code, out, err = kaap.finish(timeout=90)
+    assert code == 0, f"{out}\n{err}\n{kaap.log}"
+
+
 def test_the_running_server_answers_only_its_window(launch, gui_env, display):
     kaap = launch(env=gui_env)
     base = kaap.base_url()
