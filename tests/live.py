@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +30,18 @@ def serving(app, **options) -> Iterator[int]:
                 time.sleep(0.01)
         # Closed from inside the server's own loop: closing its sockets from this thread
         # races the loop's select() on them (EBADF). With nothing left, the loop returns.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            # The trigger's pipe was closed under it (EBADF, seen in CI about once in ten
+            # runs: another server's shutdown in this process closing a reused descriptor, as
+            # far as we can tell), so its loop cannot be woken. An empty map ends the loop at
+            # its next turn (it polls every second); the sockets are closed once it has.
+            channels = list(server._map.values())
+            server._map.clear()
+            thread.join(10)
+            for channel in channels:
+                with contextlib.suppress(OSError):
+                    channel.close()
         thread.join(10)
         server.task_dispatcher.shutdown()
