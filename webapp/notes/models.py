@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,7 +57,15 @@ class Note(db.Model):
         # Sync's change feed walks each owner's changes in sequence order.
         Index("ix_notes_owner_seq", "owner_id", "seq"),
         # Reminders, upcoming soonest first, and what is due (``webapp.reminders``).
-        Index("ix_notes_owner_reminder", "owner_id", "reminder_done", "reminder_at"),
+        # Upcoming reminders, per owner: only the notes that have one (see 0015).
+        Index(
+            "ix_notes_owner_reminder",
+            "owner_id",
+            "reminder_done",
+            "reminder_at",
+            sqlite_where=text("reminder_at IS NOT NULL"),
+            postgresql_where=text("reminder_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
