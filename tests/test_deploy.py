@@ -36,6 +36,8 @@ DESKTOP_ONLY |= {"httpx", "httpcore", "h11", "anyio", "certifi", "idna", "keyrin
 DESKTOP_ONLY |= {"diff-match-patch"}
 # Reminders' notifications and tray icon (webapp/reminders, desktop/).
 DESKTOP_ONLY |= {"desktop-notifier", "dbus-fast", "bidict", "pystray", "python-xlib"}
+# The start-up snapshot of the last notes drawn (desktop/thin.py), sanitized before it is kept.
+DESKTOP_ONLY |= {"nh3"}
 
 
 def dockerfile_stages() -> dict[str, list[str]]:
