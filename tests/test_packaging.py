@@ -183,3 +183,16 @@ def test_a_build_is_fresh_until_one_of_its_sources_changes(tmp_path):
     (tmp_path / "webapp" / "views.py").write_text("")
     assert not build.fresh(output, tmp_path)
     assert not build.fresh(tmp_path / "dist" / "missing", tmp_path)
+
+
+def test_desktop_workflow_builds_and_self_tests_on_windows_and_macos():
+    yaml = pytest.importorskip("yaml")
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "desktop.yml").read_text())
+    job = workflow["jobs"]["build"]
+    assert set(job["strategy"]["matrix"]["os"]) == {"windows-latest", "macos-latest"}
+    steps = job["steps"]
+    assert any(s.get("with", {}).get("python-version") == "3.11" for s in steps)
+    runs = [s.get("run", "") for s in steps]
+    assert "python build_scripts/build.py" in runs
+    assert "python build_scripts/check_build.py" in runs
+    assert any(s.get("uses", "").startswith("actions/upload-artifact") for s in steps)
