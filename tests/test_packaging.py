@@ -196,3 +196,14 @@ def test_desktop_workflow_builds_and_self_tests_on_windows_and_macos():
     assert "python build_scripts/build.py" in runs
     assert "python build_scripts/check_build.py" in runs
     assert any(s.get("uses", "").startswith("actions/upload-artifact") for s in steps)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_check_deb_packs_then_checks_and_leaves_the_build_to_deb_py(tmp_path):
+    plan = subprocess.run(
+        ["make", "-n", f"VENV={tmp_path / 'venv'}", "check-deb"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert plan.index("build_scripts/deb.py") < plan.index("build_scripts/check_deb.py")
+    # deb.py runs PyInstaller only when dist/kaap/ is stale: CI's check-build already built it.
+    assert "build_scripts/build.py" not in plan
