@@ -35,6 +35,33 @@ def menu_command(desktop_file: Path = DESKTOP_FILE, action: str | None = None) -
     return [arg for arg in shlex.split(entry[group]["Exec"]) if arg not in FIELD_CODES]
 
 
+def expected_paths() -> set[str]:
+    """What the package must hold, as ``dpkg-deb --contents`` names it."""
+    icons = {f"./usr/share/icons/hicolor/{n}x{n}/apps/{deb.PACKAGE}.png" for n in deb.ICON_SIZES}
+    return icons | {
+        f"./{deb.PREFIX}/{deb.PACKAGE}",
+        f"./usr/bin/{deb.PACKAGE}",
+        f"./usr/share/applications/{deb.PACKAGE}.desktop",
+    }
+
+
+def package_problems(package: Path) -> list[str]:
+    """What ``dpkg-deb`` finds wrong with the file itself, before installing it."""
+    info = subprocess.run(["dpkg-deb", "--info", str(package)], capture_output=True, text=True)
+    if info.returncode != 0:
+        return [f"dpkg-deb --info: {info.stderr.strip()}"]
+    listing = subprocess.run(
+        ["dpkg-deb", "--contents", str(package)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    # "-rwxr-xr-x root/root 123 2026-12-01 15:47 ./opt/kaap/kaap" (a link adds " -> target")
+    paths = {line.split(None, 5)[5].split(" -> ")[0] for line in listing}
+    owners = {line.split()[1] for line in listing}
+    problems = [f"{path} is not in the package" for path in sorted(expected_paths() - paths)]
+    if owners != {"root/root"}:
+        problems.append(f"files owned by {sorted(owners)}, not root/root")
+    return problems
+
+
 def apt(*args: str) -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "-y", "-qq", *args], check=True, env=env)
@@ -67,6 +94,10 @@ def main() -> int:
         return 1
     started = time.monotonic()
     package = deb.build.DIST / f"{deb.PACKAGE}_{deb.version()}_{deb.architecture()}.deb"
+    problems = package_problems(package)
+    if problems:
+        print("\n".join(f"FAIL: {problem}" for problem in problems), file=sys.stderr)
+        return 1
     apt("install", str(package))  # a path: apt installs the file and its Depends
     try:
         problems = installed_files_ok()

@@ -112,6 +112,30 @@ def test_stage_puts_the_folder_in_opt_with_a_command_a_menu_entry_and_icons(tmp_
     assert int(fields["Installed-Size"]) >= 2 + 5  # KiB of the two files, rounded up
 
 
+def _fake_onedir(tmp_path: Path) -> Path:
+    onedir = tmp_path / "dist" / "kaap"
+    (onedir / "_internal").mkdir(parents=True)
+    (onedir / "kaap").write_bytes(b"\x7fELF" + b"\0" * 2000)
+    (onedir / "_internal" / "base_library.zip").write_bytes(b"\0" * 5000)
+    return onedir
+
+
+@pytest.mark.skipif(not shutil.which("dpkg-deb"), reason="needs dpkg-deb")
+def test_check_deb_finds_a_package_without_its_icon(tmp_path):
+    tree = tmp_path / "root"
+    deb.stage(tree, _fake_onedir(tmp_path), ["libc6"], "1.2.3", "amd64")
+    good, bad = tmp_path / "good.deb", tmp_path / "bad.deb"
+    build_deb = ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(tree)]
+    subprocess.run([*build_deb, str(good)], check=True, capture_output=True)
+    (tree / "usr/share/icons/hicolor/48x48/apps/kaap.png").unlink()
+    subprocess.run([*build_deb, str(bad)], check=True, capture_output=True)
+
+    assert check_deb.package_problems(good) == []
+    assert check_deb.package_problems(bad) == [
+        "./usr/share/icons/hicolor/48x48/apps/kaap.png is not in the package"
+    ]
+
+
 @pytest.mark.parametrize(
     ("source", "kept"),
     [
