@@ -231,3 +231,16 @@ def test_make_check_deb_packs_then_checks_and_leaves_the_build_to_deb_py(tmp_pat
     assert plan.index("build_scripts/deb.py") < plan.index("build_scripts/check_deb.py")
     # deb.py runs PyInstaller only when dist/kaap/ is stale: CI's check-build already built it.
     assert "build_scripts/build.py" not in plan
+
+
+def test_runtime_hook_adds_the_systems_typelib_folders_after_the_users(monkeypatch, tmp_path):
+    import runpy
+
+    monkeypatch.setenv("GI_TYPELIB_PATH", str(tmp_path))
+    runpy.run_path(str(ROOT / "build_scripts" / "rthook_system_typelibs.py"))
+    path = os.environ["GI_TYPELIB_PATH"].split(os.pathsep)
+    assert path[0] == str(tmp_path)
+    assert len(path) == len(set(path))
+    assert all(Path(p).is_dir() for p in path)
+    debian = {str(d) for d in Path("/usr/lib").glob("*-linux-gnu*/girepository-1.0") if d.is_dir()}
+    assert debian <= set(path)
