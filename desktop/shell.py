@@ -274,7 +274,7 @@ class Shell:
             self.deferred,
             token,
             data_dir,
-            on_miss=lambda: self._build_soon("a request the thin path does not serve"),
+            on_miss=lambda path: self._build_soon(f"{path} waits for it"),
             cache=self.shell_cache,
         )
         self.state = ShellState(self.data_dir / "desktop.json")

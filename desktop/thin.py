@@ -180,7 +180,7 @@ class ThinApp:
     """The WSGI app the local server serves: the first page's requests answered here while
     ``deferred`` builds, everything else (and everything once it is built) passed on to it.
 
-    ``on_miss`` is called with the first request passed on before the app is built: it
+    ``on_miss(path)`` is called for each request passed on before the app is built: it
     starts the build if nothing else has yet (desktop/shell.py).
     """
 
@@ -190,7 +190,7 @@ class ThinApp:
         token: str,
         data_dir: Path,
         cookie_name: str = boundary.LAUNCH_COOKIE_NAME,
-        on_miss: Callable[[], None] | None = None,
+        on_miss: Callable[[str], None] | None = None,
         cache: ShellCache | None = None,
     ):
         self.deferred = deferred
@@ -208,8 +208,9 @@ class ThinApp:
                 status, headers, body = answer
                 start_response(status, headers)
                 return [body]
-            if self.on_miss is not None and environ.get("PATH_INFO") not in NOT_URGENT:
-                self.on_miss()
+            path = environ.get("PATH_INFO", "")
+            if self.on_miss is not None and path not in NOT_URGENT:
+                self.on_miss(path)
         return self.deferred(environ, start_response)
 
     def _answer(self, environ):

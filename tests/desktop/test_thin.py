@@ -54,7 +54,7 @@ def misses():
 
 @pytest.fixture
 def thin(data_dir, deferred, misses):
-    return ThinApp(deferred, TOKEN, data_dir, on_miss=lambda: misses.append(1))
+    return ThinApp(deferred, TOKEN, data_dir, on_miss=misses.append)
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_static_files_are_served_as_the_app_serves_them(desktop_app, thin, defer
 def test_anything_else_waits_for_the_app_and_starts_its_build(cached, deferred, misses, path):
     response = raw(cached).get(path, base_url=BASE, headers=COOKIE)
     assert response.status_code == 599
-    assert deferred.passed and misses == [1]
+    assert len(deferred.passed) == len(misses) == 1
 
 
 @pytest.mark.parametrize(
