@@ -47,6 +47,8 @@ log = logging.getLogger("kaap.desktop")
 ICON = Path(__file__).resolve().parent / "icons" / "kaap.png"
 # The app is built once the first page has loaded, or this long after the window started.
 BUILD_FALLBACK_SECONDS = 2.5
+# Less free space than this and the app is built before the first page (see ``serve``).
+NEARLY_FULL_BYTES = 16 * 1024**2
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # Links to other sites open in the system browser: pywebview sends "_blank" targets there.
@@ -164,6 +166,14 @@ class AfterStart:
             self._thread.join(timeout)
 
 
+def _nearly_full(folder: Path) -> bool:
+    """Less room than the web view's profile and the app's start need (a few MB)."""
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
 def _build_app(data_dir: Path, token: str):
     from webapp import create_app
 
@@ -260,9 +270,9 @@ class Shell:
     # --- the steps ------------------------------------------------------------------------
 
     def serve(self) -> None:
-        """Bind the server and start serving. The app is not built yet: the thin path serves
-        the first page from the shell cache, and the build starts once that page has loaded
-        (``_build_soon``); the requests it does not serve wait for the app."""
+        """Bind the server and start serving. The thin path serves the first page from the
+        shell cache, and the app's build starts once that page has loaded (``_build_soon``;
+        at once when there is no cached shell); the requests it does not serve wait for it."""
         from desktop.server import DeferredApp, LocalServer
         from desktop.thin import ShellCache, ThinApp
 
@@ -280,6 +290,16 @@ class Shell:
         self.state = ShellState(self.data_dir / "desktop.json")
         self.server = LocalServer(self.thin, port=self.state.port)
         self.server.start()
+        if _nearly_full(data_dir):
+            # The app's start frees its reserve space (webapp/disk.py) and says the disk is
+            # full: that must come before the web view writes its profile, as it did before
+            # the thin path (a web view started on a full disk loses its cookies).
+            self.thin.enabled = False
+            self._build_soon("the disk is nearly full")
+        elif not self.shell_cache.path.exists():
+            # The first page waits for the app (a first launch, an upgrade): build it now,
+            # while the window toolkit loads, as before there was a cache.
+            self._build_soon("no cached shell of this version")
 
     def _build_soon(self, reason: str) -> None:
         """Start building the app (the first call does; the others find it started)."""

@@ -200,9 +200,10 @@ class ThinApp:
         self.on_miss = on_miss
         self.cache = cache or ShellCache(data_dir)
         self.shell_served = False
+        self.enabled = True  # off: every request waits for the app, as before this path
 
     def __call__(self, environ, start_response):
-        if not self.deferred.done:
+        if self.enabled and not self.deferred.done:
             answer = self._answer(environ)
             if answer is not None:
                 status, headers, body = answer

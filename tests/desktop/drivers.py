@@ -497,7 +497,8 @@ def main() -> int:
     if name in SHELL_DRIVERS:
         shell = Shell(parse_args(argv))
         shell.driver = lambda session: SHELL_DRIVERS[name](session, shell)
-        _record_before_build(shell)
+        if name == "cached_then_live":
+            _record_before_build(shell)
         return shell.run()
     if name in WATCHERS:
         shell = Shell(parse_args(argv))

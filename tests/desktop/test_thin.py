@@ -235,3 +235,23 @@ def test_a_write_from_the_cached_shell_fetches_its_csrf_token_first(desktop_app,
         "/api/notes", json={"title": "x"}, base_url=BASE, headers={"X-CSRFToken": token}
     )
     assert created.status_code == 201
+
+
+def test_the_shell_saved_again_shows_the_settings_changed_since(desktop_app, data_dir):
+    """The shell re-saved at shutdown carries this launch's theme and layout to the next."""
+    cache = ShellCache(data_dir)
+    save_shell(desktop_app, TOKEN, cache)
+    assert b'data-theme="dark"' not in cache.read()
+    client = desktop_app.test_client()
+    client.set_cookie("kaap_launch", TOKEN, domain="127.0.0.1")
+    token = client.get("/api/csrf", base_url=BASE).get_json()["csrf_token"]
+    changed = client.patch(
+        "/api/settings",
+        json={"theme": "dark", "layout": "list"},
+        base_url=BASE,
+        headers={"X-CSRFToken": token},
+    )
+    assert changed.status_code == 200, changed.get_json()
+    save_shell(desktop_app, TOKEN, cache)
+    html = cache.read()
+    assert b'data-theme="dark"' in html and b"list-view" in html

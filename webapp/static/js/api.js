@@ -8,6 +8,14 @@ const csrfToken = () => csrfMeta().content;
 // The desktop's first page may be its cached shell (desktop/thin.py), which carries no CSRF
 // token: the first write fetches one first (one request for all the writes that wait on it).
 let fetchingCsrf = null;
+
+/** The page's CSRF token, fetched first when the page has none (for writes made without
+ * this module's client: the sync indicator's). */
+export async function csrfTokenReady() {
+  await csrfReady();
+  return csrfToken();
+}
+
 function csrfReady() {
   if (csrfToken()) return Promise.resolve();
   fetchingCsrf ??= api.refreshCsrf().finally(() => {
@@ -70,6 +78,9 @@ async function request(method, path, { body, version, keepalive, form } = {}) {
     throw new OfflineError();
   }
   if (response.status === 401 && accountsOn()) return loginAgain();
+  // The API answers: the token too, now rather than at the first write (a web view may not
+  // keep a cookie first set when the disk is already full, as WebKitGTK does not).
+  if (response.ok && !csrfToken()) csrfReady().catch(() => {});
   if (response.status === 204) return null;
   let data = null;
   try {
