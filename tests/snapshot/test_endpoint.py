@@ -128,3 +128,11 @@ def test_files_imports_the_standard_library_only():
     assert {name.split(".")[0] for name in imported} <= set(sys.stdlib_module_names) | {
         "__future__"
     }
+
+
+def test_the_index_leaves_the_marker_in_an_empty_inert_container(client):
+    page = client.get("/").get_data(as_text=True)
+    assert (
+        f'<div id="snapshot" class="snapshot" inert aria-hidden="true">{files.MARKER}</div>' in page
+    )
+    assert page.count(files.MARKER) == 1
