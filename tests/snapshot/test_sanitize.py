@@ -80,6 +80,16 @@ def test_a_card_keeps_its_look():
     assert sanitize(card) == card.replace(" selected drop-target", "")
 
 
+def test_a_reminder_chip_keeps_its_hidden_remove_button_hidden():
+    chip = (
+        '<span class="chip reminder-chip reminder-upcoming"><span class="reminder-chip-open">'
+        '<span class="mi reminder-chip-icon">schedule</span><span class="reminder-chip-text">'
+        'Tomorrow, 8:00 AM</span></span><span class="icon-btn chip-remove"><span class="mi">'
+        "close</span></span></span>"
+    )
+    assert sanitize(chip) == chip
+
+
 def test_text_stays_text():
     assert sanitize('<div class="card-text">a &lt;b&gt; &amp; "c"</div>') == (
         '<div class="card-text">a &lt;b&gt; &amp; "c"</div>'
