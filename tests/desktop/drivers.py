@@ -428,6 +428,8 @@ def snapshot_save(session) -> None:
     wait_loaded(session)
     wait_for(session, PAGE_READY, "the notes page did not finish drawing")
     window = session.window
+    # a first launch's first page (no cached shell: the app rendered it) saves snapshots too
+    assert value(window, "document.body.dataset.desktop") == "true", "not the desktop's page"
     for note in SNAPSHOT_NOTES:
         made = awaited(window, WRITE_JS % ('"/api/notes"', '"POST"', json.dumps(note)))
         assert made["status"] == 201, made
