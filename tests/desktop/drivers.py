@@ -447,7 +447,9 @@ def snapshot_replaced(session) -> None:
     wait_for(session, PAGE_READY, "the notes page did not finish drawing")
     window = session.window
     assert value(window, "performance.getEntriesByName('kaap:snapshot').length") == 1
-    assert value(window, "document.querySelector('#snapshot').childElementCount") == 0
+    # emptied in the frame that lays the live cards out, which may come after "ready"
+    gone = "document.querySelector('#snapshot').childElementCount === 0"
+    wait_for(session, gone, "the snapshot did not give way to the live cards", timeout=5)
     live = "document.querySelectorAll('#grid-pinned .card, #grid-others .card').length"
     assert value(window, live) == len(SNAPSHOT_NOTES)
     _screenshot_pause(session)
