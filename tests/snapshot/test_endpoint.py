@@ -1,4 +1,5 @@
 import ast
+import errno
 import os
 import stat
 import sys
@@ -136,3 +137,15 @@ def test_the_index_leaves_the_marker_in_an_empty_inert_container(client):
         f'<div id="snapshot" class="snapshot" inert aria-hidden="true">{files.MARKER}</div>' in page
     )
     assert page.count(files.MARKER) == 1
+
+
+def test_a_full_disk_gets_507_and_leaves_no_part_file(desktop, client, monkeypatch):
+    def full(fd, *args, **kwargs):
+        os.close(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fdopen", full)
+    response = client.put(URL, json={"html": CARD})
+    assert response.status_code == 507
+    assert response.get_json()["error"]["code"] == "disk_full"
+    assert list(files.path(desktop.config["DATA_DIR"]).parent.iterdir()) == []
