@@ -15,6 +15,7 @@ import { closePopover } from "./pickers.js";
 import * as search from "./search.js";
 import * as selection from "./selection.js";
 import * as shortcuts from "./shortcuts.js";
+import * as snapshot from "./snapshot.js";
 import * as syncstate from "./syncstate.js";
 import { bus } from "./store.js";
 import * as theme from "./theme.js";
@@ -138,6 +139,7 @@ async function emptyTrash() {
 }
 
 function start() {
+  snapshot.init(); // the last notes drawn, shown stale until the live grid replaces them
   theme.init();
   grid.init({ onOpen: (id) => editor.open(id) });
   composer.init();
@@ -180,7 +182,9 @@ function start() {
   });
   // "ready" once the first page of notes is drawn and every kept draft was offered (tests and
   // the desktop self-test wait on it)
-  Promise.allSettled([route(), offered]).finally(() => document.body.classList.add("ready"));
+  const drawn = route();
+  drawn.then(snapshot.replace, snapshot.replace);
+  Promise.allSettled([drawn, offered]).finally(() => document.body.classList.add("ready"));
 }
 
 function markActive() {
