@@ -138,6 +138,8 @@ async function emptyTrash() {
 }
 
 function start() {
+  // desktop/probe.py's "painted": two frames after the load event, by the page's own clock
+  addEventListener("load", () => requestAnimationFrame(() => requestAnimationFrame(() => performance.mark("kaap:painted"))));
   theme.init();
   grid.init({ onOpen: (id) => editor.open(id) });
   composer.init();
@@ -180,7 +182,11 @@ function start() {
   });
   // "ready" once the first page of notes is drawn and every kept draft was offered (tests and
   // the desktop self-test wait on it)
-  Promise.allSettled([route(), offered]).finally(() => document.body.classList.add("ready"));
+  // the desktop's start-up probe (desktop/probe.py) reads the mark: notes live, editable
+  Promise.allSettled([route(), offered]).finally(() => {
+    performance.mark("kaap:notes-live");
+    document.body.classList.add("ready");
+  });
 }
 
 function markActive() {
