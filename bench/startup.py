@@ -86,7 +86,7 @@ class Launch:
     notes_visible: float | None
     notes_live: float | None
     first: str | None
-    memory: float
+    memory: float | None
     load: tuple[float, float]  # the 1-minute load average before and after
 
 
@@ -185,6 +185,15 @@ def launch_once(command: Command, env: dict) -> Launch:
         *(since(name) for name in TIMES), figures.get("first"), memory,
         (load_before, os.getloadavg()[0]),
     )  # fmt: skip
+
+
+def try_launch(command: Command, env: dict) -> Launch:
+    """A launch; one that failed is said on stderr and counted as missing figures."""
+    try:
+        return launch_once(command, env)
+    except RuntimeError as exc:
+        print(f"a launch failed: {exc}", file=sys.stderr, flush=True)
+        return Launch(None, None, None, None, None, None, (os.getloadavg()[0],) * 2)
 
 
 def build_hello() -> None:
@@ -338,11 +347,11 @@ def measure(args, cases: list[str], ref: RefTree | None, ref_root: Path | None) 
             chosen.insert(2, Command("source", "REF", [PY, "-m", "desktop", "--gui", "gtk",
                                      "--data-dir", str(data_dir / "ref")], cwd=ref_root))  # fmt: skip
         for command in chosen:  # warm-up: caches written, left out of the figures
-            launch_once(command, env)
+            try_launch(command, env)
         load_before = os.getloadavg()
         for _ in range(args.runs):  # interleaved, so drift hits every case alike
             for command in chosen:
-                command.launches.append(launch_once(command, env))
+                command.launches.append(try_launch(command, env))
         load_after = os.getloadavg()
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -419,19 +428,24 @@ def table(chosen: list[Command], ref: RefTree | None) -> list[str]:
 
         visible = ratio([r.notes_visible for r in kaap], floor_painted)
         live = ratio([r.notes_live for r in kaap], floor_painted)
-        memory = ratio([r.memory for r in kaap], median([r.memory for r in floor]))
+        floor_memory = median([r.memory for r in floor])
+        memory = ratio([r.memory for r in kaap], floor_memory)
+        # PSS shares a library's pages among every process mapping it, other people's too:
+        # the difference moves less than the ratio on a shared machine.
+        more = "" if memory is None else f", +{(memory - 1) * floor_memory:.0f} MB"
         size = "-"
         if case == "onefile":
             mb = by[case, "Kaap"].size_mb
             size = f"{mb:.1f} MB {'PASS' if mb <= ONEFILE_MAX_MB else 'FAIL'} (<= {ONEFILE_MAX_MB:.0f} MB)"
         out.append(
             f"| {case} | {verdict(visible, VISIBLE_TARGET[case])} | {verdict(live, LIVE_TARGET)} "
-            f"| {verdict(memory, MEMORY_TARGET)} | {size} |"
+            f"| {verdict(memory, MEMORY_TARGET)}{more} | {size} |"
         )
     if ref and ("source", "REF") in by:
         kaap, other = by["source", "Kaap"].launches, by["source", "REF"].launches
-        ratio = median([r.painted for r in kaap]) / median([r.painted for r in other])
-        out += ["", f"source, {ref.describe()}: painted {ratio:.2f}x REF's"]
+        ours, theirs = median([r.painted for r in kaap]), median([r.painted for r in other])
+        if ours and theirs:
+            out += ["", f"source, {ref.describe()}: painted {ours / theirs:.2f}x REF's"]
     out += ["", "1-minute load average before/after each launch, round by round:", ""]
     rounds = max(len(c.launches) for c in chosen)
     for i in range(rounds):

@@ -4,11 +4,12 @@
 
 Times are epoch seconds by the page's own clock (``performance.timeOrigin``), so the bench
 subtracts its launch time: ``fcp`` is the first contentful paint, ``painted`` two animation
-frames after the load event (the page's ``kaap:painted`` mark, else this script's own frames), ``notes_live`` the page's ``kaap:notes-live`` mark (the first live
-grid drawn, editable), ``notes_visible`` the earlier of that and the stale snapshot's first
-paint (the ``kaap:snapshot`` mark, or ``#snapshot`` holding cards when the probe looks), and
-``first`` says which ("snapshot" or "live"). A page without notes (the floor, bench/hello.py)
-reports its painted time for both. Stdlib only: the floor's executable bundles it too.
+frames after the load event (the page's ``kaap:painted`` mark, else this script's own frames),
+``notes_live`` the page's ``kaap:notes-live`` mark (the first live grid drawn, editable),
+``notes_visible`` the earlier of that and the stale snapshot's first paint (the
+``kaap:snapshot`` mark, or ``#snapshot`` holding cards when the probe looks), and ``first``
+says which ("snapshot" or "live"). A page without notes (the floor, bench/hello.py) reports
+its painted time for both. Stdlib only: the floor's executable bundles it too.
 """
 
 from __future__ import annotations

@@ -140,6 +140,7 @@ async function emptyTrash() {
 function start() {
   // desktop/probe.py's "painted": two frames after the load event, by the page's own clock
   addEventListener("load", () => requestAnimationFrame(() => requestAnimationFrame(() => performance.mark("kaap:painted"))));
+  if (document.getElementById("snapshot")?.firstElementChild) performance.mark("kaap:snapshot"); // and the stale notes
   theme.init();
   grid.init({ onOpen: (id) => editor.open(id) });
   composer.init();
