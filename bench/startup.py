@@ -349,7 +349,8 @@ def measure(args, cases: list[str], ref: RefTree | None, ref_root: Path | None) 
         for command in chosen:  # warm-up: caches written, left out of the figures
             try_launch(command, env)
         load_before = os.getloadavg()
-        for _ in range(args.runs):  # interleaved, so drift hits every case alike
+        for number in range(args.runs):  # interleaved, so drift hits every case alike
+            print(f"round {number + 1} of {args.runs}", file=sys.stderr, flush=True)
             for command in chosen:
                 command.launches.append(try_launch(command, env))
         load_after = os.getloadavg()
