@@ -446,7 +446,10 @@ def table(chosen: list[Command], ref: RefTree | None) -> list[str]:
         kaap, other = by["source", "Kaap"].launches, by["source", "REF"].launches
         ours, theirs = median([r.painted for r in kaap]), median([r.painted for r in other])
         if ours and theirs:
-            out += ["", f"source, {ref.describe()}: painted {ours / theirs:.2f}x REF's"]
+            out += [
+                "",
+                f"source, {ref.describe()}: painted {ours / theirs:.2f}x REF's (by REF's own probe)",
+            ]
     out += ["", "1-minute load average before/after each launch, round by round:", ""]
     rounds = max(len(c.launches) for c in chosen)
     for i in range(rounds):
