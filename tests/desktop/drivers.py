@@ -17,7 +17,14 @@ from sqlalchemy.exc import OperationalError
 from desktop.js import awaited, value
 from desktop.main import parse_args
 from desktop.probe import PAINTED_JS
-from desktop.selftest import CREATE_NOTE_JS, PAGE_READY, request, wait_for, wait_loaded
+from desktop.selftest import (
+    CREATE_NOTE_JS,
+    CSRF_TOKEN_JS,
+    PAGE_READY,
+    request,
+    wait_for,
+    wait_loaded,
+)
 from desktop.shell import Shell
 
 CLICK_EXTERNAL_LINK_JS = """
@@ -249,12 +256,14 @@ def move_in_window(session) -> None:
 
 # --- note history (tests/desktop/test_window.py) ------------------------------------------
 
-WRITE_JS = """fetch(%s, {
+WRITE_JS = (
+    CSRF_TOKEN_JS
+    + """.then(token => fetch(%s, {
   method: %s,
-  headers: {'Content-Type': 'application/json',
-            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
   body: JSON.stringify(%s)
-}).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+})).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+)
 
 
 def history_in_window(session) -> None:
@@ -329,12 +338,14 @@ def reminder_click(session, shell) -> None:
     assert value(window, "document.getElementById('snackbar-action').textContent") == "View"
 
 
-KEEP_RUNNING_JS = """fetch('/api/settings', {
+KEEP_RUNNING_JS = (
+    CSRF_TOKEN_JS
+    + """.then(token => fetch('/api/settings', {
   method: 'PATCH',
-  headers: {'Content-Type': 'application/json',
-            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
   body: JSON.stringify({keep_running: 'on'})
-}).then(r => ({status: r.status}))"""
+})).then(r => ({status: r.status}))"""
+)
 
 
 def close_to_tray(session, shell) -> None:
@@ -348,13 +359,15 @@ def close_to_tray(session, shell) -> None:
     _eventually(lambda: shell.quitting, "no Quit came from the tray", timeout=60)
 
 
-CREATE_WITH_REMINDER_JS = """fetch('/api/notes', {
+CREATE_WITH_REMINDER_JS = (
+    CSRF_TOKEN_JS
+    + """.then(token => fetch('/api/notes', {
   method: 'POST',
-  headers: {'Content-Type': 'application/json',
-            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
   body: JSON.stringify({title: 'Call Ann', body: 'about the boat\\nand the sails',
                         reminder: {at: %s, zone: 'UTC', repeat: 'weekly'}})
-}).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+})).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+)
 
 
 def reminder_due_now(session, shell) -> None:
