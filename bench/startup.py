@@ -303,6 +303,9 @@ def main() -> int:
                         help="install this .deb for the run (apt-get), remove it after")  # fmt: skip
     parser.add_argument("--compare", metavar="REF", help="also launch git REF from source")
     parser.add_argument("--record", action="store_true", help="write into bench/RESULTS.md")
+    parser.add_argument(
+        "--note", default="", help="a sentence for the record (the machine's state)"
+    )
     args = parser.parse_args()
     cases = [case.strip() for case in args.cases.split(",") if case.strip()]
     if unknown := set(cases) - set(CASES):
@@ -319,7 +322,8 @@ def main() -> int:
     if args.record:
         from bench.results import record
 
-        record("startup-notes", f"{DESCRIPTION}\n\n{report}")
+        note = f"\n\n{args.note.strip()}" if args.note.strip() else ""
+        record("startup-notes", f"{DESCRIPTION}\n\n{report}{note}")
         print("\nrecorded in bench/RESULTS.md (section startup-notes)")
     return 0
 
