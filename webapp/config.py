@@ -49,6 +49,9 @@ class Config:
     SEARCH_TIMEOUT_MS = 2000
     # JSON bodies larger than this get 413 (a 1 MB body plus 1,000 items fits).
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # The desktop's snapshot of its Notes view (webapp/snapshot): the request body, at most
+    # what the snapshot file may hold (webapp.snapshot.files.MAX_BYTES).
+    SNAPSHOT_MAX_BYTES = 512 * 1024
     # Image uploads: the whole request body, and the pixels one image may declare.
     IMAGE_MAX_BYTES = 25 * 1024 * 1024
     IMAGE_MAX_PIXELS = 50_000_000

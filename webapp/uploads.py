@@ -10,6 +10,7 @@ LIMITS = {
     "api.notes_note_from_images": "IMAGE_MAX_BYTES",
     "api.transfer_imports": "IMPORT_MAX_BYTES",
     "api.sync_blob": "IMAGE_MAX_BYTES",
+    "api.desktop_snapshot": "SNAPSHOT_MAX_BYTES",
 }
 
 

@@ -25,6 +25,7 @@ from webapp.labels.api import ns as labels_ns
 from webapp.notes.api import ns as notes_ns
 from webapp.reminders.api import ns as reminders_ns
 from webapp.settings.api import ns as settings_ns
+from webapp.snapshot.api import ns as snapshot_ns
 from webapp.sync.api import ns as sync_ns
 from webapp.sync.device.api import ns as sync_device_ns
 from webapp.transfer.api import ns as transfer_ns
@@ -130,6 +131,7 @@ for _ns in (
     sync_ns,
     sync_device_ns,
     history_ns,
+    snapshot_ns,
 ):
     api.add_namespace(_ns)
 

@@ -191,6 +191,7 @@ export const api = {
   keepDraft: (key, content, options = {}) =>
     request("PUT", `/api/drafts/${key}`, { body: { content }, ...options }),
   dropDraft: (key, options = {}) => request("DELETE", `/api/drafts/${key}`, options),
+  saveSnapshot: (html, options = {}) => request("PUT", "/api/desktop/snapshot", { body: { html }, ...options }),
   updateSettings: (changes) => request("PATCH", "/api/settings", { body: changes }),
   listLabels: () => request("GET", "/api/labels"),
   createLabel: (name) => request("POST", "/api/labels", { body: { name } }),

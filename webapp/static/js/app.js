@@ -15,6 +15,7 @@ import { closePopover } from "./pickers.js";
 import * as search from "./search.js";
 import * as selection from "./selection.js";
 import * as shortcuts from "./shortcuts.js";
+import * as snapshot from "./snapshot.js";
 import * as syncstate from "./syncstate.js";
 import { bus } from "./store.js";
 import * as theme from "./theme.js";
@@ -140,7 +141,7 @@ async function emptyTrash() {
 function start() {
   // desktop/probe.py's "painted": two frames after the load event, by the page's own clock
   addEventListener("load", () => requestAnimationFrame(() => requestAnimationFrame(() => performance.mark("kaap:painted"))));
-  if (document.getElementById("snapshot")?.firstElementChild) performance.mark("kaap:snapshot"); // and the stale notes
+  snapshot.init(); // the last notes drawn, shown stale until the live grid replaces them
   theme.init();
   grid.init({ onOpen: (id) => editor.open(id) });
   composer.init();
@@ -183,8 +184,10 @@ function start() {
   });
   // "ready" once the first page of notes is drawn and every kept draft was offered (tests and
   // the desktop self-test wait on it)
+  const drawn = route();
+  drawn.then(snapshot.replace, snapshot.replace);
   // the desktop's start-up probe (desktop/probe.py) reads the mark: notes live, editable
-  Promise.allSettled([route(), offered]).finally(() => {
+  Promise.allSettled([drawn, offered]).finally(() => {
     performance.mark("kaap:notes-live");
     document.body.classList.add("ready");
   });

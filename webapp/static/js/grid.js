@@ -515,8 +515,10 @@ function layout(container) {
   for (const card of cardsHere) card.style.width = `${cardWidth}px`;
   const heights = new Array(columns).fill(0);
   const left = (width - (columns * cardWidth + (columns - 1) * gap)) / 2;
+  container.dataset.columns = columns; // and each card's: what snapshot.js keeps of the layout
   for (const card of cardsHere) {
     const column = heights.indexOf(Math.min(...heights));
+    card.dataset.column = column;
     card.style.transform = `translate(${left + column * (cardWidth + gap)}px, ${heights[column]}px)`;
     heights[column] += card.offsetHeight + gap;
   }
