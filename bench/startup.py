@@ -14,7 +14,9 @@ editable); and the bench reads the memory of the whole process tree (PSS) once t
 live. The floor has no notes: its notes visible and live are its painted time, and every ratio
 is against the floor's painted time. Kaap opens a data directory of 300 notes seeded once
 (bench/corpus.py) and copied for each case; the first launch of each command (Kaap's writes
-its shell cache and snapshot) is a warm-up, left out of the figures. Runs under the current
+its shell cache, and its snapshot once the grid has settled: the bench waits for it, and
+launches again, up to three times, while none was saved) is a warm-up, left out of the
+figures. Runs under the current
 display, or a private Xvfb when there is none.
 
     python bench/startup.py [--cases source,deb,onefile] [--runs 5] [--no-build]
@@ -97,6 +99,7 @@ class Command:
     argv: list[str]
     cwd: Path = ROOT
     size_mb: float | None = None
+    data_dir: Path | None = None  # Kaap's
     launches: list[Launch] = field(default_factory=list)
 
 
@@ -157,8 +160,36 @@ def read_figures(proc: subprocess.Popen, command: list[str]) -> dict:
     raise RuntimeError(f"{command}: no probe line within {LAUNCH_TIMEOUT:.0f} s")
 
 
-def launch_once(command: Command, env: dict) -> Launch:
-    """Launch, read the probe's figures, the tree's PSS once they are in, then end it."""
+SNAPSHOT_WAIT = 8.0  # seconds a warm-up launch waits for the page to save its snapshot
+
+
+def snapshot_saved(command: Command, since: float, wait: float = SNAPSHOT_WAIT) -> bool:
+    """Wait for the page to save the notes' snapshot (it waits for the grid to settle), which
+    the next launches show first."""
+    path = command.data_dir / "cache" / "snapshot.html"
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime >= since:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def warm_up(command: Command, env: dict, launches: int = 3) -> None:
+    """Launch until the caches are written: the shell cache at once, the snapshot when the
+    page saves it (a first launch on a new data directory has been seen not to)."""
+    for _ in range(launches if command.data_dir is not None else 1):
+        try_launch(command, env, settle=True)
+        if command.data_dir is None or (command.data_dir / "cache" / "snapshot.html").exists():
+            return
+    print(f"{command.case}: no snapshot saved in {launches} warm-up launches; notes visible "
+          "is then the live cards", file=sys.stderr, flush=True)  # fmt: skip
+
+
+def launch_once(command: Command, env: dict, settle: bool = False) -> Launch:
+    """Launch, read the probe's figures, the tree's PSS once they are in, then end it (a
+    warm-up launch once its snapshot is saved)."""
     load_before = os.getloadavg()[0]
     started = time.time()
     proc = subprocess.Popen(
@@ -169,6 +200,8 @@ def launch_once(command: Command, env: dict) -> Launch:
         figures = read_figures(proc, command.argv)
         time.sleep(0.3)  # let the tree settle before reading its memory
         memory = pss_mb(tree(proc.pid))
+        if settle and command.data_dir is not None:
+            snapshot_saved(command, started)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -187,10 +220,10 @@ def launch_once(command: Command, env: dict) -> Launch:
     )  # fmt: skip
 
 
-def try_launch(command: Command, env: dict) -> Launch:
+def try_launch(command: Command, env: dict, settle: bool = False) -> Launch:
     """A launch; one that failed is said on stderr and counted as missing figures."""
     try:
-        return launch_once(command, env)
+        return launch_once(command, env, settle)
     except RuntimeError as exc:
         print(f"a launch failed: {exc}", file=sys.stderr, flush=True)
         return Launch(None, None, None, None, None, None, (os.getloadavg()[0],) * 2)
@@ -344,14 +377,16 @@ def measure(args, cases: list[str], ref: RefTree | None, ref_root: Path | None) 
             print("nothing to measure")
             return None
         seed(ROOT, data_dir / "seeded", env)
-        for case in {c.case for c in chosen if c.app == "Kaap"}:
-            shutil.copytree(data_dir / "seeded", data_dir / case)
+        for command in chosen:
+            if command.app == "Kaap":
+                command.data_dir = data_dir / command.case
+                shutil.copytree(data_dir / "seeded", command.data_dir)
         if ref_root and "source" in cases:  # its own schema: seeded by its own code
             seed(ref_root, data_dir / "ref", env)
             chosen.insert(2, Command("source", "REF", [PY, "-m", "desktop", "--gui", "gtk",
                                      "--data-dir", str(data_dir / "ref")], cwd=ref_root))  # fmt: skip
-        for command in chosen:  # warm-up: caches written, left out of the figures
-            try_launch(command, env)
+        for command in chosen:  # caches written, left out of the figures
+            warm_up(command, env)
         load_before = os.getloadavg()
         for number in range(args.runs):  # interleaved, so drift hits every case alike
             print(f"round {number + 1} of {args.runs}", file=sys.stderr, flush=True)
@@ -471,7 +506,8 @@ DESCRIPTION = """## Start-up with the notes on screen (bench/startup.py, issue #
 `python bench/startup.py --cases source,deb,onefile --runs N [--record]`: Kaap beside the floor
 (bench/hello.py, a pywebview hello-world built the same way: from source, onedir, one file),
 interleaved round by round, each launch warm (the first launch of each command, which writes
-Kaap's shell cache and snapshot, is left out), 300 notes (bench/corpus.py, seeded once, copied
+Kaap's shell cache and snapshot, is left out; the bench launches again while no snapshot was
+saved, up to three times), 300 notes (bench/corpus.py, seeded once, copied
 per case). Times from just before `Popen`, by the page's clock (desktop/probe.py): first paint
 (`first-contentful-paint`), painted (load + 2 animation frames), notes visible (the stale
 snapshot's first paint or the live cards, whichever first: "first" says which), notes live (the

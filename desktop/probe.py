@@ -6,8 +6,9 @@ Times are epoch seconds by the page's own clock (``performance.timeOrigin``), so
 subtracts its launch time: ``fcp`` is the first contentful paint, ``painted`` two animation
 frames after the load event (the page's ``kaap:painted`` mark, else this script's own frames),
 ``notes_live`` the page's ``kaap:notes-live`` mark (the first live grid drawn, editable),
-``notes_visible`` the earlier of that and the stale snapshot's first paint (the
-``kaap:snapshot`` mark, or ``#snapshot`` holding cards when the probe looks), and ``first``
+``notes_visible`` the earlier of that and the stale snapshot's first paint (a snapshot in the
+served shell, marked ``kaap:snapshot`` or ``#snapshot`` holding cards: the first paint once the
+document is parsed), and ``first``
 says which ("snapshot" or "live"). A page without notes (the floor, bench/hello.py) reports
 its painted time for both. Stdlib only: the floor's executable bundles it too.
 """
@@ -52,12 +53,15 @@ _JS = """(async () => {
     return { fcp: epoch(fcp), painted: epoch(painted), notes_visible: epoch(painted),
              notes_live: epoch(painted), first: null };
   }
-  // A snapshot served in the shell is in the DOM from the first paint on; one the page puts
-  // there later marks it. Either way it cannot be seen before the first paint.
+  // The snapshot comes in the served shell (the page marks it at start, or #snapshot holds
+  // cards when this looks): in the DOM once the parser is done, so seen at the first paint
+  // from then on. The mark itself is later: the page's modules run after that paint.
   const holder = document.getElementById("snapshot");
-  let snapshot = mark("kaap:snapshot");
-  if (snapshot == null && holder && holder.firstElementChild) snapshot = fcp ?? painted;
-  if (snapshot != null && fcp != null) snapshot = Math.max(snapshot, fcp);
+  let snapshot = null;
+  if (mark("kaap:snapshot") != null || (holder && holder.firstElementChild)) {
+    const parsed = performance.getEntriesByType("navigation")[0]?.domInteractive ?? painted;
+    snapshot = Math.max(parsed, fcp ?? parsed);
+  }
   const deadline = performance.now() + __TIMEOUT_MS__;
   let live = mark("kaap:notes-live");
   while (live == null && performance.now() < deadline) {
