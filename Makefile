@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test test-postgres lint format clean gtk build check-build bench-scale vendor
+.PHONY: run serve test test-postgres lint format clean gtk build check-build deb check-deb bench-scale vendor
 
 $(BIN)/python:
 	@echo "Creating the virtualenv in $(VENV)..."
@@ -79,10 +79,21 @@ $(VENV)/.build: requirements.txt requirements-server.txt requirements-gtk.txt re
 	$(BIN)/pip install --quiet -r requirements-build.txt
 	touch $(VENV)/.runtime $(VENV)/.gtk $@
 
-## build: the one-file executable with PyInstaller (dist/Kaap; Kaap.exe, Kaap.app elsewhere).
+## build: PyInstaller: Linux: the one-file dist/Kaap and the folder dist/kaap/ (for the .deb),
+## from one Analysis; Kaap.exe, Kaap.app elsewhere.
 build: $(VENV)/.build
 	$(BIN)/python build_scripts/build.py
 
-## check-build: build, then run the executable's self-test (under xvfb-run without a display).
+## check-build: build, then the size limit and the self-test of both builds (under xvfb-run).
 check-build: build
 	$(BIN)/python build_scripts/check_build.py
+
+## deb: the Debian/Ubuntu package dist/kaap_<version>_<arch>.deb (dpkg-deb), from dist/kaap/;
+## PyInstaller runs again only if that folder is older than its sources.
+deb: $(VENV)/.build
+	$(BIN)/python build_scripts/deb.py
+
+## check-deb: as root, install the package with apt, run its menu entry's command with
+## --self-test (under xvfb-run), check its files, then remove it. CI runs it.
+check-deb: deb
+	$(BIN)/python build_scripts/check_deb.py
