@@ -252,7 +252,9 @@ def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def commands(cases: list[str], data_dir: Path) -> tuple[list[Command], list[str]]:
+def commands(
+    cases: list[str], data_dir: Path, kaap_deb: Path = KAAP_DEB
+) -> tuple[list[Command], list[str]]:
     """The launches of the cases whose artifacts exist, and a sentence for each skipped one."""
     chosen, skipped = [], []
     kaap_args = lambda case: ["--data-dir", str(data_dir / case)]  # noqa: E731
@@ -262,17 +264,17 @@ def commands(cases: list[str], data_dir: Path) -> tuple[list[Command], list[str]
             Command("source", "floor", [PY, "bench/hello.py"]),
         ]
     if "deb" in cases:
-        if not KAAP_DEB.exists():
+        if not kaap_deb.exists():
             skipped.append(
-                f"deb: skipped, no {KAAP_DEB} (build the package with `make deb`, install it "
+                f"deb: skipped, no {kaap_deb} (build the package with `make deb`, install it "
                 "with `apt install ./dist/kaap_*.deb`, or pass --install-deb PATH)"
             )
         elif not HELLO_ONEDIR.exists():
             skipped.append(f"deb: skipped, no floor onedir build {HELLO_ONEDIR} (drop --no-build)")
         else:
             chosen += [
-                Command("deb", "Kaap", [str(KAAP_DEB), *kaap_args("deb")],
-                        size_mb=folder_mb(KAAP_DEB.parent)),
+                Command("deb", "Kaap", [str(kaap_deb), *kaap_args("deb")],
+                        size_mb=folder_mb(kaap_deb.parent)),
                 Command("deb", "floor", [str(HELLO_ONEDIR)], size_mb=folder_mb(HELLO_ONEDIR.parent)),
             ]  # fmt: skip
     if "onefile" in cases:
@@ -334,6 +336,9 @@ def main() -> int:
     parser.add_argument("--no-build", action="store_true", help="reuse dist/ if present")
     parser.add_argument("--install-deb", type=Path, metavar="PATH",
                         help="install this .deb for the run (apt-get), remove it after")  # fmt: skip
+    parser.add_argument("--deb-dir", type=Path, default=KAAP_DEB.parent, metavar="DIR",
+                        help="the onedir folder the deb case launches (default: the installed "
+                        "package's; dist/kaap is the same folder before packaging)")  # fmt: skip
     parser.add_argument("--compare", metavar="REF", help="also launch git REF from source")
     parser.add_argument("--record", action="store_true", help="write into bench/RESULTS.md")
     parser.add_argument(
@@ -370,7 +375,7 @@ def measure(args, cases: list[str], ref: RefTree | None, ref_root: Path | None) 
     data_dir = Path(tempfile.mkdtemp(prefix="kaap-bench-"))
     os.chdir(ROOT)
     try:
-        chosen, skipped = commands(cases, data_dir)
+        chosen, skipped = commands(cases, data_dir, args.deb_dir.resolve() / "kaap")
         for line in skipped:
             print(line, flush=True)
         if not chosen:
@@ -415,7 +420,8 @@ def describe(args, env, own_xvfb: bool, before, after) -> str:
         f"**{now}, commit {commit}**, `python bench/startup.py --cases {args.cases} --runs "
         f"{args.runs}`: {platform.platform()}, {cpu}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, display {env['DISPLAY']}{' (Xvfb)' if own_xvfb else ''}"
-        f", {NOTES} notes, medians (min-max) of {args.runs} warm launches each. Load average "
+        f", {NOTES} notes, medians (min-max) of {args.runs} warm launches each"
+        f"{f', deb case from {args.deb_dir}' if 'deb' in args.cases else ''}. Load average "
         f"{loads(before)} before the runs, {loads(after)} after."
     )
 
