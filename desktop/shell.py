@@ -262,7 +262,7 @@ class Shell:
 
         self.token = secrets.token_urlsafe(32)
         data_dir, token = self.data_dir, self.token
-        self.deferred = DeferredApp(lambda: _build_app(data_dir, token))
+        self.deferred = DeferredApp(self._build_app_for_window)
         self.shell_cache = ShellCache(data_dir)
         self.thin = ThinApp(
             self.deferred,
@@ -274,6 +274,17 @@ class Shell:
         self.state = ShellState(self.data_dir / "desktop.json")
         self.server = LocalServer(self.thin, port=self.state.port)
         self.server.start()
+
+    def _build_app_for_window(self):
+        """The app, already the window's when requests reach it: a page it renders at once
+        (a first launch's, waiting in DeferredApp) says data-desktop, so it saves its
+        snapshot; ``_app_built`` runs a moment later, in another thread."""
+        from desktop.dialogs import WebviewDialogs
+        from webapp.dialogs import EXTENSION as DIALOGS
+
+        app = _build_app(self.data_dir, self.token)
+        app.extensions[DIALOGS] = WebviewDialogs(self.window)
+        return app
 
     def _build_soon(self, reason: str) -> None:
         """Start building the app (the first call does; the others find it started)."""

@@ -721,6 +721,13 @@ def sync_device(w: World, walker: Walker) -> None:
     assert answer(response) == (404, "not_found")
 
 
+@own("PUT", "/desktop/snapshot")
+def desktop_snapshot(w: World, walker: Walker) -> None:
+    # The desktop window's snapshot of its notes: a server keeps none, for anyone.
+    response = walker.call("PUT", "/api/desktop/snapshot", json={"html": "<b>B's</b>"})
+    assert answer(response) == (404, "not_found")
+
+
 @own("GET", "/csrf")
 def csrf(w: World, walker: Walker) -> None:
     assert walker.call("GET", "/api/csrf").status_code == 200

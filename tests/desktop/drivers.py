@@ -412,6 +412,61 @@ def keep_running_option(session, shell) -> None:
     _screenshot_pause(session)
 
 
+# --- the snapshot of the last notes drawn (tests/desktop/test_snapshot.py) -----------------
+
+SNAPSHOT_NOTES = [
+    {"title": "Pinned plan", "body": "Call the plumber", "pinned": True, "color": "yellow"},
+    {"title": "Groceries", "kind": "checklist", "items": [{"text": "Milk"}, {"text": "Eggs"}]},
+    {"title": "Quote", "body": "Simplicity is prerequisite for reliability.", "color": "blue"},
+    {"title": "Ideas", "body": "Short notes\n" * 4, "color": "red"},
+]
+
+
+def snapshot_save(session) -> None:
+    """Launch 1: notes made through the page, drawn anew; the page saves its snapshot."""
+    from webapp.snapshot import files
+
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    window = session.window
+    # a first launch's first page (no cached shell: the app rendered it) saves snapshots too
+    assert value(window, "document.body.dataset.desktop") == "true", "not the desktop's page"
+    for note in SNAPSHOT_NOTES:
+        made = awaited(window, WRITE_JS % ('"/api/notes"', '"POST"', json.dumps(note)))
+        assert made["status"] == 201, made
+    window.run_js("window.kaapOldPage = true; location.reload(); 0")
+    wait_for(session, f"!window.kaapOldPage && {PAGE_READY}", "the page was not drawn again")
+    assert value(window, "document.body.dataset.desktop") == "true", "not the desktop's page"
+    _eventually(
+        lambda: all(n["title"] in files.read(session.data_dir) for n in SNAPSHOT_NOTES),
+        "the page saved no snapshot of its notes",
+    )
+
+
+def snapshot_replaced(session) -> None:
+    """Launch 2, once the app is built: the snapshot shown at start gave way to live cards."""
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    window = session.window
+    assert value(window, "performance.getEntriesByName('kaap:snapshot').length") == 1
+    assert value(window, "document.querySelector('#snapshot').childElementCount") == 0
+    live = "document.querySelectorAll('#grid-pinned .card, #grid-others .card').length"
+    assert value(window, live) == len(SNAPSHOT_NOTES)
+    _screenshot_pause(session)
+
+
+def _delay_build(seconds: float) -> None:
+    """The app's build takes this much longer, so the window shows the cached shell a while."""
+    import desktop.shell
+
+    build = desktop.shell._build_app
+
+    def slow(*args):
+        time.sleep(seconds)
+        return build(*args)
+
+    desktop.shell._build_app = slow
+
+
 SHELL_DRIVERS = {
     "keep_running_option": keep_running_option,
     "reminder_click": reminder_click,
@@ -428,11 +483,15 @@ DRIVERS = {
     "find_edit_saved": find_edit_saved,
     "move_in_window": move_in_window,
     "history_in_window": history_in_window,
+    "snapshot_save": snapshot_save,
+    "snapshot_replaced": snapshot_replaced,
 }
 
 
 def main() -> int:
     name, *argv = sys.argv[1:]
+    if os.environ.get("KAAP_TEST_BUILD_DELAY"):
+        _delay_build(float(os.environ["KAAP_TEST_BUILD_DELAY"]))
     if name in SHELL_DRIVERS:
         shell = Shell(parse_args(argv))
         shell.driver = lambda session: SHELL_DRIVERS[name](session, shell)

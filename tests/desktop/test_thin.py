@@ -99,7 +99,9 @@ def test_the_cached_shell_is_the_apps_page_with_no_csrf_token(desktop_app, cache
     assert '<meta name="csrf-token" content="">' in fast.text
     assert '<meta name="csrf-token" content="">' not in real.text
     assert TOKEN not in fast.text
-    assert fast.text == re.sub(r'(name="csrf-token" content=")[^"]*"', r'\1"', real.text)
+    # no snapshot kept: the thin path fills the snapshot's place with nothing
+    real_text = real.text.replace(snapshot_files.MARKER, "")
+    assert fast.text == re.sub(r'(name="csrf-token" content=")[^"]*"', r'\1"', real_text)
 
 
 @pytest.mark.parametrize(

@@ -1,3 +1,5 @@
+from html.parser import HTMLParser
+
 import pytest
 
 from webapp.snapshot.service import sanitize
@@ -80,6 +82,16 @@ def test_a_card_keeps_its_look():
     assert sanitize(card) == card.replace(" selected drop-target", "")
 
 
+def test_a_reminder_chip_keeps_its_hidden_remove_button_hidden():
+    chip = (
+        '<span class="chip reminder-chip reminder-upcoming"><span class="reminder-chip-open">'
+        '<span class="mi reminder-chip-icon">schedule</span><span class="reminder-chip-text">'
+        'Tomorrow, 8:00 AM</span></span><span class="icon-btn chip-remove"><span class="mi">'
+        "close</span></span></span>"
+    )
+    assert sanitize(chip) == chip
+
+
 def test_text_stays_text():
     assert sanitize('<div class="card-text">a &lt;b&gt; &amp; "c"</div>') == (
         '<div class="card-text">a &lt;b&gt; &amp; "c"</div>'
@@ -95,3 +107,40 @@ def test_a_foreign_class_is_dropped():
     assert (
         sanitize('<div class="card-text editor open">x</div>') == '<div class="card-text">x</div>'
     )
+
+
+class Balance(HTMLParser):
+    """Open elements while parsing; closing one that is not open counts as a stray."""
+
+    VOID = {"img"}
+
+    def __init__(self):
+        super().__init__()
+        self.open, self.strays = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
+        else:
+            self.strays += 1
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '</div></main><div class="card-text">x',
+        '<div class="card-text"><span class="mi">a</div></span></section>',
+        "<section><h2>t</section></h2><ul><li>a<li>b</ul></ul></body></html>",
+        *HOSTILE,
+    ],
+)
+def test_the_html_is_balanced_so_it_stays_inside_the_shells_container(html):
+    # desktop/thin.py inlines it inside <div id="snapshot">: it must close all it opens, and
+    # nothing it did not open
+    balance = Balance()
+    balance.feed(sanitize(html))
+    assert (balance.open, balance.strays) == ([], 0)

@@ -38,7 +38,12 @@ def some_notes(api):
     api.note(title="Groceries", kind="checklist", items=[{"text": "Milk"}, {"text": "Eggs"}])
     photo = api.note(title="Holiday", color="teal")
     upload(api, photo["id"], (251, 140, 0))
-    api.note(title="Quote", body="Simplicity is prerequisite for reliability.", color="blue")
+    api.note(
+        title="Quote",
+        body="Simplicity is prerequisite for reliability.",
+        color="blue",
+        reminder={"at": "2099-06-01T08:00:00+00:00", "zone": "UTC"},
+    )
     api.note(title="Ideas", body="A link https://example.com/ and more\n" * 3, color="red")
     label = api.label("home")
     api.note(title="Labelled", label_ids=[label["id"]])
@@ -100,6 +105,7 @@ def test_the_desktop_page_saves_its_notes_view(desktop, tab, base_url, api):
     assert '<span class="snapshot-box"></span>' in html  # the checklist's boxes
     assert '<img width="320" height="200">' in html  # a placeholder: the thumbnail is not kept
     assert '<a class="chip" href="#label/' in html
+    assert '<span class="icon-btn chip-remove">' in html  # hidden, as on the live chip
     assert '<a class="note-link">https://example.com/</a>' in html  # not a link any more
     for gone in ("<button", "<input", "src=", "style=", "tabindex", "data-id"):
         assert gone not in html

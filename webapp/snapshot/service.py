@@ -35,7 +35,7 @@ CLASSES = {
     "span": {
         "mi", "icon-btn", "card-pin", "pinned", "chip", "reminder-chip", "reminder-upcoming",
         "reminder-past", "reminder-done", "reminder-chip-open", "reminder-chip-icon",
-        "reminder-chip-text", "snapshot-box",
+        "reminder-chip-text", "chip-remove", "snapshot-box",
     },
     "ul": {"card-items"},
     "li": {"card-item"},
