@@ -19,7 +19,7 @@ def value(window, expression: str):
     return None if raw in (None, "", "undefined") else json.loads(raw)
 
 
-def awaited(window, promise_expression: str, timeout: float = 20):
+def awaited(window, promise_expression: str, timeout: float = 20, poll: float = 0.02):
     """The value a promise in the page resolves to (AssertionError if it rejects or hangs)."""
     slot = f"__kaap_{secrets.token_hex(16)}"
     window.run_js(
@@ -35,5 +35,5 @@ def awaited(window, promise_expression: str, timeout: float = 20):
             if not result["ok"]:
                 raise AssertionError(f"the page's promise failed: {result['value']}")
             return result["value"]
-        time.sleep(0.02)
+        time.sleep(poll)
     raise AssertionError(f"no answer from the page within {timeout} s")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from desktop.js import awaited, value
 from desktop.main import parse_args
+from desktop.probe import PAINTED_JS
 from desktop.selftest import (
     CREATE_NOTE_JS,
     CSRF_TOKEN_JS,
@@ -24,7 +25,7 @@ from desktop.selftest import (
     wait_for,
     wait_loaded,
 )
-from desktop.shell import PAINTED_JS, Shell
+from desktop.shell import Shell
 
 CLICK_EXTERNAL_LINK_JS = """
 var link = document.createElement('a');

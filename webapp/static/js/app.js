@@ -139,6 +139,8 @@ async function emptyTrash() {
 }
 
 function start() {
+  // desktop/probe.py's "painted": two frames after the load event, by the page's own clock
+  addEventListener("load", () => requestAnimationFrame(() => requestAnimationFrame(() => performance.mark("kaap:painted"))));
   snapshot.init(); // the last notes drawn, shown stale until the live grid replaces them
   theme.init();
   grid.init({ onOpen: (id) => editor.open(id) });
@@ -184,7 +186,11 @@ function start() {
   // the desktop self-test wait on it)
   const drawn = route();
   drawn.then(snapshot.replace, snapshot.replace);
-  Promise.allSettled([drawn, offered]).finally(() => document.body.classList.add("ready"));
+  // the desktop's start-up probe (desktop/probe.py) reads the mark: notes live, editable
+  Promise.allSettled([drawn, offered]).finally(() => {
+    performance.mark("kaap:notes-live");
+    document.body.classList.add("ready");
+  });
 }
 
 function markActive() {
