@@ -37,6 +37,7 @@ from desktop.gui import (
     choose_gui,
     install_signal_handlers,
     prepare_environment,
+    set_identity,
 )
 from desktop.instance import AlreadyRunning, SingleInstance, ask_running_to_show
 from desktop.state import ShellState
@@ -276,6 +277,7 @@ class Shell:
             log.warning("port %d was taken: serving on %d from now on", state.port, server.port)
         state.save(port=server.port, gui=self.gui)
         prepare_environment(self.gui, self.options.debug)
+        set_identity(self.gui)
 
     def open_window(self) -> int:
         """Show the window on this (the main) thread until it closes; the driver's exit code."""
