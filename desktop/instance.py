@@ -2,8 +2,8 @@
 
 The lock is an OS file lock (``flock`` / ``msvcrt.locking``) on ``<data dir>/kaap.lock``: the
 OS drops it when the process ends, however it ends, so a crash never leaves a lock that blocks
-the next start. The running instance listens on 127.0.0.1 for a "show yourself" message from a
-second launch; the address and a random key are in ``<data dir>/kaap.instance``, readable by
+the next start. The running instance listens on 127.0.0.1 for a "show yourself" (or "open the
+composer", ``kaap --new-note``) message from a second launch; the address and a random key are in ``<data dir>/kaap.instance``, readable by
 the user only. The caller proves it has the key by answering a random challenge with its
 HMAC-SHA256; the key itself never crosses the socket.
 """
@@ -35,6 +35,7 @@ CHALLENGE_BYTES = 32
 OK = b"ok"
 SHOW = b"show"
 QUIT = b"quit"  # the tray icon's Quit
+NEW_NOTE = b"new-note"  # kaap --new-note: the window forward, with the composer open
 
 
 class AlreadyRunning(Exception):
@@ -70,10 +71,14 @@ class SingleInstance:
         self._fh = fh
 
     def listen(
-        self, on_show: Callable[[], None], on_quit: Callable[[], None] | None = None
+        self,
+        on_show: Callable[[], None],
+        on_quit: Callable[[], None] | None = None,
+        on_new_note: Callable[[], None] | None = None,
     ) -> None:
-        """Call ``on_show`` (in a background thread) whenever a second launch asks, and
-        ``on_quit`` when the tray icon's process asks Kaap to end.
+        """Call ``on_show`` (in a background thread) whenever a second launch asks,
+        ``on_quit`` when the tray icon's process asks Kaap to end, and ``on_new_note`` when
+        ``kaap --new-note`` asks for the composer.
 
         Each caller is answered in a thread of its own and given ``ANSWER_TIMEOUT`` seconds:
         any local process can connect, and one that stays silent must not keep the next
@@ -95,7 +100,7 @@ class SingleInstance:
             return
         threading.Thread(
             target=self._serve,
-            args=(key, {SHOW: on_show, QUIT: on_quit}),
+            args=(key, {SHOW: on_show, QUIT: on_quit, NEW_NOTE: on_new_note}),
             name="kaap-instance",
             daemon=True,
         ).start()
@@ -158,10 +163,11 @@ class SingleInstance:
 
 
 def ask_running_to_show(
-    data_dir: Path, timeout: float = ASK_TIMEOUT, command: bytes = b"show"
+    data_dir: Path, timeout: float = ASK_TIMEOUT, command: bytes = SHOW
 ) -> bool:
     """Ask the instance running on ``data_dir`` to bring its window forward (``command``
-    ``QUIT``: to end, what the tray icon's Quit does); True if it did.
+    ``QUIT``: to end, what the tray icon's Quit does; ``NEW_NOTE``: forward, with the composer
+    open); True if it did.
 
     Gives up after ``timeout`` seconds in all (an instance that hangs, or a port that some
     other program now listens on and never answers).
@@ -177,6 +183,22 @@ def ask_running_to_show(
     except (OSError, ValueError, KeyError, TypeError):
         log.debug("could not reach the running instance", exc_info=True)
     return False
+
+
+def ask_running(
+    data_dir: Path, commands: tuple[bytes, ...], timeout: float = ASK_TIMEOUT
+) -> bytes | None:
+    """Ask the running instance for the first of ``commands`` it does, within ``timeout``
+    seconds in all; the one done, or None. An older Kaap (before an upgrade it was not
+    restarted for) knows no ``NEW_NOTE``, and says no at once: it can still ``SHOW``."""
+    deadline = time.monotonic() + timeout
+    for command in commands:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if ask_running_to_show(data_dir, left, command):
+            return command
+    return None
 
 
 def _proof(key: bytes, challenge: bytes, command: bytes = b"show") -> bytes:

@@ -4,43 +4,10 @@ the taskbar shows Kaap's icon and groups its windows (X11 under Xvfb, GTK and Qt
 from __future__ import annotations
 
 import pytest
-from Xlib import X
-from Xlib import display as xdisplay
 
-APP_ID = "kaap"  # the desktop file's name and StartupWMClass (packaging/, helper P's kaap.desktop)
+from tests.desktop.xwindows import windows
 
-
-def windows(name: str) -> list[dict]:
-    """Every window on the X display: its name, WM_CLASS, whether it is mapped, and the app id
-    Qt and GTK announce beside WM_CLASS."""
-    screen = xdisplay.Display(name)
-    try:
-        app_ids = [
-            screen.intern_atom(a) for a in ("_GTK_APPLICATION_ID", "_KDE_NET_WM_DESKTOP_FILE")
-        ]
-        utf8 = screen.intern_atom("UTF8_STRING")
-        found, todo = [], [screen.screen().root]
-        while todo:
-            window = todo.pop()
-            todo.extend(window.query_tree().children)
-            wm_class = window.get_wm_class()
-            if wm_class is None:
-                continue
-            ids = []
-            for atom in app_ids:
-                prop = window.get_full_property(atom, utf8)
-                ids.append(prop.value.decode() if prop else None)
-            found.append(
-                {
-                    "name": window.get_wm_name(),
-                    "class": wm_class,
-                    "mapped": window.get_attributes().map_state == X.IsViewable,
-                    "app_ids": ids,
-                }
-            )
-        return found
-    finally:
-        screen.close()
+APP_ID = "kaap"  # the .deb's desktop file is kaap.desktop, with StartupWMClass=kaap
 
 
 @pytest.mark.parametrize("gui", ["gtk", "qt"])
