@@ -170,6 +170,17 @@ def set_identity(gui: str | None) -> None:
         QGuiApplication.setDesktopFileName(APP_ID)  # the Wayland app id
 
 
+def take_focus(gui: str | None, window, startup_id: str) -> None:
+    """Give the window a second launch's startup notification id (X11): the window manager
+    then lets it take the focus (its timestamp is the click's), and the launch is over for the
+    desktop. GTK only: Qt reads the id from its own environment, at start."""
+    if gui != "gtk" or window.native is None:
+        return
+    from gi.repository import GLib
+
+    GLib.idle_add(window.native.set_startup_id, startup_id)  # GTK's own thread
+
+
 def install_signal_handlers(gui: str | None, on_signal) -> None:
     """SIGINT, SIGTERM (and SIGHUP) close the window, so the normal shutdown runs and exit is 0."""
     wanted = [signal.SIGINT, signal.SIGTERM]

@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 LOCK_FILE = "kaap.lock"
 INFO_FILE = "kaap.instance"
+# A second launch's X11 startup notification id (DESKTOP_STARTUP_ID, which the desktop gives
+# what it starts from a menu entry, a dock, an action), handed to the running Kaap: with it,
+# the window may take the focus, and the launcher's "starting" cursor ends.
+STARTUP_FILE = "kaap.startup-id"
 # A second launch waits at most ASK_TIMEOUT for the first, so it exits within 5 s in all.
 ASK_TIMEOUT = 3.0
 ANSWER_TIMEOUT = 2.0  # what the first gives each caller to prove it has the key
@@ -199,6 +203,31 @@ def ask_running(
         if ask_running_to_show(data_dir, left, command):
             return command
     return None
+
+
+def pass_startup_id(data_dir: Path) -> None:
+    """Leave this launch's startup notification id (if the desktop gave one) for the running
+    Kaap to take (``take_startup_id``) when it brings its window forward."""
+    startup_id = os.environ.get("DESKTOP_STARTUP_ID", "")
+    if not startup_id or len(startup_id) > 500 or not startup_id.isprintable():
+        return
+    path = data_dir / STARTUP_FILE
+    with contextlib.suppress(OSError):  # without it, the window comes forward all the same
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(startup_id)
+
+
+def take_startup_id(data_dir: Path) -> str | None:
+    """The startup notification id a second launch left (``pass_startup_id``), once."""
+    path = data_dir / STARTUP_FILE
+    try:
+        startup_id = path.read_text()[:500]
+        path.unlink()
+    except OSError:
+        return None
+    return startup_id if startup_id.isprintable() else None
 
 
 def _proof(key: bytes, challenge: bytes, command: bytes = b"show") -> bytes:

@@ -38,8 +38,17 @@ from desktop.gui import (
     install_signal_handlers,
     prepare_environment,
     set_identity,
+    take_focus,
 )
-from desktop.instance import NEW_NOTE, SHOW, AlreadyRunning, SingleInstance, ask_running
+from desktop.instance import (
+    NEW_NOTE,
+    SHOW,
+    AlreadyRunning,
+    SingleInstance,
+    ask_running,
+    pass_startup_id,
+    take_startup_id,
+)
 from desktop.state import ShellState
 
 log = logging.getLogger("kaap.desktop")
@@ -243,6 +252,7 @@ class Shell:
     def _hand_over_to_running(self) -> int:
         """Another launch holds this data directory: bring its window forward instead (with
         the composer open, for ``--new-note``)."""
+        pass_startup_id(self.data_dir)
         done = ask_running(self.data_dir, (NEW_NOTE, SHOW) if self.options.new_note else (SHOW,))
         if done is not None:
             said = {
@@ -253,6 +263,7 @@ class Shell:
                 said += " (it is an older Kaap: restart it for --new-note)"
             print(f"Kaap is already running (data in {self.data_dir}); {said}.")
             return 0
+        take_startup_id(self.data_dir)  # not taken: no later Open Kaap gets it, stale
         print(
             f"kaap: Kaap is already running with the data in {self.data_dir}, "
             "but its window did not answer.",
@@ -420,6 +431,8 @@ class Shell:
         log.info("a second launch asked for the window")
         window = self.window
         window.show()
+        if startup_id := take_startup_id(self.data_dir):
+            take_focus(self.gui, window, startup_id)
         window.on_top = True
         window.on_top = False
 

@@ -18,7 +18,7 @@ from desktop.instance import (
 )
 from desktop.main import parse_args
 from tests.desktop.conftest import screenshot
-from tests.desktop.xwindows import kaap_shown
+from tests.desktop.xwindows import kaap_shown, windows
 
 
 def look(kaap, display, name: str) -> None:
@@ -97,3 +97,24 @@ def test_a_first_launch_with_new_note_starts_with_the_composer_open_and_focused(
     kaap = launch("--new-note", "--gui", gui, env=gui_env, driver="new_note_at_start")
     look(kaap, display, f"new-note-start-{gui}.png")
     finished(kaap)
+
+
+def test_the_window_takes_a_second_launchs_startup_id_so_it_may_take_the_focus(launch, gui_env):
+    """X11 startup notification: the id a menu entry's launch got ends the launcher's "starting"
+    state and carries the click's time, which window managers check before giving the focus."""
+    first = launch("--gui", "gtk", env=gui_env)
+    first.wait_for_log("page loaded")
+    startup_id = "kaap-test-42_TIME123456"
+    env = {**gui_env, "DESKTOP_STARTUP_ID": startup_id}
+    second = launch("--new-note", env=env, data_dir=first.data_dir)
+    code, out, err = second.finish(timeout=10)
+    assert code == 0, f"{out}\n{err}"
+    kaap = []
+    deadline = time.monotonic() + 10
+    while not kaap and time.monotonic() < deadline:
+        kaap = [w for w in windows(gui_env["DISPLAY"]) if w["startup_id"] == startup_id]
+        time.sleep(0.05)
+    assert [w["class"] for w in kaap] == [("kaap", "kaap")]
+    assert not (first.data_dir / "kaap.startup-id").exists()  # taken once
+    first.proc.terminate()
+    assert first.finish()[0] == 0

@@ -5,15 +5,16 @@ from __future__ import annotations
 from Xlib import X
 from Xlib import display as xdisplay
 
-APP_IDS = ("_GTK_APPLICATION_ID", "_KDE_NET_WM_DESKTOP_FILE")  # announced beside WM_CLASS
+# announced beside WM_CLASS; and the startup notification id a window took
+TEXT_PROPERTIES = ("_GTK_APPLICATION_ID", "_KDE_NET_WM_DESKTOP_FILE", "_NET_STARTUP_ID")
 
 
 def windows(name: str) -> list[dict]:
     """Every window with a WM_CLASS on display ``name``: its name, class, whether it is mapped,
-    and the app ids Qt and GTK announce."""
+    the app ids Qt and GTK announce, its startup notification id."""
     screen = xdisplay.Display(name)
     try:
-        atoms = [screen.intern_atom(atom) for atom in APP_IDS]
+        atoms = [screen.intern_atom(atom) for atom in TEXT_PROPERTIES]
         utf8 = screen.intern_atom("UTF8_STRING")
         found, todo = [], [screen.screen().root]
         while todo:
@@ -22,13 +23,15 @@ def windows(name: str) -> list[dict]:
             wm_class = window.get_wm_class()
             if wm_class is None:
                 continue
-            ids = [window.get_full_property(atom, utf8) for atom in atoms]
+            texts = [window.get_full_property(atom, utf8) for atom in atoms]
+            texts = [prop.value.decode() if prop else None for prop in texts]
             found.append(
                 {
                     "name": window.get_wm_name(),
                     "class": wm_class,
                     "mapped": window.get_attributes().map_state == X.IsViewable,
-                    "app_ids": [prop.value.decode() if prop else None for prop in ids],
+                    "app_ids": texts[:2],
+                    "startup_id": texts[2],
                 }
             )
         return found
