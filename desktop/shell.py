@@ -263,7 +263,7 @@ class Shell:
                 said += " (it is an older Kaap: restart it for --new-note)"
             print(f"Kaap is already running (data in {self.data_dir}); {said}.")
             return 0
-        take_startup_id(self.data_dir)  # not taken: no later Open Kaap gets it, stale
+        take_startup_id(self.data_dir)  # not taken: a later Open Kaap must not get it stale
         print(
             f"kaap: Kaap is already running with the data in {self.data_dir}, "
             "but its window did not answer.",
