@@ -10,12 +10,21 @@ import urllib.request
 
 from desktop.js import awaited, value
 
-CREATE_NOTE_JS = """fetch('/api/notes', {
+# The page's CSRF token, got as its own client gets it (webapp/static/js/api.js): the first
+# page may be the cached shell (desktop/thin.py), which carries none; then GET /api/csrf.
+CSRF_TOKEN_JS = """(() => {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta.content ? Promise.resolve(meta.content) : fetch('/api/csrf')
+    .then(r => r.json()).then(body => (meta.content = body.csrf_token));
+})()"""
+CREATE_NOTE_JS = (
+    CSRF_TOKEN_JS
+    + """.then(token => fetch('/api/notes', {
   method: 'POST',
-  headers: {'Content-Type': 'application/json',
-            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
   body: JSON.stringify({title: %s, body: 'Written by the self-test through the page.'})
-}).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+})).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+)
 
 
 def request(session, path: str, *, cookie: bool = True, headers=None, method="GET", data=None):

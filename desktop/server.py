@@ -93,18 +93,32 @@ class LocalServer:
 class DeferredApp:
     """A WSGI app that holds requests until the real one is built in a background thread.
 
-    Building the Flask app (imports, migrations) takes about as long as the window toolkit and
-    the web view's processes take to start: doing both at once shortens start-up.
+    The build starts when ``start`` is first called: the desktop calls it once the window's
+    first page has loaded (desktop/shell.py), so that the app's imports do not hold up the
+    first paint, which the thin path (desktop/thin.py) serves meanwhile.
     """
 
     def __init__(self, build):
         self.app = None
         self.error: BaseException | None = None
         self._ready = threading.Event()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._build, args=(build,), name="kaap-app")
 
+    @property
+    def started(self) -> bool:
+        return self._thread.ident is not None
+
+    @property
+    def done(self) -> bool:
+        """Built, or failed to build."""
+        return self._ready.is_set()
+
     def start(self) -> None:
-        self._thread.start()
+        """Start building (once: later calls do nothing)."""
+        with self._lock:
+            if not self.started:
+                self._thread.start()
 
     def _build(self, build) -> None:
         try:

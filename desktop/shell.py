@@ -6,9 +6,10 @@ can be (``desktop/state.py``): the web view's storage belongs to one origin and 
 A per-launch token in the start URL is swapped for a cookie, so nothing else on the machine
 can use the server (see ``webapp/security.py``); the port is no secret.
 
-The steps are methods, in the order ``run`` calls them: ``serve`` (bind, build the app in a
-thread), ``open_window`` (until it closes), ``after_start`` (the checks that wait for the
-first page), ``shutdown``. Nothing heavy is imported here: the window toolkit and the web app
+The steps are methods, in the order ``run`` calls them: ``serve`` (bind; the thin path of
+``desktop/thin.py`` answers the first page from the last launch's shell), ``open_window``
+(until it closes; the app is built once its first page has loaded), ``after_start`` (the
+checks that wait for the app), ``shutdown``. Nothing heavy is imported here: the window toolkit and the web app
 load inside the steps that need them (start-up time, see bench/startup.py).
 """
 
@@ -54,6 +55,10 @@ from desktop.state import ShellState
 log = logging.getLogger("kaap.desktop")
 
 ICON = Path(__file__).resolve().parent / "icons" / "kaap.png"
+# The app is built once the first page has loaded, or this long after the window started.
+BUILD_FALLBACK_SECONDS = 2.5
+# Less free space than this and the app is built before the first page (see ``serve``).
+NEARLY_FULL_BYTES = 16 * 1024**2
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # Links to other sites open in the system browser: pywebview sends "_blank" targets there.
@@ -181,6 +186,14 @@ class AfterStart:
             self._thread.join(timeout)
 
 
+def _nearly_full(folder: Path) -> bool:
+    """Less room than the web view's profile and the app's start need (a few MB)."""
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
 def _build_app(data_dir: Path, token: str):
     from webapp import create_app
 
@@ -203,6 +216,7 @@ class Shell:
         self.window = None
         self.session: Session | None = None
         self.tray = None  # desktop/tray.py's process, once the window closed to the tray
+        self.build_timer: threading.Timer | None = None
         self.quitting = False
 
     def run(self) -> int:
@@ -283,17 +297,46 @@ class Shell:
     # --- the steps ------------------------------------------------------------------------
 
     def serve(self) -> None:
-        """Bind the server and start serving; the app is built in a thread meanwhile, while
-        the window toolkit loads (requests wait for it)."""
+        """Bind the server and start serving. The thin path serves the first page from the
+        shell cache, and the app's build starts once that page has loaded (``_build_soon``;
+        at once when there is no cached shell); the requests it does not serve wait for it."""
         from desktop.server import DeferredApp, LocalServer
+        from desktop.thin import ShellCache, ThinApp
 
         self.token = secrets.token_urlsafe(32)
         data_dir, token = self.data_dir, self.token
         self.deferred = DeferredApp(lambda: _build_app(data_dir, token))
-        self.deferred.start()
+        self.shell_cache = ShellCache(data_dir)
+        self.thin = ThinApp(
+            self.deferred,
+            token,
+            data_dir,
+            on_miss=lambda path: self._build_soon(f"{path} waits for it"),
+            cache=self.shell_cache,
+        )
         self.state = ShellState(self.data_dir / "desktop.json")
-        self.server = LocalServer(self.deferred, port=self.state.port)
+        self.server = LocalServer(self.thin, port=self.state.port)
         self.server.start()
+        if _nearly_full(data_dir):
+            # The app's start frees its reserve space (webapp/disk.py) and says the disk is
+            # full: that must come before the web view writes its profile, as it did before
+            # the thin path (a web view started on a full disk loses its cookies).
+            self.thin.enabled = False
+            self._build_soon("the disk is nearly full")
+        elif not self.shell_cache.path.exists():
+            # The first page waits for the app (a first launch, an upgrade): build it now,
+            # while the window toolkit loads, as before there was a cache.
+            self._build_soon("no cached shell of this version")
+
+    def _build_soon(self, reason: str) -> None:
+        """Start building the app (the first call does; the others find it started)."""
+        if not self.deferred.started:
+            log.info(
+                "app build started (%s) %.2f s after launch",
+                reason,
+                time.monotonic() - self.launched,
+            )
+            self.deferred.start()
 
     def _choose_gui(self) -> None:
         """The back end (the kept one if it still loads), remembered with the port."""
@@ -357,8 +400,8 @@ class Shell:
         return self.session.exit_code
 
     def after_start(self) -> None:
-        """Once the first page has loaded: the checks, backup and purge that wait for it, and
-        the background sync (when connected to a server)."""
+        """Once the app is built: the checks, backup and purge that wait for it, and the
+        background sync (when connected to a server)."""
         if self.deferred.app is not None:
             from webapp.sync.device import worker
 
@@ -370,11 +413,17 @@ class Shell:
         """Stop serving (requests in progress finish), stop the checks and the sync (each
         finishes what it is writing), close the database."""
         self.server.stop()
+        if self.build_timer is not None:
+            self.build_timer.cancel()
         self.later.stop()
         if self.tray is not None:
             self.tray.stop()
-        if self.deferred.wait():
+        if self.deferred.started and self.deferred.wait():
+            from desktop.thin import save_shell
             from webapp.extensions import db
+
+            # Again at the end: the settings changed in this launch show at the next one.
+            save_shell(self.deferred.app, self.token, self.shell_cache)
             from webapp.sync.device import worker
 
             worker.stop(self.deferred.app, timeout=10)  # a daemon: a hung sync ends with us
@@ -389,7 +438,13 @@ class Shell:
     # --- what the window calls back -------------------------------------------------------
 
     def _window_started(self) -> None:
-        """pywebview's start function, in its own thread: wait for the app, run the driver."""
+        """pywebview's start function, in its own thread: wait for the app, run the driver.
+        The app's build starts at the first page's load; if that never comes, soon anyway."""
+        self.build_timer = threading.Timer(
+            BUILD_FALLBACK_SECONDS, self._build_soon, ("no page loaded yet",)
+        )
+        self.build_timer.daemon = True
+        self.build_timer.start()
         self._app_built()
         session = self.session
         if self.driver is None or session.app is None:
@@ -405,21 +460,32 @@ class Shell:
 
     def _app_built(self) -> None:
         from desktop.dialogs import WebviewDialogs
+        from desktop.thin import save_shell
         from webapp.dialogs import EXTENSION as DIALOGS
 
         deferred = self.deferred
         if deferred.wait():
-            log.info("app ready %.2f s after launch", time.monotonic() - self.launched)
+            log.info("app built %.2f s after launch", time.monotonic() - self.launched)
             deferred.app.extensions[DIALOGS] = WebviewDialogs(self.window)
             self.session.app = deferred.app
+            self.after_start()
+            save_shell(deferred.app, self.token, self.shell_cache)
+        elif self.driver is not None:
+            self._quit()  # nothing to test; _outcome reports the error
         else:
-            self._quit()  # nothing to show; _outcome reports the error
+            # The window may show the cached shell: now it says why Kaap cannot start (a
+            # damaged database names its backup), served by DeferredApp; _outcome says it too.
+            self.window.load_url(self.server.base_url + "/")
 
     def _page_loaded(self) -> None:
         window = self.window
+        log.info(
+            "page loaded %.2f s after launch%s",
+            time.monotonic() - self.launched,
+            " (the cached shell)" if self.thin.shell_served and not self.deferred.done else "",
+        )
+        self._build_soon("page loaded")
         window.run_js(EXTERNAL_LINKS_JS)
-        log.info("page loaded %.2f s after launch", time.monotonic() - self.launched)
-        self.after_start()
         if os.environ.get("KAAP_STARTUP_PROBE") == "1":  # bench/startup.py reads this line
             painted_ms = js.awaited(window, PAINTED_JS)
             print(f"kaap-painted {painted_ms / 1000:.3f}", flush=True)

@@ -2,6 +2,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -108,3 +109,23 @@ def test_database_url_setting_is_used(tmp_path):
     app = create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path), "DATABASE_URL": url})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == url
     assert (tmp_path / "elsewhere.db").exists()
+
+
+def test_the_version_is_the_one_in_pyproject():
+    """The desktop's shell cache is keyed by it (desktop/thin.py): an upgrade must change it."""
+    import tomllib
+
+    import webapp
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert webapp.__version__ == project["project"]["version"]
+
+
+def test_importing_the_package_loads_no_flask():
+    """The desktop's first page imports webapp.boundary and webapp.snapshot.files only."""
+    code = (
+        "import sys, webapp.boundary, webapp.snapshot.files, webapp.paths; "
+        "print(sorted({'flask', 'werkzeug', 'jinja2', 'sqlalchemy'} & set(sys.modules)))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

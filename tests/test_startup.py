@@ -106,3 +106,30 @@ def test_the_desktop_loads_no_notifier_or_tray_until_the_first_page(data_dir):
         "import sys, desktop.shell; from webapp import create_app; "
         f"create_app({{'CONFIG': 'desktop', 'DATA_DIR': {str(data_dir)!r}}}); print(list(sys.modules))"
     )
+
+
+def test_the_thin_path_serves_the_cached_shell_and_static_files_without_flask(tmp_path):
+    """desktop/thin.py answers the first page while the app is built: none of the app's
+    libraries may load for it, or the first paint waits for their imports after all."""
+    code = f"""
+import sys
+from pathlib import Path
+from desktop.thin import ShellCache, ThinApp
+
+class Building:
+    done = False
+    def __call__(self, environ, start_response):
+        raise AssertionError("passed on: " + environ["PATH_INFO"])
+
+data_dir = Path({str(tmp_path)!r})
+ShellCache(data_dir).write(b"<html><!--kaap-snapshot--></html>")
+thin = ThinApp(Building(), "tok", data_dir)
+statuses = []
+for path in ("/", "/static/js/app.js", "/static/css/keep.css"):
+    environ = {{"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "",
+               "HTTP_HOST": "127.0.0.1:5000", "HTTP_COOKIE": "kaap_launch=tok"}}
+    b"".join(thin(environ, lambda status, headers: statuses.append(status)))
+heavy = {{"flask", "werkzeug", "jinja2", "sqlalchemy", "flask_sqlalchemy", "flask_restx"}}
+print([statuses, sorted({{m.split(".")[0] for m in sys.modules}} & heavy)])
+"""
+    assert ast.literal_eval(python(code)) == [["200 OK"] * 3, []]

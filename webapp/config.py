@@ -1,10 +1,12 @@
 """Configuration: a small base class and one subclass per mode.
 
 Class bodies hold constants only; anything read from the environment is read in
-``create_app`` (see ``webapp/__init__.py``), never here at import time.
+``create_app`` (see ``webapp/factory.py``), never here at import time.
 """
 
 from __future__ import annotations
+
+from webapp import boundary
 
 
 class Config:
@@ -106,7 +108,7 @@ class Config:
     REQUIRE_LAUNCH_TOKEN = False
     # Given by the desktop shell; generated (and so unknown to anyone) if it is missing.
     LAUNCH_TOKEN: str | None = None
-    LAUNCH_COOKIE_NAME = "kaap_launch"
+    LAUNCH_COOKIE_NAME = boundary.LAUNCH_COOKIE_NAME
     # Server mode (webapp/accounts): people register and log in, each sees only their own
     # notes. Off on the desktop (one local user, no login) and in tests unless they ask.
     ACCOUNTS = False

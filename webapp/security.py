@@ -13,19 +13,16 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_host
 
+from webapp.boundary import (
+    CSP,
+    DEFAULT_HEADERS,
+    DOCS_CSP,
+    LOOPBACK_HOSTS,
+    TOKEN_PARAM,
+    launch_cookie,
+)
 from webapp.db.sqlite import WRITE_METHODS
 from webapp.errors import error_body
-
-# No inline scripts, no remote anything; Swagger UI's page is the one exception (it inlines
-# its start-up script), so it gets its own policy.
-CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-DOCS_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'"
-)
 
 
 def _check_origin():
@@ -48,9 +45,6 @@ def _check_origin():
     return None
 
 
-TOKEN_PARAM = "kaap_token"
-
-
 def _check_launch_token():
     """Desktop mode: the start URL's token becomes a cookie; without either, 401."""
     config = current_app.config
@@ -60,17 +54,13 @@ def _check_launch_token():
     if offered is not None and hmac.compare_digest(offered.encode(), token.encode()):
         rest = [(k, v) for k, v in request.args.items(multi=True) if k != TOKEN_PARAM]
         response = redirect(request.path + (f"?{urlencode(rest)}" if rest else ""), 303)
-        response.set_cookie(cookie_name, token, httponly=True, samesite="Strict", path="/")
+        # The header as the thin first-page path writes it too (desktop/thin.py).
+        response.headers.add("Set-Cookie", launch_cookie(cookie_name, token))
         return response
     cookie = request.cookies.get(cookie_name, "")
     if not hmac.compare_digest(cookie.encode(), token.encode()):
         abort(401, description="This Kaap server only answers its own window.")
     return None
-
-
-# Always answered: a DNS-rebinding page cannot send them (its Host is its own name), and a
-# container's health check asks 127.0.0.1.
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 def trusted_hosts(config) -> list[str] | None:
@@ -119,20 +109,12 @@ class TrustedHostGuard:
         return self.wsgi_app(environ, start_response)
 
 
-_DEFAULT_HEADERS = (
-    ("X-Content-Type-Options", "nosniff"),
-    # same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS writes.
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-)
-
-
 def _headers(response):
     # One pass over the few headers a response has (setdefault looks each name up with a
     # KeyError per miss: four of them on every response).
     headers = response.headers
     present = {key.lower() for key, _ in headers.items()}
-    for key, value in _DEFAULT_HEADERS:
+    for key, value in DEFAULT_HEADERS:
         if key.lower() not in present:
             headers.add(key, value)
     if "content-security-policy" not in present:

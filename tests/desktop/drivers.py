@@ -16,7 +16,14 @@ from sqlalchemy.exc import OperationalError
 
 from desktop.js import awaited, value
 from desktop.main import parse_args
-from desktop.selftest import CREATE_NOTE_JS, PAGE_READY, request, wait_for, wait_loaded
+from desktop.selftest import (
+    CREATE_NOTE_JS,
+    CSRF_TOKEN_JS,
+    PAGE_READY,
+    request,
+    wait_for,
+    wait_loaded,
+)
 from desktop.shell import PAINTED_JS, Shell
 
 CLICK_EXTERNAL_LINK_JS = """
@@ -248,12 +255,14 @@ def move_in_window(session) -> None:
 
 # --- note history (tests/desktop/test_window.py) ------------------------------------------
 
-WRITE_JS = """fetch(%s, {
+WRITE_JS = (
+    CSRF_TOKEN_JS
+    + """.then(token => fetch(%s, {
   method: %s,
-  headers: {'Content-Type': 'application/json',
-            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
   body: JSON.stringify(%s)
-}).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+})).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+)
 
 
 def history_in_window(session) -> None:
@@ -328,12 +337,14 @@ def reminder_click(session, shell) -> None:
     assert value(window, "document.getElementById('snackbar-action').textContent") == "View"
 
 
-KEEP_RUNNING_JS = """fetch('/api/settings', {
+KEEP_RUNNING_JS = (
+    CSRF_TOKEN_JS
+    + """.then(token => fetch('/api/settings', {
   method: 'PATCH',
-  headers: {'Content-Type': 'application/json',
-            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
   body: JSON.stringify({keep_running: 'on'})
-}).then(r => ({status: r.status}))"""
+})).then(r => ({status: r.status}))"""
+)
 
 
 def close_to_tray(session, shell) -> None:
@@ -347,13 +358,15 @@ def close_to_tray(session, shell) -> None:
     _eventually(lambda: shell.quitting, "no Quit came from the tray", timeout=60)
 
 
-CREATE_WITH_REMINDER_JS = """fetch('/api/notes', {
+CREATE_WITH_REMINDER_JS = (
+    CSRF_TOKEN_JS
+    + """.then(token => fetch('/api/notes', {
   method: 'POST',
-  headers: {'Content-Type': 'application/json',
-            'X-CSRFToken': document.querySelector('meta[name="csrf-token"]').content},
+  headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
   body: JSON.stringify({title: 'Call Ann', body: 'about the boat\\nand the sails',
                         reminder: {at: %s, zone: 'UTC', repeat: 'weekly'}})
-}).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+})).then(r => r.json().then(body => ({status: r.status, body: body})))"""
+)
 
 
 def reminder_due_now(session, shell) -> None:
@@ -470,6 +483,68 @@ SHELL_DRIVERS = {
     "reminder_due_now": reminder_due_now,
 }
 
+# --- the first page before the app is built (tests/desktop/test_thin_window.py) -----------
+
+SHELL_STATE_JS = """({title: document.title, path: location.pathname,
+  csrf: document.querySelector('meta[name="csrf-token"]').content,
+  ready: document.body.classList.contains('ready')})"""
+LIVE_TITLE = "Written after a cached start"
+
+
+def _record_before_build(shell) -> None:
+    """Log what the window shows when the app's build starts (after its first page)."""
+    import desktop.shell as shell_module
+
+    build = shell_module._build_app
+
+    def recorded(data_dir, token):
+        log.info("before the build: %s", json.dumps(value(shell.window, SHELL_STATE_JS)))
+        return build(data_dir, token)
+
+    shell_module._build_app = recorded
+
+
+def cached_then_live(session, shell) -> None:
+    """The cached shell came first; now the notes are drawn live and the page's own client
+    (api.js, which fetches its CSRF token first) creates a note."""
+    window = session.window
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes were not drawn")
+    assert "Self-test" in value(window, "document.body.innerText"), "no note of launch 1"
+    created = awaited(
+        window,
+        f"import(location.origin + '/static/js/api.js').then(m => m.api.createNote({{title: {json.dumps(LIVE_TITLE)}}}))",
+    )
+    assert created["title"] == LIVE_TITLE, created
+    assert value(window, "document.querySelector('meta[name=\"csrf-token\"]').content")
+    window.run_js("location.reload(); 0")
+    wait_for(
+        session,
+        f"{PAGE_READY} && document.body.innerText.includes({json.dumps(LIVE_TITLE)})",
+        "the new note did not show after a reload",
+    )
+
+
+def damaged_page(shell) -> None:
+    """No driver (a failed build then closes nothing): once the build failed, log what the
+    window says, then quit."""
+
+    built = shell._app_built
+
+    def then_look():
+        built()
+        session = shell.session
+        wait_for(session, "document.body && /damaged/.test(document.body.innerText)", "no 503")
+        log.info("the window says: %s", value(shell.window, "document.body.innerText"))
+        shell._quit()
+
+    shell._app_built = then_look
+
+
+SHELL_DRIVERS["cached_then_live"] = cached_then_live
+# Set-ups for a shell without a driver: it runs as a person's would.
+WATCHERS = {"damaged_page": damaged_page}
+
 DRIVERS = {
     "write_on_full_disk": write_on_full_disk,
     "external_link": external_link,
@@ -489,6 +564,13 @@ def main() -> int:
     if name in SHELL_DRIVERS:
         shell = Shell(parse_args(argv))
         shell.driver = lambda session: SHELL_DRIVERS[name](session, shell)
+        if name == "cached_then_live":
+            _record_before_build(shell)
+        return shell.run()
+    if name in WATCHERS:
+        shell = Shell(parse_args(argv))
+        _record_before_build(shell)
+        WATCHERS[name](shell)
         return shell.run()
     return Shell(parse_args(argv), DRIVERS[name]).run()
 

@@ -5,6 +5,25 @@
 const csrfMeta = () => document.querySelector('meta[name="csrf-token"]');
 const csrfToken = () => csrfMeta().content;
 
+// The desktop's first page may be its cached shell (desktop/thin.py), which carries no CSRF
+// token: the first write fetches one first (one request for all the writes that wait on it).
+let fetchingCsrf = null;
+
+/** The page's CSRF token, fetched first when the page has none (for writes made without
+ * this module's client: the sync indicator's). */
+export async function csrfTokenReady() {
+  await csrfReady();
+  return csrfToken();
+}
+
+function csrfReady() {
+  if (csrfToken()) return Promise.resolve();
+  fetchingCsrf ??= api.refreshCsrf().finally(() => {
+    fetchingCsrf = null;
+  });
+  return fetchingCsrf;
+}
+
 /** Accounts are on: the template says so (server mode), so no request is needed to know. */
 export const accountsOn = () => document.body.dataset.accounts === "on";
 
@@ -40,7 +59,10 @@ export class OfflineError extends Error {
 
 async function request(method, path, { body, version, keepalive, form } = {}) {
   const headers = { Accept: "application/json" };
-  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (method !== "GET") {
+    await csrfReady();
+    headers["X-CSRFToken"] = csrfToken();
+  }
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (version != null) headers["If-Match"] = `"${version}"`;
   let response;
@@ -56,6 +78,9 @@ async function request(method, path, { body, version, keepalive, form } = {}) {
     throw new OfflineError();
   }
   if (response.status === 401 && accountsOn()) return loginAgain();
+  // The API answers: the token too, now rather than at the first write (a web view may not
+  // keep a cookie first set when the disk is already full, as WebKitGTK does not).
+  if (response.ok && !csrfToken()) csrfReady().catch(() => {});
   if (response.status === 204) return null;
   let data = null;
   try {
@@ -76,7 +101,8 @@ async function request(method, path, { body, version, keepalive, form } = {}) {
 }
 
 /** A multipart POST through XMLHttpRequest, for its upload progress events. */
-function upload(path, form, onProgress) {
+async function upload(path, form, onProgress) {
+  await csrfReady();
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", path);

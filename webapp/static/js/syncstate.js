@@ -7,6 +7,7 @@
 // every few seconds while the page is visible and connected, not pushed on the event stream:
 // the settings page has no stream, the desktop allows only two, and the page must work when
 // the stream drops anyway.
+import { csrfTokenReady } from "./api.js";
 import { h } from "./dom.js";
 
 const POLL_MS = 4000;
@@ -18,7 +19,6 @@ let timer = null;
 let dismissed = null; // the pause (its count) the person closed the prompt of
 let listeners = [];
 
-const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 
 /** "2 minutes ago", "just now", "3 days ago" for an ISO time. */
 export function ago(iso, now = Date.now()) {
@@ -138,9 +138,10 @@ export async function refresh() {
 export async function syncNow(removals) {
   let response;
   try {
+    const token = await csrfTokenReady(); // the desktop's cached shell has none at first
     response = await fetch(ANSWER_PATH, {
       method: "POST",
-      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": token },
       credentials: "same-origin",
       body: JSON.stringify(removals ? { removals } : {}),
     });
