@@ -99,6 +99,21 @@ def test_a_first_launch_with_new_note_starts_with_the_composer_open_and_focused(
     finished(kaap)
 
 
+@pytest.mark.parametrize("gui", ["gtk", "qt"])
+def test_a_start_with_new_note_on_the_cached_shell_opens_the_composer(
+    launch, gui_env, display, gui
+):
+    """The thin path's token exchange keeps #new too (its 303 has no fragment of its own)."""
+    one = launch("--self-test", "--gui", gui, env=gui_env)
+    assert one.finish(timeout=120)[0] == 0
+    assert list((one.data_dir / "cache").glob("shell-*.html")), one.log
+    two = launch(
+        "--new-note", "--gui", gui, env=gui_env, data_dir=one.data_dir, driver="new_note_at_start"
+    )
+    look(two, display, f"new-note-cached-{gui}.png")
+    assert "(the cached shell)" in finished(two)
+
+
 def test_the_window_takes_a_second_launchs_startup_id_so_it_may_take_the_focus(launch, gui_env):
     """X11 startup notification: the id a menu entry's launch got ends the launcher's "starting"
     state and carries the click's time, which window managers check before giving the focus."""
