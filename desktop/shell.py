@@ -217,6 +217,8 @@ class Shell:
         self.session: Session | None = None
         self.tray = None  # desktop/tray.py's process, once the window closed to the tray
         self.build_timer: threading.Timer | None = None
+        self._starting = threading.Lock()
+        self.stopping = False
         self.quitting = False
 
     def run(self) -> int:
@@ -401,17 +403,21 @@ class Shell:
 
     def after_start(self) -> None:
         """Once the app is built: the checks, backup and purge that wait for it, and the
-        background sync (when connected to a server)."""
-        if self.deferred.app is not None:
-            from webapp.sync.device import worker
+        background sync (when connected to a server). Not once the shutdown has begun: it
+        would not stop what starts after it (a signal can come as the build ends)."""
+        with self._starting:
+            if self.deferred.app is not None and not self.stopping:
+                from webapp.sync.device import worker
 
-            self.later.start(self.deferred.app, self._show_damage)
-            worker.start(self.deferred.app)
-            self._start_reminders()
+                self.later.start(self.deferred.app, self._show_damage)
+                worker.start(self.deferred.app)
+                self._start_reminders()
 
     def shutdown(self) -> None:
         """Stop serving (requests in progress finish), stop the checks and the sync (each
         finishes what it is writing), close the database."""
+        with self._starting:  # what after_start is starting, it finishes starting first
+            self.stopping = True
         self.server.stop()
         if self.build_timer is not None:
             self.build_timer.cancel()
@@ -469,7 +475,8 @@ class Shell:
             deferred.app.extensions[DIALOGS] = WebviewDialogs(self.window)
             self.session.app = deferred.app
             self.after_start()
-            save_shell(deferred.app, self.token, self.shell_cache)
+            if not self.stopping:  # else shutdown saves it
+                save_shell(deferred.app, self.token, self.shell_cache)
         elif self.driver is not None:
             self._quit()  # nothing to test; _outcome reports the error
         else:
@@ -479,13 +486,16 @@ class Shell:
 
     def _page_loaded(self) -> None:
         window = self.window
+        cached = self.thin.shell_served and not self.deferred.done
+        # First, as it always was: a window closed while a script of ours is pending would
+        # hang the exit (pywebview waits for its answer), and tests signal at the log line.
+        window.run_js(EXTERNAL_LINKS_JS)
         log.info(
             "page loaded %.2f s after launch%s",
             time.monotonic() - self.launched,
-            " (the cached shell)" if self.thin.shell_served and not self.deferred.done else "",
+            " (the cached shell)" if cached else "",
         )
         self._build_soon("page loaded")
-        window.run_js(EXTERNAL_LINKS_JS)
         if os.environ.get("KAAP_STARTUP_PROBE") == "1":  # bench/startup.py reads this line
             painted_ms = js.awaited(window, PAINTED_JS)
             print(f"kaap-painted {painted_ms / 1000:.3f}", flush=True)

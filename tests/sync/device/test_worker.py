@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -217,8 +218,11 @@ def test_the_desktop_starts_it_after_its_first_page_and_stops_it_on_shutdown(app
     import argparse
 
     from desktop.shell import Shell
+    from desktop.thin import ShellCache
 
     class Deferred:  # the app the shell built, as desktop.server.DeferredApp holds it
+        started = done = True
+
         def __init__(self, app):
             self.app = app
 
@@ -234,6 +238,7 @@ def test_the_desktop_starts_it_after_its_first_page_and_stops_it_on_shutdown(app
 
     shell = Shell(argparse.Namespace())
     shell.deferred, shell.later, shell.server = Deferred(app), Stoppable(), Stoppable()
+    shell.token, shell.shell_cache = "t", ShellCache(Path(app.config["DATA_DIR"]))
     shell.after_start()
     wait_for(lambda: fake.calls)
     running = worker.get(app)
