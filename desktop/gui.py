@@ -52,6 +52,11 @@ def _gtk_loads() -> bool:
             gi.require_version("WebKit2", "4.1")
         except ValueError:
             gi.require_version("WebKit2", "4.0")
+        from gi.repository import GLib
+
+        # Before Gtk loads (it opens the display then, naming Kaap's window group after the
+        # program): set_identity's WM_CLASS instance and Wayland app id, on every window.
+        GLib.set_prgname(APP_ID)
         from gi.repository import Gtk, WebKit2  # noqa: F401
     except (ImportError, ValueError):
         return False
@@ -133,6 +138,47 @@ def prepare_environment(gui: str | None, debug: bool = False) -> None:
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if "--log-level" not in flags:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} {CHROMIUM_QUIET_FLAGS}".strip()
+
+
+# The name the desktop knows Kaap by: the .deb's kaap.desktop, whose StartupWMClass is "kaap".
+# The taskbar finds the menu entry's icon through it, and groups Kaap's windows under it.
+APP_ID = "kaap"
+APP_NAME = "Kaap"
+
+
+def set_identity(gui: str | None) -> None:
+    """Name Kaap as its desktop file does (WM_CLASS on X11, the app id on Wayland); before
+    the window exists: the toolkit reads the names when it makes it."""
+    if gui == "gtk":
+        import gi
+
+        gi.require_version("Gdk", "3.0")
+        from gi.repository import Gdk, GLib
+
+        GLib.set_prgname(APP_ID)  # WM_CLASS's instance and the Wayland app id (_gtk_loads too)
+        GLib.set_application_name(APP_NAME)
+        # WM_CLASS's class: GTK took it from argv[0] ("python3", "Kaap") when it loaded
+        Gdk.set_program_class(APP_ID)
+    elif gui == "qt":
+        # WM_CLASS's instance, else argv[0]'s name ("__main__.py" from source); a user's own wins
+        os.environ.setdefault("RESOURCE_NAME", APP_ID)
+        from qtpy.QtGui import QGuiApplication  # the binding pywebview's Qt back end uses
+
+        # Static, so set before pywebview makes the QApplication: its class is applicationName
+        QGuiApplication.setApplicationName(APP_ID)
+        QGuiApplication.setApplicationDisplayName(APP_NAME)  # equal to the title: no suffix
+        QGuiApplication.setDesktopFileName(APP_ID)  # the Wayland app id
+
+
+def take_focus(gui: str | None, window, startup_id: str) -> None:
+    """Give the window a second launch's startup notification id (X11): the window manager
+    then lets it take the focus (its timestamp is the click's), and the launch is over for the
+    desktop. GTK only: Qt reads the id from its own environment, at start."""
+    if gui != "gtk" or window.native is None:
+        return
+    from gi.repository import GLib
+
+    GLib.idle_add(window.native.set_startup_id, startup_id)  # GTK's own thread
 
 
 def install_signal_handlers(gui: str | None, on_signal) -> None:

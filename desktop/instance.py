@@ -2,8 +2,8 @@
 
 The lock is an OS file lock (``flock`` / ``msvcrt.locking``) on ``<data dir>/kaap.lock``: the
 OS drops it when the process ends, however it ends, so a crash never leaves a lock that blocks
-the next start. The running instance listens on 127.0.0.1 for a "show yourself" message from a
-second launch; the address and a random key are in ``<data dir>/kaap.instance``, readable by
+the next start. The running instance listens on 127.0.0.1 for a "show yourself" (or "open the
+composer", ``kaap --new-note``) message from a second launch; the address and a random key are in ``<data dir>/kaap.instance``, readable by
 the user only. The caller proves it has the key by answering a random challenge with its
 HMAC-SHA256; the key itself never crosses the socket.
 """
@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 LOCK_FILE = "kaap.lock"
 INFO_FILE = "kaap.instance"
+# A second launch's X11 startup notification id (DESKTOP_STARTUP_ID, which the desktop gives
+# what it starts from a menu entry, a dock, an action), handed to the running Kaap: with it,
+# the window may take the focus, and the launcher's "starting" cursor ends.
+STARTUP_FILE = "kaap.startup-id"
 # A second launch waits at most ASK_TIMEOUT for the first, so it exits within 5 s in all.
 ASK_TIMEOUT = 3.0
 ANSWER_TIMEOUT = 2.0  # what the first gives each caller to prove it has the key
@@ -35,6 +39,7 @@ CHALLENGE_BYTES = 32
 OK = b"ok"
 SHOW = b"show"
 QUIT = b"quit"  # the tray icon's Quit
+NEW_NOTE = b"new-note"  # kaap --new-note: the window forward, with the composer open
 
 
 class AlreadyRunning(Exception):
@@ -70,10 +75,14 @@ class SingleInstance:
         self._fh = fh
 
     def listen(
-        self, on_show: Callable[[], None], on_quit: Callable[[], None] | None = None
+        self,
+        on_show: Callable[[], None],
+        on_quit: Callable[[], None] | None = None,
+        on_new_note: Callable[[], None] | None = None,
     ) -> None:
-        """Call ``on_show`` (in a background thread) whenever a second launch asks, and
-        ``on_quit`` when the tray icon's process asks Kaap to end.
+        """Call ``on_show`` (in a background thread) whenever a second launch asks,
+        ``on_quit`` when the tray icon's process asks Kaap to end, and ``on_new_note`` when
+        ``kaap --new-note`` asks for the composer.
 
         Each caller is answered in a thread of its own and given ``ANSWER_TIMEOUT`` seconds:
         any local process can connect, and one that stays silent must not keep the next
@@ -95,7 +104,7 @@ class SingleInstance:
             return
         threading.Thread(
             target=self._serve,
-            args=(key, {SHOW: on_show, QUIT: on_quit}),
+            args=(key, {SHOW: on_show, QUIT: on_quit, NEW_NOTE: on_new_note}),
             name="kaap-instance",
             daemon=True,
         ).start()
@@ -158,10 +167,11 @@ class SingleInstance:
 
 
 def ask_running_to_show(
-    data_dir: Path, timeout: float = ASK_TIMEOUT, command: bytes = b"show"
+    data_dir: Path, timeout: float = ASK_TIMEOUT, command: bytes = SHOW
 ) -> bool:
     """Ask the instance running on ``data_dir`` to bring its window forward (``command``
-    ``QUIT``: to end, what the tray icon's Quit does); True if it did.
+    ``QUIT``: to end, what the tray icon's Quit does; ``NEW_NOTE``: forward, with the composer
+    open); True if it did.
 
     Gives up after ``timeout`` seconds in all (an instance that hangs, or a port that some
     other program now listens on and never answers).
@@ -177,6 +187,47 @@ def ask_running_to_show(
     except (OSError, ValueError, KeyError, TypeError):
         log.debug("could not reach the running instance", exc_info=True)
     return False
+
+
+def ask_running(
+    data_dir: Path, commands: tuple[bytes, ...], timeout: float = ASK_TIMEOUT
+) -> bytes | None:
+    """Ask the running instance for the first of ``commands`` it does, within ``timeout``
+    seconds in all; the one done, or None. An older Kaap (before an upgrade it was not
+    restarted for) knows no ``NEW_NOTE``, and says no at once: it can still ``SHOW``."""
+    deadline = time.monotonic() + timeout
+    for command in commands:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if ask_running_to_show(data_dir, left, command):
+            return command
+    return None
+
+
+def pass_startup_id(data_dir: Path) -> None:
+    """Leave this launch's startup notification id (if the desktop gave one) for the running
+    Kaap to take (``take_startup_id``) when it brings its window forward."""
+    startup_id = os.environ.get("DESKTOP_STARTUP_ID", "")
+    if not startup_id or len(startup_id) > 500 or not startup_id.isprintable():
+        return
+    path = data_dir / STARTUP_FILE
+    with contextlib.suppress(OSError):  # without it, the window comes forward all the same
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(startup_id)
+
+
+def take_startup_id(data_dir: Path) -> str | None:
+    """The startup notification id a second launch left (``pass_startup_id``), once."""
+    path = data_dir / STARTUP_FILE
+    try:
+        startup_id = path.read_text()[:500]
+        path.unlink()
+    except OSError:
+        return None
+    return startup_id if startup_id.isprintable() else None
 
 
 def _proof(key: bytes, challenge: bytes, command: bytes = b"show") -> bytes:

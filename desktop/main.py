@@ -1,4 +1,4 @@
-"""Kaap on the desktop: ``python -m desktop [--data-dir DIR] [--debug] [--gui gtk|qt]``.
+"""Kaap on the desktop: ``python -m desktop [--data-dir DIR] [--debug] [--gui gtk|qt] [--new-note]``.
 
 The options, then ``Shell(options).run()`` (``desktop/shell.py``): the local server and the
 window. ``--restore-backup`` needs no window and is done here.
@@ -19,6 +19,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, help="where notes live (default: per user)")
     parser.add_argument("--debug", action="store_true", help="verbose log, also on stderr")
     parser.add_argument("--gui", choices=("gtk", "qt"), help="Linux: force a window toolkit")
+    parser.add_argument(
+        "--new-note",
+        action="store_true",
+        help="open the composer for a new note: in the running Kaap's window, or start with it "
+        "(what the menu entry's New note action and a shortcut key run)",
+    )
     parser.add_argument(
         "--restore-backup",
         metavar="NAME",

@@ -37,8 +37,18 @@ from desktop.gui import (
     choose_gui,
     install_signal_handlers,
     prepare_environment,
+    set_identity,
+    take_focus,
 )
-from desktop.instance import AlreadyRunning, SingleInstance, ask_running_to_show
+from desktop.instance import (
+    NEW_NOTE,
+    SHOW,
+    AlreadyRunning,
+    SingleInstance,
+    ask_running,
+    pass_startup_id,
+    take_startup_id,
+)
 from desktop.state import ShellState
 
 log = logging.getLogger("kaap.desktop")
@@ -59,6 +69,16 @@ document.addEventListener('click', function (event) {
     link.rel = 'noopener noreferrer';
   }
 }, true);
+"""
+# kaap --new-note in the running window: app.js listens (and cancels the event). No listener:
+# the notes page's scripts have not started (#new, which they open the composer on), or the
+# window is on another page, Settings say (the notes page, on #new).
+NEW_NOTE_JS = """
+if (window.dispatchEvent(new CustomEvent('kaap:new-note', {cancelable: true}))) {
+  if (location.pathname === '/') location.hash = '#new';
+  else if (location.protocol === 'http:') location.assign('/#new');
+}
+0
 """
 
 
@@ -240,13 +260,20 @@ class Shell:
             self.instance.release()
 
     def _hand_over_to_running(self) -> int:
-        """Another launch holds this data directory: bring its window forward instead."""
-        if ask_running_to_show(self.data_dir):
-            print(
-                f"Kaap is already running (data in {self.data_dir}); "
-                "its window was brought forward."
-            )
+        """Another launch holds this data directory: bring its window forward instead (with
+        the composer open, for ``--new-note``)."""
+        pass_startup_id(self.data_dir)
+        done = ask_running(self.data_dir, (NEW_NOTE, SHOW) if self.options.new_note else (SHOW,))
+        if done is not None:
+            said = {
+                NEW_NOTE: "a new note was opened in its window",
+                SHOW: "its window was brought forward",
+            }[done]
+            if self.options.new_note and done == SHOW:
+                said += " (it is an older Kaap: restart it for --new-note)"
+            print(f"Kaap is already running (data in {self.data_dir}); {said}.")
             return 0
+        take_startup_id(self.data_dir)  # not taken: a later Open Kaap must not get it stale
         print(
             f"kaap: Kaap is already running with the data in {self.data_dir}, "
             "but its window did not answer.",
@@ -326,6 +353,7 @@ class Shell:
             log.warning("port %d was taken: serving on %d from now on", state.port, server.port)
         state.save(port=server.port, gui=self.gui)
         prepare_environment(self.gui, self.options.debug)
+        set_identity(self.gui)
 
     def open_window(self) -> int:
         """Show the window on this (the main) thread until it closes; the driver's exit code."""
@@ -343,7 +371,8 @@ class Shell:
         size = geometry.values
         self.window = window = webview.create_window(
             "Kaap",
-            f"{server.base_url}/?kaap_token={self.token}",
+            # "#new" (--new-note): the page opens the composer; the token's 303 keeps the fragment
+            f"{server.base_url}/?kaap_token={self.token}{'#new' if self.options.new_note else ''}",
             width=size["width"],
             height=size["height"],
             x=size["x"],
@@ -355,7 +384,7 @@ class Shell:
         self.session = Session(None, window, server.base_url, self.token, self.data_dir, self.gui)
         window.events.loaded += self._page_loaded
         window.events.closing += self._closing
-        self.instance.listen(self._bring_forward, self._quit)
+        self.instance.listen(self._bring_forward, self._quit, self._new_note)
         install_signal_handlers(self.gui, self._quit)
 
         webview.settings["OPEN_DEVTOOLS_IN_DEBUG"] = False
@@ -484,8 +513,17 @@ class Shell:
         log.info("a second launch asked for the window")
         window = self.window
         window.show()
+        if startup_id := take_startup_id(self.data_dir):
+            take_focus(self.gui, window, startup_id)
         window.on_top = True
         window.on_top = False
+
+    def _new_note(self) -> None:
+        """``kaap --new-note`` while Kaap runs: the window forward, the composer open in Notes
+        (app.js: an open note is saved and closed first, a draft in the composer is kept)."""
+        log.info("a second launch asked for a new note")
+        self._bring_forward()
+        self.window.run_js(NEW_NOTE_JS)  # not evaluate_js: the page's CSP refuses its eval
 
     # --- reminders and the tray -----------------------------------------------------------
 

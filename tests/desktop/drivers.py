@@ -469,6 +469,71 @@ def _delay_build(seconds: float) -> None:
     desktop.shell._build_app = slow
 
 
+# --- quick capture, kaap --new-note (tests/desktop/test_new_note.py) ----------------------
+
+QUICK_NOTE = "typed into the quick composer: 우유 ✓"
+COMPOSER_READY_JS = (
+    "document.querySelector('#composer').classList.contains('expanded')"
+    " && document.activeElement === document.querySelector('#composer .nf-body')"
+    " && !document.querySelector('dialog#editor').open"
+    " && document.body.dataset.view === 'notes' && location.hash === ''"
+)
+
+
+def _type_where_focused(window, text: str) -> None:
+    """Type into whatever has the page's focus, as keys do (no X input tool on Xvfb)."""
+    window.run_js(f"document.execCommand('insertText', false, {json.dumps(text)}); 0")
+
+
+def _save_quick_note(session) -> None:
+    """Type into the focused composer, click outside it: the note is saved."""
+    window = session.window
+    _type_where_focused(window, QUICK_NOTE)
+    window.run_js("document.body.dispatchEvent(new MouseEvent('mousedown', {bubbles: true})); 0")
+    _eventually(
+        lambda: QUICK_NOTE in [n["body"] for n in _api(session, "/api/notes")["items"]],
+        "the note typed in the quick composer was not saved",
+    )
+    log.info("the note typed in the quick composer was saved")
+
+
+def new_note_while_running(session) -> None:
+    """An archived note open in the editor, an edit typed, the window hidden (as to the tray):
+    then the test runs ``kaap --new-note``; the window shows the composer, focused, on Notes,
+    the edit saved; a note typed there is saved."""
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    window = session.window
+    made = awaited(window, WRITE_JS % ('"/api/notes"', '"POST"', json.dumps({"title": "Boat"})))
+    note_id = made["body"]["id"]
+    url = json.dumps(f"/api/notes/{note_id}")
+    assert awaited(window, WRITE_JS % (url, '"PATCH"', '{"archived": true}'))["status"] == 200
+    window.run_js("location.hash = '#archive'; 0")
+    wait_for(
+        session,
+        "document.body.dataset.view === 'archive' && !!document.querySelector('.card')",
+        "the archive shows no card",
+    )
+    window.run_js("document.querySelector('.card').click(); 0")
+    wait_for(session, "document.querySelector('dialog#editor').open", "the editor did not open")
+    _type(window, "#editor .nf-body", "sails, ropes")
+    window.hide()
+    log.info("ready for --new-note")
+    wait_for(session, COMPOSER_READY_JS, "the composer did not open, focused, on Notes")
+    _eventually(lambda: _api(session, f"/api/notes/{note_id}")["body"] == "sails, ropes", "no edit")
+    _screenshot_pause(session)
+    _save_quick_note(session)
+
+
+def new_note_at_start(session) -> None:
+    """Started with --new-note: the composer is open and focused once the page is drawn."""
+    wait_loaded(session)
+    wait_for(session, PAGE_READY, "the notes page did not finish drawing")
+    wait_for(session, COMPOSER_READY_JS, "the composer was not open and focused at start")
+    _screenshot_pause(session)
+    _save_quick_note(session)
+
+
 SHELL_DRIVERS = {
     "keep_running_option": keep_running_option,
     "reminder_click": reminder_click,
@@ -549,6 +614,8 @@ DRIVERS = {
     "history_in_window": history_in_window,
     "snapshot_save": snapshot_save,
     "snapshot_replaced": snapshot_replaced,
+    "new_note_while_running": new_note_while_running,
+    "new_note_at_start": new_note_at_start,
 }
 
 

@@ -53,6 +53,7 @@ const viewUrl = (hash) => (hash ? `#${hash}` : location.pathname + location.sear
 async function route() {
   const hash = location.hash.slice(1);
   here = { state: history.state, url: location.href };
+  if (hash === "new") return newNote();
   const match = NOTE.exec(hash);
   if (!match) {
     baseHash = hash;
@@ -100,6 +101,31 @@ const noteHistory = {
     else history.replaceState(null, "", viewUrl(baseHash));
   },
 };
+
+/** Quick capture (`kaap --new-note`: the start URL's #new, or the shell's kaap:new-note), as
+ * Keep's new note: an open note is saved and closed, the Notes view shown and the composer
+ * opened, focused (a draft in it stays). #new becomes the Notes view, so Back does not reopen it. */
+async function newNote() {
+  closePopover();
+  for (const dialog of document.querySelectorAll("dialog[open]")) if (dialog.id !== "editor") dialog.close();
+  if (editor.isOpen()) await editor.close(); // #new is on screen: the close goes back nowhere
+  if (selection.active()) selection.clear();
+  if (search.active()) search.clear();
+  history.replaceState(null, "", viewUrl(""));
+  here = { state: null, url: location.href };
+  baseHash = "";
+  const shown = showView(""); // the Notes view at once; its cards follow
+  composer.open();
+  await shown;
+}
+
+/** The shell's kaap:new-note: #new takes the place of an open note's entry (Back then goes to
+ * the view under it, not to the note), or comes after the view on screen. */
+function onNewNote(event) {
+  event.preventDefault(); // the shell sets #new itself when no page listened yet
+  if (NOTE.test(location.hash.slice(1))) location.replace("#new");
+  else location.hash = "#new";
+}
 
 /** Back with a menu or a dialog open closes that and stays on the entry it left. */
 function onPopState() {
@@ -167,6 +193,7 @@ function start() {
   }
   window.addEventListener("popstate", onPopState);
   window.addEventListener("hashchange", route);
+  window.addEventListener("kaap:new-note", onNewNote);
   // The desktop shell tells of reminders that fell due while Kaap was closed (a count only).
   window.addEventListener("kaap:missed-reminders", (event) => {
     const count = Math.trunc(Number(event.detail?.count)) || 0;

@@ -79,6 +79,13 @@ export function offerDraft() {
 
 export const isExpanded = () => expanded;
 
+/** Quick capture (`kaap --new-note`): open and focus, keeping what is in it already (a draft,
+ * a list: `expand` would make a list a text note). */
+export function open() {
+  if (expanded) form.focusBody();
+  else expand("text");
+}
+
 /** Open the composer for a text note or a list (`c` and `l`). */
 export function expand(kind = "text", fields = null) {
   const root = $("#composer");
