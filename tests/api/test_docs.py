@@ -90,3 +90,15 @@ def test_swagger_ui_is_served_without_a_network(client):
         response = client.get(asset)
         assert response.status_code == 200, asset
         response.close()
+
+
+def test_a_notes_versions_match_their_schemas(client, spec, make_note):
+    """A page's save has no device and the last page no next one: both are null."""
+    note = make_note(title="v1")
+    client.patch(f"/api/notes/{note['id']}", json={"title": "v2"})
+    versions = client.get(f"/api/notes/{note['id']}/versions").get_json()
+    assert versions["next_before"] is None and versions["versions"][0]["device"] is None
+    _validator(spec, "VersionList").validate(versions)
+    number = versions["versions"][0]["number"]
+    version = client.get(f"/api/notes/{note['id']}/versions/{number}").get_json()
+    _validator(spec, "Version").validate(version)

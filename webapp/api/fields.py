@@ -13,6 +13,11 @@ class NullableString(fields.String):
         return super().schema() | {"x-nullable": True}
 
 
+class NullableInteger(fields.Integer):
+    def schema(self):
+        return super().schema() | {"x-nullable": True}
+
+
 class NullableNested(fields.Nested):
     def schema(self):
         return super().schema() | {"x-nullable": True}

@@ -26,7 +26,7 @@ from flask_restx import Namespace, Resource, fields
 
 from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models
-from webapp.api.fields import UTCTime
+from webapp.api.fields import NullableInteger, NullableString, UTCTime
 from webapp.errors import NotFoundError, ValidationError
 from webapp.extensions import db
 from webapp.history import compare, service
@@ -46,7 +46,7 @@ summary_model = ns.model(
     {
         "number": fields.Integer(required=True),
         "saved_at": UTCTime(required=True),
-        "device": fields.String(description="The device that saved it, null for the page"),
+        "device": NullableString(description="The device that saved it, null for the page"),
         "title": fields.String(required=True),
         "first_line": fields.String(required=True),
         "current": fields.Boolean(required=True, description="The newest: the note as it is"),
@@ -56,7 +56,7 @@ list_model = ns.model(
     "VersionList",
     {
         "versions": fields.List(fields.Nested(summary_model), required=True),
-        "next_before": fields.Integer(description="`before` of the next page; null at the end"),
+        "next_before": NullableInteger(description="`before` of the next page; null at the end"),
     },
 )
 version_image = ns.model(
@@ -87,7 +87,7 @@ version_model = ns.model(
     {
         "number": fields.Integer(required=True),
         "saved_at": UTCTime(required=True),
-        "device": fields.String,
+        "device": NullableString(description="The device that saved it, null for the page"),
         "current": fields.Boolean(required=True),
         "note": fields.Nested(version_note, required=True),
         "changes": fields.Raw(description="With compare=current: runs per field (see above)"),
