@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.conftest import error_code
@@ -48,7 +50,11 @@ def test_the_desktop_on_a_read_only_data_dir_says_so_in_one_sentence(
     from desktop import main, shell
 
     monkeypatch.setattr(shell, "check_display", lambda gui: None)
-    assert main.main(["--data-dir", str(disk_data_dir)]) == 2
+    umask = os.umask(0o022)  # main() narrows it to 077: later tests must not inherit that
+    try:
+        assert main.main(["--data-dir", str(disk_data_dir)]) == 2
+    finally:
+        os.umask(umask)
     err = capsys.readouterr().err
     assert err.startswith(f"kaap: The data directory {disk_data_dir} is read-only")
     assert "Traceback" not in err and "damaged" not in err
