@@ -47,7 +47,15 @@ _JS = """(async () => {
   // The page's own mark (Kaap's app.js, the floor's inline script), made two frames after its
   // load event; this script's frames come later, after a trip through Python's busy threads.
   const painted = mark("kaap:painted") ?? performance.now();
-  const paint = performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint");
+  // The paint entry can be queued after the frames above on a loaded machine: wait a while.
+  const fcpEntry = () => performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint");
+  const paint = fcpEntry() ?? await new Promise((resolve) => {
+    const observer = new PerformanceObserver(() => {
+      if (fcpEntry()) { observer.disconnect(); resolve(fcpEntry()); }
+    });
+    observer.observe({ type: "paint", buffered: true });
+    setTimeout(() => { observer.disconnect(); resolve(fcpEntry() ?? null); }, 3000);
+  });
   const fcp = paint ? paint.startTime : null;
   if (!__NOTES__) {
     return { fcp: epoch(fcp), painted: epoch(painted), notes_visible: epoch(painted),
