@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import check_build
+
 import deb
 
 DESKTOP_FILE = Path("/usr/share/applications") / f"{deb.PACKAGE}.desktop"

@@ -15,11 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "build_scripts"))
 
+import build  # noqa: E402
 import bundle  # noqa: E402
 import check_deb  # noqa: E402
 import deb  # noqa: E402
-
-import build  # noqa: E402
 
 PYPROJECT_VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
