@@ -186,3 +186,30 @@ def screenshot(display: str, name: str) -> Path | None:
     xwd = subprocess.run(["xwd", "-root", "-display", display], capture_output=True, check=True)
     subprocess.run(["convert", "xwd:-", str(out)], input=xwd.stdout, check=True)
     return out
+
+
+def look(kaap, display, name: str, timeout: float | None = None) -> None:
+    """A screenshot of the window once the driver says it shows what matters; the driver
+    goes on when the file ``screenshot-taken`` appears."""
+    if timeout is None:
+        kaap.wait_for_log("window ready for a screenshot")
+    else:
+        kaap.wait_for_log("window ready for a screenshot", timeout=timeout)
+    shot = screenshot(display, name)
+    assert shot is None or shot.stat().st_size > 10_000
+    (kaap.data_dir / "screenshot-taken").touch()
+
+
+TOKEN = "t0k3n-" + "x" * 37  # the launch token of the WSGI-level boundary tests
+
+
+@pytest.fixture
+def desktop_app(data_dir):
+    """The desktop's app, built as the shell builds it, with a known launch token."""
+    from webapp import create_app
+    from webapp.extensions import db
+
+    app = create_app({"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": TOKEN})
+    yield app
+    with app.app_context():
+        db.engine.dispose()

@@ -6,19 +6,11 @@ import logging
 
 import pytest
 
+from tests.desktop.conftest import TOKEN
 from webapp import create_app
 from webapp.extensions import db
 
-TOKEN = "t0k3n-" + "x" * 37
 BASE = "http://127.0.0.1:5123"
-
-
-@pytest.fixture
-def desktop_app(data_dir):
-    app = create_app({"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": TOKEN})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -17,16 +17,8 @@ from desktop.instance import (
     ask_running_to_show,
 )
 from desktop.main import parse_args
-from tests.desktop.conftest import screenshot
+from tests.desktop.conftest import look
 from tests.desktop.xwindows import kaap_shown, windows
-
-
-def look(kaap, display, name: str) -> None:
-    """A screenshot of the window once the driver says it shows the composer."""
-    kaap.wait_for_log("window ready for a screenshot", timeout=60)
-    shot = screenshot(display, name)
-    assert shot is None or shot.stat().st_size > 10_000
-    (kaap.data_dir / "screenshot-taken").touch()
 
 
 def finished(kaap) -> str:
@@ -85,7 +77,7 @@ def test_a_second_launch_with_new_note_opens_the_composer_in_the_hidden_running_
     assert took < 5, f"the second launch took {took:.1f} s"
 
     first.wait_for_log("a second launch asked for a new note")
-    look(first, display, f"new-note-running-{gui}.png")
+    look(first, display, f"new-note-running-{gui}.png", timeout=60)
     assert kaap_shown(display), "the hidden window was not shown"
     finished(first)
 
@@ -95,7 +87,7 @@ def test_a_first_launch_with_new_note_starts_with_the_composer_open_and_focused(
     launch, gui_env, display, gui
 ):
     kaap = launch("--new-note", "--gui", gui, env=gui_env, driver="new_note_at_start")
-    look(kaap, display, f"new-note-start-{gui}.png")
+    look(kaap, display, f"new-note-start-{gui}.png", timeout=60)
     finished(kaap)
 
 
@@ -110,7 +102,7 @@ def test_a_start_with_new_note_on_the_cached_shell_opens_the_composer(
     two = launch(
         "--new-note", "--gui", gui, env=gui_env, data_dir=one.data_dir, driver="new_note_at_start"
     )
-    look(two, display, f"new-note-cached-{gui}.png")
+    look(two, display, f"new-note-cached-{gui}.png", timeout=60)
     assert "(the cached shell)" in finished(two)
 
 

@@ -8,19 +8,11 @@ import socket
 
 import pytest
 
-from tests.desktop.conftest import screenshot
+from tests.desktop.conftest import look
 
 
 def kept(data_dir) -> dict:
     return json.loads((data_dir / "desktop.json").read_text())
-
-
-def look(kaap, display, name: str) -> None:
-    """A screenshot of the window when the driver says it shows what matters."""
-    kaap.wait_for_log("window ready for a screenshot")
-    shot = screenshot(display, name)
-    assert shot is None or shot.stat().st_size > 10_000
-    (kaap.data_dir / "screenshot-taken").touch()
 
 
 def finished(kaap) -> str:

@@ -10,12 +10,10 @@ import pytest
 from werkzeug.test import Client
 
 from desktop.thin import ShellCache, ThinApp, render_shell, save_shell, shell_key
-from webapp import create_app
+from tests.desktop.conftest import TOKEN
 from webapp.boundary import DEFAULT_HEADERS
-from webapp.extensions import db
 from webapp.snapshot import files as snapshot_files
 
-TOKEN = "t0k3n-" + "x" * 37
 BASE = "http://127.0.0.1:5123"
 COOKIE = {"Cookie": f"kaap_launch={TOKEN}"}
 SECURITY = [name for name, _ in DEFAULT_HEADERS] + ["Content-Security-Policy"]
@@ -32,14 +30,6 @@ class Waiting:
         self.passed.append(environ["REQUEST_METHOD"] + " " + environ["PATH_INFO"])
         start_response("599 WAITED", [("Content-Type", "text/plain")])
         return [b"the app's answer"]
-
-
-@pytest.fixture
-def desktop_app(data_dir):
-    app = create_app({"CONFIG": "desktop", "DATA_DIR": str(data_dir), "LAUNCH_TOKEN": TOKEN})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture
