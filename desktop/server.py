@@ -12,6 +12,8 @@ import time
 
 from waitress import create_server, wasyncore
 
+from webapp.wakepipe import guard_wake_pipe
+
 # The largest body the app accepts (webapp.config.max_body_size of the desktop config: a 4 GB
 # Takeout import), so its own limits answer, not waitress's 1 GB default. A constant, because
 # importing webapp here would hold up the window (tests/desktop checks the two agree).
@@ -55,6 +57,7 @@ class LocalServer:
             max_request_body_size=MAX_BODY_SIZE,
         )
         self.port = int(self.server.effective_port)
+        self.wake = guard_wake_pipe(self.server)
         self._thread = threading.Thread(target=self.server.run, name="kaap-server", daemon=True)
 
     @property
@@ -73,7 +76,7 @@ class LocalServer:
             events.close_all()  # the window's event stream ends now, not in minutes
         if self._thread.is_alive():
             # Sockets belong to the event loop's thread: ask it through waitress's trigger.
-            server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+            self._in_loop(lambda: wasyncore.dispatcher.close(server))
             while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
                 time.sleep(0.02)
 
@@ -82,12 +85,29 @@ class LocalServer:
                 for channel in list(server._map.values()):
                     channel.close()
 
-            server.trigger.pull_trigger(close_channels)
+            if not self._in_loop(close_channels):
+                # No pipe to wake the loop with: empty its map, and it ends at its next turn
+                # (it looks every second); then its sockets are closed here.
+                channels = list(server._map.values())
+                server._map.clear()
+                self._thread.join(max(0.1, deadline - time.monotonic()))
+                for channel in [server, *channels]:
+                    channel.close()
             self._thread.join(max(0.1, deadline - time.monotonic()))
         elif self._thread.ident is None:  # never started: no loop owns the sockets
             for channel in list(server._map.values()):
                 channel.close()
         dispatcher.shutdown(timeout=max(0.1, deadline - time.monotonic()))
+
+    def _in_loop(self, thunk) -> bool:
+        """Run ``thunk`` in the event loop's thread; False if the loop cannot be woken."""
+        self.server.trigger.pull_trigger(thunk)
+        if self.wake is not None and self.wake.broken:
+            with self.server.trigger.lock:  # it will not run: the fallback does the work
+                if thunk in self.server.trigger.thunks:
+                    self.server.trigger.thunks.remove(thunk)
+            return False
+        return True
 
 
 class DeferredApp:

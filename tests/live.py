@@ -10,11 +10,14 @@ from contextlib import contextmanager
 
 from waitress import create_server, wasyncore
 
+from webapp.wakepipe import guard_wake_pipe
+
 
 @contextmanager
 def serving(app, **options) -> Iterator[int]:
     """Serve ``app`` on 127.0.0.1 on a port the OS picks; yields the port."""
     server = create_server(app, host="127.0.0.1", port=0, **options)
+    wake = guard_wake_pipe(server)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -30,13 +33,12 @@ def serving(app, **options) -> Iterator[int]:
                 time.sleep(0.01)
         # Closed from inside the server's own loop: closing its sockets from this thread
         # races the loop's select() on them (EBADF). With nothing left, the loop returns.
-        try:
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        except OSError:
-            # The trigger's pipe was closed under it (EBADF, seen in CI about once in ten
-            # runs: another server's shutdown in this process closing a reused descriptor, as
-            # far as we can tell), so its loop cannot be woken. An empty map ends the loop at
-            # its next turn (it polls every second); the sockets are closed once it has.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        if wake is not None and wake.broken:
+            # The trigger's pipe was closed under it (a descriptor closed twice elsewhere in
+            # the process; webapp/wakepipe.py), so its loop cannot be woken. An empty map ends
+            # the loop at its next turn (it polls every second); the sockets are closed once
+            # it has.
             channels = list(server._map.values())
             server._map.clear()
             thread.join(10)

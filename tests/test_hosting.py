@@ -227,13 +227,12 @@ def test_the_listen_address_is_trusted_by_default(tmp_path, listen, host, status
 
 @pytest.fixture
 def serve(tmp_path, monkeypatch):
-    """``python -m webapp.serve`` in process, with waitress's serve() replaced by a stub."""
-    import waitress
-
+    """``python -m webapp.serve`` in process, with the server's ``serve`` replaced by a stub."""
     from webapp import serve as serve_module
+    from webapp import wakepipe
 
     served = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.append(kw["host"]))
+    monkeypatch.setattr(wakepipe, "serve", lambda app, **kw: served.append(kw["host"]))
     monkeypatch.setenv("KAAP_CONFIG", "testing")
     monkeypatch.setenv("KAAP_DATA_DIR", str(tmp_path))
 

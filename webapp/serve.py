@@ -15,10 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
 
-    from waitress import serve
-
     from webapp import ConfigError, create_app
     from webapp.hosting import waitress_options
+    from webapp.wakepipe import serve
 
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     logging.basicConfig(

@@ -242,6 +242,40 @@ def test_the_server_takes_its_last_port_again_and_another_only_when_it_is_taken(
         moved.stop()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="waitress's trigger is a pipe on POSIX only")
+def test_a_wake_up_pipe_closed_elsewhere_is_neither_written_to_nor_closed(tmp_path, caplog):
+    """A descriptor closed twice somewhere in the process takes the number of waitress's
+    wake-up pipe, and the next file opened (here, as a database would be) gets it: the server
+    writes no byte into that file, answers all the same, stops, and leaves the file open."""
+    import urllib.request
+
+    from desktop.server import LocalServer
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"still here"]
+
+    server = LocalServer(app)
+    server.start()
+    stolen = server.server.trigger.trigger
+    database = tmp_path / "kaap.sqlite"
+    opened = os.open(database, os.O_RDWR | os.O_CREAT, 0o600)
+    os.dup2(opened, stolen)  # the pipe's number is now the database file's
+    os.close(opened)
+    try:
+        with urllib.request.urlopen(f"{server.base_url}/", timeout=10) as response:
+            assert response.read() == b"still here"
+        started = time.monotonic()
+        server.stop(timeout=10)
+        assert time.monotonic() - started < 5
+        assert not server._thread.is_alive()
+        assert database.read_bytes() == b""  # no wake-up byte in the database
+        os.fstat(stolen)  # still open: the server closed only what was its own
+        assert "wake-up pipe" in caplog.text
+    finally:
+        os.close(stolen)
+
+
 def test_the_kept_port_and_back_end_survive_and_garbage_is_ignored(tmp_path):
     from desktop.state import ShellState
 

@@ -135,12 +135,11 @@ def test_a_page_that_left_gives_its_slot_back_at_the_next_heartbeat(app):
 
 
 def test_the_server_gives_the_streams_threads_of_their_own(tmp_path, monkeypatch):
-    import waitress
-
     from webapp import serve as serve_module
+    from webapp import wakepipe
 
     served = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.append((app, kw["threads"])))
+    monkeypatch.setattr(wakepipe, "serve", lambda app, **kw: served.append((app, kw["threads"])))
     monkeypatch.setenv("KAAP_CONFIG", "testing")
     monkeypatch.setenv("KAAP_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("KAAP_EVENTS_MAX_STREAMS", "5")

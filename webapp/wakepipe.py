@@ -1,0 +1,99 @@
+"""waitress's wake-up pipe, guarded against a descriptor number that is no longer the pipe.
+
+Standard library and waitress only: the desktop imports it before the app is built."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from waitress import wasyncore
+
+log = logging.getLogger(__name__)
+
+
+def _identity(fd: int) -> tuple[int, int] | None:
+    """Which open file ``fd`` is (device and inode), or None when it is not open."""
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+class WakePipeGuard:
+    """Keeps waitress's wake-up pipe (its trigger) from writing to, or closing, a descriptor
+    that is no longer the pipe.
+
+    waitress wakes its event loop by writing a byte to a pipe, from every request thread
+    after every response, and closes the pipe's descriptors by number when it stops. If
+    anything else in the process closes one of those numbers (a descriptor closed twice,
+    wherever that is), the number goes to the next file opened, say a database file, and the
+    byte would be written into it. This guard checks the descriptor is still the pipe (device
+    and inode) before each write and each close. When it is not, it says so once in the log,
+    writes nothing, and closes only what is still the pipe. The loop then wakes by its own
+    timeout (a second), so the server keeps answering, only slower, and ``LocalServer.stop``
+    ends it without the pipe. POSIX only: on Windows the trigger is a pair of sockets.
+    """
+
+    def __init__(self, trigger):
+        self.trigger = trigger
+        self.write_fd = trigger.trigger
+        self.fds = [*trigger._fds, trigger.socket.fd]  # the pipe's ends and waitress's dup
+        self.identities = {fd: _identity(fd) for fd in self.fds}
+        self.broken = False
+        self._lock = threading.Lock()
+        trigger._physical_pull = self.pull
+        trigger._close = self.close
+
+    def intact(self, fd: int) -> bool:
+        return _identity(fd) == self.identities[fd]
+
+    def _break(self, fd: int) -> None:
+        with self._lock:
+            if self.broken:
+                return
+            self.broken = True
+        log.error(
+            "the server's wake-up pipe (descriptor %d) was closed by another part of Kaap; "
+            "it is no longer used (the server answers up to a second later until it stops)",
+            fd,
+        )
+
+    def pull(self) -> None:
+        if self.broken or not self.intact(self.write_fd):
+            self._break(self.write_fd)
+            return
+        os.write(self.write_fd, b"x")
+
+    def close(self) -> None:
+        """waitress's ``trigger._close``, closing only the descriptors that are still the pipe."""
+        trigger = self.trigger
+        for fd in trigger._fds:
+            if self.intact(fd):
+                os.close(fd)
+            else:
+                self._break(fd)
+        trigger._fds = []
+        wrapper = trigger.socket
+        if wrapper is not None and wrapper.fd >= 0 and not self.intact(wrapper.fd):
+            self._break(wrapper.fd)
+            wrapper.fd = -1  # file_dispatcher.close would close it: not ours any more
+        wasyncore.file_dispatcher.close(trigger)
+
+
+def guard_wake_pipe(server) -> WakePipeGuard | None:
+    """Guard the wake-up pipe of a waitress server made by ``create_server`` (None on Windows,
+    where it is a pair of sockets)."""
+    return WakePipeGuard(server.trigger) if os.name == "posix" else None
+
+
+def serve(app, **options) -> None:
+    """``waitress.serve``, with the wake-up pipe guarded."""
+    from waitress import create_server
+
+    server = create_server(app, **options)
+    guard_wake_pipe(server)
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
