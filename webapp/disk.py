@@ -32,6 +32,9 @@ EXTENSION = "kaap.reserve"
 T = TypeVar("T")
 _FULL_ERRNOS = frozenset(n for n in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if n)
 MB = 1024 * 1024
+# PostgreSQL's SQLSTATE for a full disk on the database server (class 53: insufficient
+# resources), as psycopg (``sqlstate``) and psycopg2 (``pgcode``) report it.
+PG_DISK_FULL = "53100"
 # What opening the database needs at least: its -shm file (32 KB) and the first WAL frames.
 START_ROOM = MB
 
@@ -51,16 +54,37 @@ class ReadOnlyError(KaapError):
 
 
 def is_disk_full(exc: BaseException | None) -> bool:
-    """ENOSPC or EDQUOT from a file write, or SQLITE_FULL, here or in what caused it."""
+    """ENOSPC or EDQUOT from a file write, SQLITE_FULL, or a PostgreSQL server out of disk,
+    here or in what caused it."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
             return True
+        if (getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)) == PG_DISK_FULL:
+            return True
         if isinstance(exc, sqlite3.Error):
             return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL
         exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
     return False
+
+
+def is_database_server_full(exc: BaseException | None) -> bool:
+    """The PostgreSQL server's disk is full (SQLSTATE 53100), here or in what caused it:
+    another machine's disk, maybe, so the data directory's free space says nothing of it."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if (getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)) == PG_DISK_FULL:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+DATABASE_SERVER_FULL = (
+    "The database server's disk is full, so nothing was saved: make room on the disk of the "
+    "PostgreSQL server, then try again."
+)
 
 
 def is_read_only(exc: BaseException | None) -> bool:
@@ -191,8 +215,11 @@ def frees_space(view):
     return wrapper
 
 
-def request_full_error() -> DiskFullError:
-    """The 507 for the request being handled: room for its body twice, and the minimum."""
+def request_full_error(exc: BaseException | None = None) -> DiskFullError:
+    """The 507 for the request being handled: room for its body twice, and the minimum (or,
+    when it was the PostgreSQL server's disk, that one's to free)."""
+    if is_database_server_full(exc):
+        return DiskFullError(DATABASE_SERVER_FULL)
     needed = max(2 * (request.content_length or 0), current_app.config["DISK_MIN_FREE_BYTES"])
     return full_error(Path(current_app.config["DATA_DIR"]), needed)
 

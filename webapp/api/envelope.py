@@ -91,7 +91,7 @@ def envelope_for(exc: Exception) -> tuple[dict, int, dict]:
         message = "The database is busy; nothing was saved, try again in a moment."
         return error_body("busy", message), 503, {"Retry-After": "1"}
     if not isinstance(exc, KaapError) and is_disk_full(exc):
-        exc = request_full_error()
+        exc = request_full_error(exc)
     elif not isinstance(exc, KaapError) and is_read_only(exc):
         exc = request_read_only_error()
     if isinstance(exc, KaapError):

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from flask import Flask, g
 
 from webapp import images
-from webapp.disk import full_message, is_disk_full
+from webapp.disk import full_message, is_database_server_full, is_disk_full
 from webapp.errors import ConflictError, KaapError
 from webapp.extensions import db
 from webapp.transfer.importer import Limits, import_path
@@ -155,7 +155,13 @@ class Jobs:
                     "The import stopped on an unexpected error (the server's log has the "
                     "details); the notes imported before it are kept."
                 )
-                if is_disk_full(exc):
+                if is_database_server_full(exc):
+                    db.session.rollback()
+                    error = (
+                        "The database server's disk is full, so the import stopped: make room "
+                        "on the disk of the PostgreSQL server; the notes imported before are kept."
+                    )
+                elif is_disk_full(exc):
                     db.session.rollback()
                     folder = Path(app.config["DATA_DIR"])
                     needed = app.config["DISK_MIN_FREE_BYTES"]
