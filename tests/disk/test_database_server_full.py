@@ -13,7 +13,7 @@ from webapp.notes import api as notes_api
 
 
 def server_out_of_disk(*args, **kwargs):
-    driver_error = DiskFull("could not extend file \"base/16384/16390\": No space left on device")
+    driver_error = DiskFull('could not extend file "base/16384/16390": No space left on device')
     raise OperationalError("INSERT INTO notes ...", {}, driver_error)
 
 
