@@ -47,6 +47,32 @@ def _load_from_token(secret: str):
     return user
 
 
+def still_signed_in():
+    """For a response that outlives its request (an event stream): a callable saying whether
+    this request's login session or API token still holds. Logging out, a password change,
+    an expired session, a revoked token or a deleted account end it; so does an error asking
+    the database (the page reconnects, and is asked who it is then)."""
+    app = current_app._get_current_object()
+    secret = bearer_secret()
+    key = None if secret is not None else getattr(current_user, "session_key", None)
+
+    def check() -> bool:
+        with app.app_context():
+            try:
+                if secret is not None:
+                    return tokens.find(db.session, secret) is not None
+                if key is None:
+                    return False
+                return service.user_for_session(db.session, key, session_start_limit()) is not None
+            except Exception:
+                current_app.logger.warning("could not check a stream's session", exc_info=True)
+                return False
+            finally:
+                db.session.remove()
+
+    return check
+
+
 def _is_api() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 

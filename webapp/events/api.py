@@ -12,6 +12,11 @@ from webapp.accounts.auth import current_owner_id
 from webapp.api.envelope import error_model, register_models
 from webapp.events.broker import Broker, Event, Subscriber
 
+# How long a stream's session, once checked, is taken to hold: a second, so that a burst of
+# changes costs one look at the database per stream, and a logged-out page hears no more
+# than a second of them.
+ALLOWED_FOR = 1.0
+
 ns = Namespace("events", path="/", description="Live changes: one event stream per open page")
 register_models(ns)
 
@@ -31,9 +36,13 @@ class EventStream:
     it even if the body was never read (the client left at once), and the stream's slot must
     be given back then too."""
 
-    def __init__(self, broker: Broker, subscriber: Subscriber, config):
+    def __init__(self, broker: Broker, subscriber: Subscriber, config, still_allowed=None):
         self.broker = broker
         self.subscriber = subscriber
+        # With accounts on: whether the stream's session or token still holds, asked before
+        # each chunk after the first (at most once a second); a logged-out page hears no more.
+        self.still_allowed = still_allowed
+        self._allowed_until = 0.0
         self.retry_ms = int(config["EVENTS_RETRY_MS"])
         self.heartbeat = float(config["EVENTS_HEARTBEAT_SECONDS"])
         self.ends = time.monotonic() + float(config["EVENTS_STREAM_SECONDS"])
@@ -58,11 +67,21 @@ class EventStream:
             if left <= 0:
                 return  # a bounded lifetime: EventSource reconnects, with Last-Event-ID
             events = broker.wait(subscriber, min(self.heartbeat, left))
+            if not self._allowed():
+                return
             if events:
                 yield "".join(_note_event(broker, event) for event in events).encode()
             elif broker.is_open(subscriber) and self.ends > time.monotonic():
                 # A comment: proxies keep an idle stream open, and a gone client is noticed.
                 yield b": keep-alive\n\n"
+
+    def _allowed(self) -> bool:
+        if self.still_allowed is None or time.monotonic() < self._allowed_until:
+            return True
+        if not self.still_allowed():
+            return False
+        self._allowed_until = time.monotonic() + ALLOWED_FOR
+        return True
 
     def close(self) -> None:
         self.broker.unsubscribe(self.subscriber)
@@ -101,7 +120,13 @@ class Events(Resource):
             max_per_owner=int(config["EVENTS_MAX_STREAMS_PER_USER"]),
             retry_after=max(1, int(config["EVENTS_RETRY_MS"]) // 1000),
         )
-        response = Response(EventStream(broker, subscriber, config), mimetype="text/event-stream")
+        still_allowed = None
+        if config["ACCOUNTS"]:
+            from webapp.accounts.login import still_signed_in  # server mode's only
+
+            still_allowed = still_signed_in()
+        stream = EventStream(broker, subscriber, config, still_allowed)
+        response = Response(stream, mimetype="text/event-stream")
         response.headers["Cache-Control"] = "no-cache"
         response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
         return response
