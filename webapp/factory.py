@@ -74,13 +74,14 @@ def _register_request_handling(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from webapp import db, dialogs, disk, events, images, search, transfer
+    from webapp import db, dialogs, disk, events, images, search, snapshot, transfer
 
     db.init_app(app)  # webapp.db: Flask-SQLAlchemy, SQLite's settings, Flask-Migrate on demand
     search.init_app(app)  # SQLite: the search's functions on every connection
     disk.init_app(app)
     images.init_app(app)
     events.init_app(app)  # the open pages' event streams
+    snapshot.init_app(app)  # after events: a note deleted forever leaves the snapshot
     dialogs.init_app(app)
     transfer.init_app(app)
 

@@ -149,3 +149,21 @@ def test_a_full_disk_gets_507_and_leaves_no_part_file(desktop, client, monkeypat
     assert response.status_code == 507
     assert response.get_json()["error"]["code"] == "disk_full"
     assert list(files.path(desktop.config["DATA_DIR"]).parent.iterdir()) == []
+
+
+def test_a_note_deleted_forever_leaves_the_snapshot_with_its_deletion(desktop, client):
+    note = client.post("/api/notes", json={"title": "Milk"}).get_json()
+    client.put(URL, json={"html": CARD})
+    client.post(f"/api/notes/{note['id']}/trash")
+    assert stored(desktop) == CARD  # trashed, it can come back: the page redraws soon
+    assert client.delete(f"/api/notes/{note['id']}").status_code < 300
+    assert not files.path(desktop.config["DATA_DIR"]).exists()
+    assert client.put(URL, json={"html": ""}).status_code == 200  # the page's next one
+
+
+def test_emptying_the_trash_leaves_no_snapshot_either(desktop, client):
+    note = client.post("/api/notes", json={"title": "Milk"}).get_json()
+    client.post(f"/api/notes/{note['id']}/trash")
+    client.put(URL, json={"html": CARD})
+    assert client.delete("/api/trash").status_code < 300
+    assert not files.path(desktop.config["DATA_DIR"]).exists()

@@ -37,6 +37,12 @@ def read(data_dir: str | os.PathLike) -> str:
         return ""
 
 
+def remove(data_dir: str | os.PathLike) -> None:
+    """Forget the snapshot (a note in it was deleted forever): the next launch has none to
+    show until the page sends a new one."""
+    path(data_dir).unlink(missing_ok=True)
+
+
 def write(data_dir: str | os.PathLike, html: str) -> None:
     """Replace the snapshot with ``html`` (already sanitized): mode 0600 in a 0700 folder,
     atomically, so a reader sees the old file or the new one, never half of one."""
