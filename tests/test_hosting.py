@@ -267,3 +267,44 @@ def test_serving_the_desktop_config_is_refused_with_a_sentence(serve, capsys):
     out = capsys.readouterr()
     assert "answers only the desktop's own window" in out.err
     assert "http://" not in out.out  # no URL that could only answer 401
+
+
+def make_app(tmp_path, **settings):
+    return create_app({"CONFIG": "testing", "DATA_DIR": str(tmp_path), **settings})
+
+
+def from_peer(app, address: str, path: str = "/api/notes", headers=None):
+    return app.test_client().get(path, environ_base={"REMOTE_ADDR": address}, headers=headers)
+
+
+@pytest.mark.parametrize("peer", ["127.0.0.1", "127.8.9.1", "::1", "::ffff:127.0.0.1"])
+def test_without_accounts_this_computer_is_answered(tmp_path, peer):
+    assert from_peer(make_app(tmp_path, ACCOUNTS=False), peer).status_code == 200
+
+
+@pytest.mark.parametrize("peer", ["192.168.1.20", "203.0.113.9", "::ffff:10.0.0.2", "fe80::1"])
+def test_without_accounts_another_machine_gets_403_whatever_the_server(tmp_path, peer):
+    """``flask run --host 0.0.0.0`` never tells the app where it listens: the peer counts."""
+    app = make_app(tmp_path, ACCOUNTS=False)
+    api = from_peer(app, peer)
+    assert api.status_code == 403 and error_code(api) == "forbidden"
+    assert "KAAP_SERVE_WITHOUT_ACCOUNTS" in api.get_json()["error"]["message"]
+    page = from_peer(app, peer, "/")
+    assert page.status_code == 403 and "answers this computer only" in page.get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_without_accounts_the_client_address_counts(tmp_path):
+    app = make_app(tmp_path, ACCOUNTS=False, PROXY_FIX=1)
+    assert (
+        from_peer(app, "127.0.0.1", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    )
+    assert from_peer(app, "127.0.0.1", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "settings", [{"ACCOUNTS": True}, {"ACCOUNTS": False, "SERVE_WITHOUT_ACCOUNTS": True}]
+)
+def test_with_accounts_or_when_told_other_machines_are_answered(tmp_path, settings):
+    response = from_peer(make_app(tmp_path, **settings), "203.0.113.9")
+    assert response.status_code in (200, 401)  # asked to log in, not turned away
+    assert response.status_code == 200 or error_code(response) != "forbidden"

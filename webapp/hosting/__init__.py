@@ -8,6 +8,7 @@ pick its own address or scheme by sending them. ``LOG_REQUESTS`` is on in produc
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import time
 from urllib.parse import quote
@@ -116,9 +117,56 @@ def check_listen_address(config) -> None:
     )
 
 
+def is_loopback_peer(address: str | None) -> bool:
+    """Whether a request's ``REMOTE_ADDR`` is this computer (no address: a Unix socket)."""
+    if not address:
+        return True
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address.lower() == "localhost"
+    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+LOOPBACK_ONLY = (
+    "Accounts are off (KAAP_ACCOUNTS=false), so this Kaap answers this computer only: "
+    "anyone else reaching it would read, change and export every note. Turn accounts on, "
+    "or set KAAP_SERVE_WITHOUT_ACCOUNTS=true if that is what you want."
+)
+
+
+class LoopbackOnly:
+    """WSGI middleware: with accounts off, a request from another machine gets 403.
+
+    ``check_listen_address`` refuses to start ``python -m webapp.serve`` on an outside
+    address that way, but ``flask run --host 0.0.0.0`` (or any other server) never tells the
+    app where it listens, and the Host header is the client's to choose. The peer's address
+    is what counts: behind a trusted proxy (``PROXY_FIX``, which wraps this), the client's.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if is_loopback_peer(environ.get("REMOTE_ADDR")):
+            return self.wsgi_app(environ, start_response)
+        if (environ.get("PATH_INFO") or "").startswith("/api"):
+            body = json.dumps(error_body("forbidden", LOOPBACK_ONLY)).encode()
+            kind = "application/json"
+        else:
+            body, kind = (LOOPBACK_ONLY + "\n").encode(), "text/plain; charset=utf-8"
+        start_response(
+            "403 Forbidden", [("Content-Type", kind), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+
 def init_app(app: Flask) -> None:
     check_listen_address(app.config)
     app.register_blueprint(bp)
+    if not (app.config["ACCOUNTS"] or app.config["SERVE_WITHOUT_ACCOUNTS"]):
+        app.wsgi_app = LoopbackOnly(app.wsgi_app)  # innermost: it sees ProxyFix's address
     if app.config.get("LOG_REQUESTS"):
         app.wsgi_app = RequestLog(app.wsgi_app)
     hops = int(app.config.get("PROXY_FIX") or 0)
