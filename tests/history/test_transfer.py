@@ -63,3 +63,17 @@ def test_history_goes_out_with_the_export_and_comes_back(client, clock, tmp_path
         from webapp.extensions import db
 
         db.engine.dispose()
+
+
+def test_flask_export_takes_the_history_when_asked(app, client, clock, tmp_path):
+    _noted(client, clock)
+    runner = app.test_cli_runner()
+    for flags, expected in (([], None), (["--history"], [1, 2])):
+        path = tmp_path / f"export{len(flags)}.zip"
+        result = runner.invoke(args=["export", *flags, str(path)])
+        assert result.exit_code == 0, result.output
+        with zipfile.ZipFile(path) as archive:
+            (note,) = json.loads(archive.read("kaap.json"))["notes"]
+        versions = [v["number"] for v in note["history"]] if "history" in note else None
+        assert versions == expected
+    assert "with their history" in result.output

@@ -56,10 +56,13 @@ def register(app: Flask) -> None:
 
     @app.cli.command("export")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option(
+        "--history", is_flag=True, help="Each note's earlier versions too (larger; off by default)."
+    )
     @owner_option
-    def export(path: Path, username: str | None) -> None:
+    def export(path: Path, history: bool, username: str | None) -> None:
         """Write every note, label and image to a zip (Kaap's export format)."""
-        count = write_export(
-            db.session, current_app.extensions["kaap.images"], owner_id(username), now(), path
-        )
-        click.echo(f"Exported {count} note(s) to {path}.")
+        store = current_app.extensions["kaap.images"]
+        count = write_export(db.session, store, owner_id(username), now(), path, history=history)
+        with_history = " with their history" if history else ""
+        click.echo(f"Exported {count} note(s){with_history} to {path}.")
