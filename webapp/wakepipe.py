@@ -22,6 +22,14 @@ def _identity(fd: int) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def _what_is(fd: int) -> str:
+    """What a descriptor number points to now (Linux), to tell who took it."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return "closed" if _identity(fd) is None else "another file"
+
+
 class WakePipeGuard:
     """Keeps waitress's wake-up pipe (its trigger) from writing to, or closing, a descriptor
     that is no longer the pipe.
@@ -56,9 +64,11 @@ class WakePipeGuard:
                 return
             self.broken = True
         log.error(
-            "the server's wake-up pipe (descriptor %d) was closed by another part of Kaap; "
-            "it is no longer used (the server answers up to a second later until it stops)",
+            "the server's wake-up pipe (descriptor %d) was closed by another part of Kaap "
+            "(the number is now %s); it is no longer used (the server answers up to a second "
+            "later until it stops)",
             fd,
+            _what_is(fd),
         )
 
     def pull(self) -> None:
