@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -28,15 +29,45 @@ if not shutil.which(CHROMIUM):
 LIVE = {"EVENTS_MAX_STREAMS": 64, "EVENTS_MAX_STREAMS_PER_USER": 64, "EVENTS_HEARTBEAT_SECONDS": 1}
 
 
+_bodies = threading.local()  # the response bodies of this handler thread's request
+
+
+def closing_bodies(app):
+    """``app``, with each response body noted for ``QuietHandler`` to close."""
+
+    def noted(environ, start_response):
+        body = app(environ, start_response)
+        _bodies.open = [*getattr(_bodies, "open", []), body]
+        return body
+
+    return noted
+
+
 class QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs):
         pass
+
+    def run_wsgi(self) -> None:
+        """werkzeug skips the body's ``close()`` when the page drops the connection while the
+        server drains what is left to read (an exception inside its ``finally``): a served
+        image's file is then left to the garbage collector, a ResourceWarning. Closed here."""
+        try:
+            super().run_wsgi()
+        finally:
+            for body in getattr(_bodies, "open", []):
+                close = getattr(body, "close", None)
+                if close is not None:
+                    with contextlib.suppress(Exception):
+                        close()
+            _bodies.open = []
 
 
 @contextmanager
 def serving(app):
     """``app`` served by werkzeug on 127.0.0.1 at a free port, in a thread; yields its URL."""
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    http = make_server(
+        "127.0.0.1", 0, closing_bodies(app), threaded=True, request_handler=QuietHandler
+    )
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     try:
