@@ -4,11 +4,15 @@ Standard library and waitress only: the desktop imports it before the app is bui
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import threading
 
 from waitress import wasyncore
+
+if os.name == "posix":
+    import fcntl
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +24,13 @@ def _identity(fd: int) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_dev, st.st_ino
+
+
+def _writable(fd: int) -> bool:
+    try:
+        return fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR)
+    except OSError:
+        return False
 
 
 def _what_is(fd: int) -> str:
@@ -39,8 +50,10 @@ class WakePipeGuard:
     anything else in the process closes one of those numbers (a descriptor closed twice,
     wherever that is), the number goes to the next file opened, say a database file, and the
     byte would be written into it. This guard checks the descriptor is still the pipe (device
-    and inode) before each write and each close. When it is not, it says so once in the log,
-    writes nothing, and closes only what is still the pipe. The loop then wakes by its own
+    and inode) before each write and each close, and takes a write that fails with EBADF (the
+    pipe closed that moment) the same way. Then it says so once in the log (what the number
+    is now, whether waitress had closed the pipe itself, in which thread), writes nothing,
+    and closes only what is still the pipe. The loop then wakes by its own
     timeout (a second), so the server keeps answering, only slower, and ``LocalServer.stop``
     ends it without the pipe. POSIX only: on Windows the trigger is a pair of sockets.
     """
@@ -54,28 +67,38 @@ class WakePipeGuard:
         self._lock = threading.Lock()
         trigger._physical_pull = self.pull
         trigger._close = self.close
+        if not _writable(self.write_fd):  # its number was closed before waitress's dup took it
+            self._break(self.write_fd, "is not the pipe's write end")
 
     def intact(self, fd: int) -> bool:
         return _identity(fd) == self.identities[fd]
 
-    def _break(self, fd: int) -> None:
+    def _break(self, fd: int, how: str = "was closed by another part of Kaap") -> None:
         with self._lock:
             if self.broken:
                 return
             self.broken = True
         log.error(
-            "the server's wake-up pipe (descriptor %d) was closed by another part of Kaap "
-            "(the number is now %s); it is no longer used (the server answers up to a second "
-            "later until it stops)",
+            "the server's wake-up pipe (descriptor %d) %s (the number is now %s; waitress "
+            "closed the pipe itself: %s; in thread %s); it is no longer used (the server "
+            "answers up to a second later until it stops)",
             fd,
+            how,
             _what_is(fd),
+            self.trigger._closed,
+            threading.current_thread().name,
         )
 
     def pull(self) -> None:
         if self.broken or not self.intact(self.write_fd):
             self._break(self.write_fd)
             return
-        os.write(self.write_fd, b"x")
+        try:
+            os.write(self.write_fd, b"x")
+        except OSError as exc:  # closed this very moment, or never the write end
+            if exc.errno != errno.EBADF:
+                raise
+            self._break(self.write_fd, "could not be written to (EBADF)")
 
     def close(self) -> None:
         """waitress's ``trigger._close``, closing only the descriptors that are still the pipe."""

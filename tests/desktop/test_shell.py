@@ -278,6 +278,33 @@ def test_a_wake_up_pipe_closed_elsewhere_is_neither_written_to_nor_closed(tmp_pa
         os.close(stolen)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="waitress's trigger is a pipe on POSIX only")
+def test_a_wake_up_pipe_that_cannot_be_written_any_more_still_lets_the_server_stop(caplog):
+    """The pipe's write end's number now holds its read end (still the pipe, but EBADF to a
+    write), as CI's shutdowns met it: stopping falls back, nothing raises."""
+    import urllib.request
+
+    from desktop.server import LocalServer
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    server = LocalServer(app)
+    server.start()
+    read_end, write_end = server.server.trigger._fds
+    spare = os.dup(write_end)  # the pipe keeps a writer: its read end sees no end of file
+    os.dup2(read_end, write_end)
+    try:
+        with urllib.request.urlopen(f"{server.base_url}/", timeout=10) as response:
+            assert response.read() == b"ok"
+        server.stop(timeout=10)
+        assert not server._thread.is_alive()
+        assert "could not be written to (EBADF)" in caplog.text
+    finally:
+        os.close(spare)
+
+
 def test_the_kept_port_and_back_end_survive_and_garbage_is_ignored(tmp_path):
     from desktop.state import ShellState
 
