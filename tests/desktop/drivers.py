@@ -564,6 +564,24 @@ SHELL_STATE_JS = """({title: document.title, path: location.pathname,
 LIVE_TITLE = "Written after a cached start"
 
 
+def _answered(window, expression: str, tries: int = 4, wait: float = 10):
+    """``value``, asked again when no answer comes: Qt's web view never answers a script
+    sent to a document that a navigation then replaced (the start URL's redirect), and
+    pywebview waits for that answer without end. The build waits meanwhile, so the page is
+    still as it was when the build was due."""
+    for _ in range(tries):
+        answer: list = []
+        asking = threading.Thread(
+            target=lambda into=answer: into.append(value(window, expression)), daemon=True
+        )
+        asking.start()
+        asking.join(wait)
+        if answer:
+            return answer[0]
+        log.warning("no answer from the page within %s s: asking again", wait)
+    raise AssertionError(f"the page did not answer {expression!r}")
+
+
 def _record_before_build(shell) -> None:
     """Log what the window shows when the app's build starts (after its first page)."""
     import desktop.shell as shell_module
@@ -571,7 +589,7 @@ def _record_before_build(shell) -> None:
     build = shell_module._build_app
 
     def recorded(data_dir, token):
-        log.info("before the build: %s", json.dumps(value(shell.window, SHELL_STATE_JS)))
+        log.info("before the build: %s", json.dumps(_answered(shell.window, SHELL_STATE_JS)))
         return build(data_dir, token)
 
     shell_module._build_app = recorded

@@ -93,6 +93,10 @@ def background(page, selector="body"):
     return page.eval_on_selector(selector, "el => getComputedStyle(el).backgroundColor")
 
 
+def settings_saved(response) -> bool:
+    return response.url.endswith("/api/settings") and response.request.method == "PATCH"
+
+
 def test_dark_theme_follows_the_system_and_can_be_switched(browser, base_url, api):
     api.note(title="Dark", color="blue")
     context = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 800})
@@ -102,7 +106,10 @@ def test_dark_theme_follows_the_system_and_can_be_switched(browser, base_url, ap
         page.wait_for_selector(".card")
         assert background(page) == "rgb(32, 33, 36)"
         assert background(page, ".card") == "rgb(37, 99, 119)"
-        page.get_by_role("button", name="Use light theme").click()
+        # The page shows the choice at once and saves it in the background: reloaded only
+        # once the server has it (a reload during the save would draw the old one).
+        with page.expect_response(settings_saved):
+            page.get_by_role("button", name="Use light theme").click()
         assert background(page) == "rgb(255, 255, 255)"
         page.reload()
         page.wait_for_selector(".card")
