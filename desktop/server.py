@@ -81,9 +81,16 @@ class LocalServer:
                 time.sleep(0.02)
 
             def close_channels():
-                # With its map empty the loop ends and ``run`` returns.
+                # With its map empty the loop ends and ``run`` returns. Not the trigger: the
+                # pull that carries this thunk may not have written its byte yet (waitress
+                # adds the thunk, then writes), and closing the pipe before that write made
+                # it fail with EBADF, or land in whatever file took the number next. It
+                # leaves the map here, and is closed once the loop has ended.
                 for channel in list(server._map.values()):
-                    channel.close()
+                    if channel is server.trigger:
+                        channel.del_channel()
+                    else:
+                        channel.close()
 
             if not self._in_loop(close_channels):
                 # No pipe to wake the loop with: empty its map, and it ends at its next turn
@@ -94,6 +101,8 @@ class LocalServer:
                 for channel in [server, *channels]:
                     channel.close()
             self._thread.join(max(0.1, deadline - time.monotonic()))
+            if not self._thread.is_alive():
+                server.trigger.close()  # no loop left to wake: nothing writes to it any more
         elif self._thread.ident is None:  # never started: no loop owns the sockets
             for channel in list(server._map.values()):
                 channel.close()
@@ -102,7 +111,7 @@ class LocalServer:
     def _in_loop(self, thunk) -> bool:
         """Run ``thunk`` in the event loop's thread; False if the loop cannot be woken."""
         self.server.trigger.pull_trigger(thunk)
-        if self.wake is not None and self.wake.broken:
+        if self.server.trigger._closed or (self.wake is not None and self.wake.broken):
             with self.server.trigger.lock:  # it will not run: the fallback does the work
                 if thunk in self.server.trigger.thunks:
                     self.server.trigger.thunks.remove(thunk)

@@ -8,9 +8,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from waitress import create_server, wasyncore
+from waitress import create_server
 
 from webapp.wakepipe import guard_wake_pipe
+
+
+def _close_all_but_the_trigger(server) -> None:
+    """In the loop's thread: every channel closed, so the loop ends. The trigger only leaves
+    the map: the pull carrying this may not have written its byte yet (desktop/server.py)."""
+    for channel in list(server._map.values()):
+        if channel is server.trigger:
+            channel.del_channel()
+        else:
+            with contextlib.suppress(OSError):
+                channel.close()
 
 
 @contextmanager
@@ -33,7 +44,7 @@ def serving(app, **options) -> Iterator[int]:
                 time.sleep(0.01)
         # Closed from inside the server's own loop: closing its sockets from this thread
         # races the loop's select() on them (EBADF). With nothing left, the loop returns.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        server.trigger.pull_trigger(lambda: _close_all_but_the_trigger(server))
         if wake is not None and wake.broken:
             # The trigger's pipe was closed under it (a descriptor closed twice elsewhere in
             # the process; webapp/wakepipe.py), so its loop cannot be woken. An empty map ends
@@ -46,4 +57,6 @@ def serving(app, **options) -> Iterator[int]:
                 with contextlib.suppress(OSError):
                     channel.close()
         thread.join(10)
+        if not thread.is_alive():
+            server.trigger.close()
         server.task_dispatcher.shutdown()

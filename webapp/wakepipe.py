@@ -46,16 +46,20 @@ class WakePipeGuard:
     that is no longer the pipe.
 
     waitress wakes its event loop by writing a byte to a pipe, from every request thread
-    after every response, and closes the pipe's descriptors by number when it stops. If
-    anything else in the process closes one of those numbers (a descriptor closed twice,
-    wherever that is), the number goes to the next file opened, say a database file, and the
-    byte would be written into it. This guard checks the descriptor is still the pipe (device
-    and inode) before each write and each close, and takes a write that fails with EBADF (the
-    pipe closed that moment) the same way. Then it says so once in the log (what the number
-    is now, whether waitress had closed the pipe itself, in which thread), writes nothing,
-    and closes only what is still the pipe. The loop then wakes by its own
-    timeout (a second), so the server keeps answering, only slower, and ``LocalServer.stop``
-    ends it without the pipe. POSIX only: on Windows the trigger is a pair of sockets.
+    after every response, and closes the pipe's descriptors by number when it stops. Its
+    ``pull_trigger`` adds a thunk, then writes: when another thread's byte wakes the loop in
+    between, the loop runs the thunk first. A thunk that closed the pipe (how Kaap stopped its
+    server until 2026-12) left that write to a closed number: EBADF at shutdown, about one CI
+    run in ten, or a byte in whatever file took the number meanwhile, say a database file.
+    The stops no longer close the pipe in a thunk (desktop/server.py, tests/live.py); this
+    guard is the second line. It checks the descriptor is still the pipe (device and inode)
+    before each write and each close, and takes a write that fails with EBADF the same way.
+    Then it says so once in the log (what the number is now, whether waitress had closed the
+    pipe itself, in which thread), writes nothing, and closes only what is still the pipe.
+    A pipe closed on purpose (the server stopped) is left alone without a word. The loop then
+    wakes by its own timeout (a second), so the server keeps answering, only slower, and
+    ``LocalServer.stop`` ends it without the pipe. POSIX only: on Windows the trigger is a
+    pair of sockets.
     """
 
     def __init__(self, trigger):
@@ -73,7 +77,7 @@ class WakePipeGuard:
     def intact(self, fd: int) -> bool:
         return _identity(fd) == self.identities[fd]
 
-    def _break(self, fd: int, how: str = "was closed by another part of Kaap") -> None:
+    def _break(self, fd: int, how: str = "was closed while still in use") -> None:
         with self._lock:
             if self.broken:
                 return
@@ -90,6 +94,8 @@ class WakePipeGuard:
         )
 
     def pull(self) -> None:
+        if self.trigger._closed:  # closed on purpose (the server stopped): nothing to wake
+            return
         if self.broken or not self.intact(self.write_fd):
             self._break(self.write_fd)
             return

@@ -305,6 +305,45 @@ def test_a_wake_up_pipe_that_cannot_be_written_any_more_still_lets_the_server_st
         os.close(spare)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="waitress's trigger is a pipe on POSIX only")
+def test_stopping_never_writes_to_a_pipe_its_own_thunk_closed(tmp_path, caplog):
+    """waitress adds a thunk, then writes the byte that wakes its loop. Another thread's byte
+    can wake the loop first, and it runs the thunk before that write: stopping must not have
+    closed the pipe in that thunk (CI's EBADF), nor write to its number afterwards."""
+    from desktop.server import LocalServer
+
+    server = LocalServer(lambda environ, start_response: [])
+    server.start()
+    trigger = server.server.trigger
+    number, spare = trigger.trigger, os.dup(trigger.trigger)
+    database = tmp_path / "kaap.sqlite"
+    original = trigger._physical_pull
+
+    def late_write():
+        if threading.current_thread() is threading.main_thread() and trigger.thunks:
+            os.write(spare, b"x")  # as a request thread's byte would: the loop runs first
+            deadline = time.monotonic() + 5
+            while trigger.thunks and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if trigger._closed:  # the pipe is gone: its number goes to the next file opened
+                opened = os.open(database, os.O_RDWR | os.O_CREAT, 0o600)
+                os.dup2(opened, number)
+                os.close(opened)
+        original()
+
+    trigger._physical_pull = late_write
+    try:
+        server.stop(timeout=10)
+        assert not server._thread.is_alive()
+        assert not database.exists() or database.read_bytes() == b""
+        assert "wake-up pipe" not in caplog.text
+        assert trigger._closed  # closed in the end, once the loop had ended
+    finally:
+        os.close(spare)
+        if database.exists():
+            os.close(number)
+
+
 def test_the_kept_port_and_back_end_survive_and_garbage_is_ignored(tmp_path):
     from desktop.state import ShellState
 
