@@ -89,6 +89,8 @@ class LocalServer:
                 for channel in list(server._map.values()):
                     if channel is server.trigger:
                         channel.del_channel()
+                    elif channel is server:  # its own close() would close the trigger too
+                        wasyncore.dispatcher.close(server)
                     else:
                         channel.close()
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from waitress import create_server
+from waitress import create_server, wasyncore
 
 from webapp.wakepipe import guard_wake_pipe
 
@@ -19,6 +19,8 @@ def _close_all_but_the_trigger(server) -> None:
     for channel in list(server._map.values()):
         if channel is server.trigger:
             channel.del_channel()
+        elif channel is server:  # not the server's own close(): that one closes the trigger
+            wasyncore.dispatcher.close(server)
         else:
             with contextlib.suppress(OSError):
                 channel.close()
