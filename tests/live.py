@@ -48,10 +48,9 @@ def serving(app, **options) -> Iterator[int]:
         # races the loop's select() on them (EBADF). With nothing left, the loop returns.
         server.trigger.pull_trigger(lambda: _close_all_but_the_trigger(server))
         if wake is not None and wake.broken:
-            # The trigger's pipe was closed under it (a descriptor closed twice elsewhere in
-            # the process; webapp/wakepipe.py), so its loop cannot be woken. An empty map ends
-            # the loop at its next turn (it polls every second); the sockets are closed once
-            # it has.
+            # The guard found the trigger's pipe broken (webapp/wakepipe.py), so its loop
+            # cannot be woken. An empty map ends the loop at its next turn (it polls every
+            # second); the sockets are closed once it has.
             channels = list(server._map.values())
             server._map.clear()
             thread.join(10)
